@@ -15,6 +15,7 @@ export function kpVitestConfig(overrides: { testTimeout?: number; include?: stri
       hookTimeout: 20_000,
       pool: 'forks',
       passWithNoTests: true,
+      execArgv: ['--expose-gc'],
       reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     },
   })

@@ -1,1 +1,18 @@
-export {}
+/**
+ * @kp/core: the Kiloparsec protocol (handshake, encrypted records, full-duplex typed RPC) over
+ * any transport that moves whole frames.
+ */
+export * from './errors/index.js'
+export * from './transport/index.js'
+export { command, type Command, type ArgsOf, type ResultOf } from './rpc/command.js'
+export { KiloInterface, type Handler } from './rpc/kilo-interface.js'
+export type { CallContext, CallOptions, PeerApi, SessionContext } from './rpc/context.js'
+export { ApplicationError, defineError, type ApplicationErrorClass } from './rpc/application-error.js'
+export type { RecordStats } from './record/record-opener.js'
+export { serve, type AuthorizeInfo, type KiloServer, type ServeOptions } from './server/kilo-server.js'
+export { connect, KiloClient, type ClientEvents, type ClientState, type ConnectOptions, type ReconnectOptions } from './client/kilo-client.js'
+export { consoleLogger, silentLogger, type Logger } from './util/logger.js'
+export { Defaults, PROTOCOL_VERSION } from './protocol/constants.js'
+// Re-exported so an app needs only @kp/core for keys and schemas.
+export { PublicKey, SigningKey } from '@kp/crypto'
+export * as bp from '@kp/bipack'

@@ -1,0 +1,153 @@
+import type { PublicKey, SigningKey } from '@kp/crypto'
+import { HandshakeError } from '../errors/handshake-error.js'
+import { ClientHandshake } from '../handshake/client-handshake.js'
+import { Defaults, FrameType, RejectCode } from '../protocol/constants.js'
+import { parseCookie, parseReject } from '../protocol/handshake-frames.js'
+import { Connection } from '../rpc/connection.js'
+import type { KiloInterface } from '../rpc/kilo-interface.js'
+import type { Transport } from '../transport/transport.js'
+import type { Logger } from '../util/logger.js'
+
+/** Settings of one client handshake. @internal */
+export interface OpenSessionOptions<S> {
+  key: SigningKey | undefined
+  serverId: PublicKey | undefined
+  iface: KiloInterface<S> | undefined
+  session: S
+  handshakeTimeoutMs: number
+  maxInFlight: number
+  callTimeoutMs: number
+  logger: Logger
+  signal?: AbortSignal | undefined
+  /** Test hook: a fixed ephemeral secret (handshake vectors). */
+  ephemeralSecret?: Uint8Array
+  /** Called once when the established connection closes. */
+  onClose: (reason: string, error: Error | undefined) => void
+}
+
+/**
+ * Runs the client side of the handshake on a fresh transport and resolves with the connection
+ * once READY has arrived (PROTOCOL.md 4.5). On datagram transports HELLO and FINISH are resent at
+ * 250 ms, doubling, until answered. Rejects with `HandshakeError` naming the failed check.
+ * @internal
+ */
+export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): Promise<Connection<S>> {
+  return new Promise((resolve, reject) => {
+    const hs = new ClientHandshake({ key: o.key, serverId: o.serverId, ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}) })
+    let phase: 'welcome' | 'ready' | 'done' = 'welcome'
+    let connection: Connection<S> | null = null
+    let resendFrame: Uint8Array | null = null
+    let resendDelay: number = Defaults.helloResendMs
+    let resendTimer: ReturnType<typeof setTimeout> | undefined
+
+    const cleanup = () => {
+      clearTimeout(timer)
+      clearTimeout(resendTimer)
+      o.signal?.removeEventListener('abort', onAbort)
+    }
+    const fail = (e: Error) => {
+      if (phase === 'done') return
+      phase = 'done'
+      cleanup()
+      if (connection) connection.close(e.message, { sendClose: false, error: e })
+      else transport.close(e)
+      reject(e)
+    }
+    const timer = setTimeout(() => fail(new HandshakeError('timeout', `no answer from ${transport.remoteAddress} within ${o.handshakeTimeoutMs} ms`)), o.handshakeTimeoutMs)
+    const onAbort = () => fail(new HandshakeError('timeout', 'connect aborted', { cause: o.signal?.reason }))
+    o.signal?.addEventListener('abort', onAbort, { once: true })
+
+    // Datagram transports: resend the last handshake frame until the next step arrives.
+    const sendHandshake = (frame: Uint8Array) => {
+      transport.send(frame)
+      if (transport.reliable) return
+      resendFrame = frame
+      resendDelay = Defaults.helloResendMs
+      clearTimeout(resendTimer)
+      const tick = () => {
+        if (phase === 'done' || !resendFrame) return
+        transport.send(resendFrame)
+        resendDelay *= 2
+        resendTimer = setTimeout(tick, resendDelay)
+      }
+      resendTimer = setTimeout(tick, resendDelay)
+    }
+
+    const onWelcome = (frame: Uint8Array) => {
+      const result = hs.onWelcome(frame) // throws HandshakeError
+      phase = 'ready'
+      connection = new Connection<S>({
+        transport,
+        keys: result.keys,
+        role: 'client',
+        iface: o.iface,
+        session: o.session,
+        remoteId: result.serverId,
+        maxInFlight: o.maxInFlight,
+        maxMessage: transport.maxFrame,
+        pingIntervalMs: Defaults.pingIntervalMs,
+        idleTimeoutMs: Math.max(o.handshakeTimeoutMs, Defaults.idleTimeoutMs),
+        callTimeoutMs: o.callTimeoutMs,
+        logger: o.logger,
+        onReady: () => {
+          if (phase !== 'ready') return
+          phase = 'done'
+          cleanup()
+          transport.established?.()
+          resolve(connection!)
+          void connection!.runConnectedHooks()
+        },
+        onClose: (reason, error) => {
+          if (phase !== 'done') {
+            const unauthorized = reason.startsWith('closed by peer: unauthorized')
+            fail(
+              unauthorized
+                ? new HandshakeError('unauthorized', `the server refused this client (${reason.slice('closed by peer: '.length)}); check the client key and the server's authorization`)
+                : new HandshakeError('malformed', `connection ended during the handshake: ${reason}`, { cause: error }),
+            )
+            return
+          }
+          o.onClose(reason, error)
+        },
+      })
+      sendHandshake(result.finish)
+    }
+
+    transport.setHandlers({
+      frame(frame) {
+        if (phase === 'done' && connection) return connection.onFrame(frame)
+        const type = frame[0]
+        try {
+          if (type === FrameType.Reject) {
+            const r = parseReject(frame)
+            const check = r.code === RejectCode.Busy ? 'busy' : r.code === RejectCode.UnsupportedVersion ? 'unsupported-version' : 'rejected'
+            return fail(new HandshakeError(check, `the server rejected the handshake (code ${r.code}): ${r.message}`))
+          }
+          if (phase === 'welcome') {
+            if (type === FrameType.Welcome) return onWelcome(frame)
+            if (type === FrameType.Cookie && !transport.reliable) {
+              const cookie = parseCookie(frame)
+              if (cookie) sendHandshake(hs.applyCookie(cookie))
+              return
+            }
+            if (transport.reliable) return fail(new HandshakeError('malformed', `expected WELCOME, got frame type ${type}`))
+            return
+          }
+          if (phase === 'ready') {
+            if (type === FrameType.Record) return connection!.onFrame(frame)
+            if (transport.reliable) return fail(new HandshakeError('malformed', `expected READY, got frame type ${type}`))
+          }
+        } catch (e) {
+          // on datagrams a forged WELCOME must not end the handshake: wait for the real one
+          if (!transport.reliable && HandshakeError.isInstance(e) && (e.check === 'decrypt' || e.check === 'malformed')) return
+          fail(e as Error)
+        }
+      },
+      close(error) {
+        if (connection) return connection.onTransportClose(error)
+        fail(new HandshakeError('rejected', `the connection closed during the handshake${error ? `: ${error.message}` : ''}`, { cause: error }))
+      },
+    })
+    sendHandshake(hs.hello)
+  })
+}

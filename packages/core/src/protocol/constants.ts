@@ -1,0 +1,63 @@
+/** Protocol version spoken by this implementation (PROTOCOL.md 10). */
+export const PROTOCOL_VERSION = 1
+
+/** Frame types, the first byte of every frame (PROTOCOL.md 3). */
+export const FrameType = {
+  Hello: 1,
+  Welcome: 2,
+  Finish: 3,
+  Record: 4,
+  Reject: 5,
+  Cookie: 6,
+  Arq: 7,
+} as const
+
+/** Message kinds inside a record's plaintext (PROTOCOL.md 6). */
+export const Kind = {
+  Ready: 0,
+  Call: 1,
+  Push: 2,
+  Result: 3,
+  Error: 4,
+  Cancel: 5,
+  Ping: 6,
+  Pong: 7,
+  Close: 8,
+} as const
+
+/** REJECT codes (PROTOCOL.md 4.7). */
+export const RejectCode = {
+  UnsupportedVersion: 1,
+  Busy: 2,
+  Malformed: 3,
+} as const
+
+/** Library error codes that cross the wire (PROTOCOL.md 6.1). */
+export const ErrorCode = {
+  UnknownCommand: 'kp.UnknownCommand',
+  BadArguments: 'kp.BadArguments',
+  Busy: 'kp.Busy',
+  Internal: 'kp.Internal',
+} as const
+
+export const HELLO_SIZE = 256
+/** 1 type + 1 version + 32 e_s_pub + 112 sealed. */
+export const WELCOME_SIZE = 146
+export const SEALED_IDENTITY_SIZE = 112
+export const TAG_SIZE = 16
+/** Largest smartint of a record counter (a u64) plus the frame type. */
+export const RECORD_OVERHEAD = 1 + 10 + TAG_SIZE
+
+/** Defaults of PROTOCOL.md 7 and 6.2. */
+export const Defaults = {
+  maxFrameReliable: 16 * 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
+  maxHalfOpen: 1024,
+  maxInFlight: 1024,
+  pingIntervalMs: 10_000,
+  idleTimeoutMs: 30_000,
+  datagramCallTimeoutMs: 10_000,
+  replayWindow: 1024,
+  cookieRotateMs: 120_000,
+  helloResendMs: 250,
+} as const

@@ -1,0 +1,15 @@
+// ASCII labels of the key schedule (PROTOCOL.md 4), encoded once.
+const ascii = (s: string) => new TextEncoder().encode(s)
+
+export const L_TH1 = ascii('kp1-th1')
+export const L_TH2 = ascii('kp1-th2')
+export const L_TH3 = ascii('kp1-th3')
+export const L_HS = ascii('kp1-hs')
+export const L_S_HS = ascii('kp1-s-hs')
+export const L_C_HS = ascii('kp1-c-hs')
+export const L_SERVER_SIG = ascii('kp1-server-sig')
+export const L_CLIENT_SIG = ascii('kp1-client-sig')
+export const L_MASTER = ascii('kp1-master')
+export const L_C2S = ascii('kp1-c2s')
+export const L_S2C = ascii('kp1-s2c')
+export const L_TOKEN = ascii('kp1-token')

@@ -1,0 +1,661 @@
+import { BipackWriter } from '@kp/bipack'
+import type { PublicKey } from '@kp/crypto'
+import { AbortedError } from '../errors/aborted-error.js'
+import { ConnectionClosedError } from '../errors/connection-closed-error.js'
+import { KiloError } from '../errors/kilo-error.js'
+import { MessageTooLargeError } from '../errors/message-too-large-error.js'
+import { ProtocolError } from '../errors/protocol-error.js'
+import { TimeoutError } from '../errors/timeout-error.js'
+import type { SessionKeys } from '../handshake/key-schedule.js'
+import { ErrorCode, FrameType, Kind, RECORD_OVERHEAD } from '../protocol/constants.js'
+import {
+  type Message,
+  type ReadyInfo,
+  readMessages,
+  writeCall,
+  writeCancel,
+  writeClose,
+  writeError,
+  writePing,
+  writePong,
+  writePush,
+  writeReady,
+  writeResult,
+} from '../protocol/messages.js'
+import { RecordOpener, type RecordStats } from '../record/record-opener.js'
+import { RecordSealer } from '../record/record-sealer.js'
+import type { Transport } from '../transport/transport.js'
+import type { Logger } from '../util/logger.js'
+import { scheduleTurn } from '../util/schedule-turn.js'
+import { ApplicationError, errorRegistry } from './application-error.js'
+import type { Command } from './command.js'
+import type { CallContext, CallOptions, SessionContext } from './context.js'
+import type { KiloInterface } from './kilo-interface.js'
+import { RemoteError } from '../errors/remote-error.js'
+
+/** Everything a connection needs once the handshake produced session keys. @internal */
+export interface ConnectionOptions<S> {
+  transport: Transport
+  keys: SessionKeys
+  role: 'client' | 'server'
+  iface: KiloInterface<S> | undefined
+  session: S
+  remoteId: PublicKey | null
+  /** Incoming calls allowed in flight (beyond: ERROR kp.Busy); also our own outgoing window. */
+  maxInFlight: number
+  /** Server: the limit it announces in READY. Client: unused until READY arrives. */
+  maxMessage: number
+  pingIntervalMs: number
+  idleTimeoutMs: number
+  /** Default call timeout, 0 for none. */
+  callTimeoutMs: number
+  /** Datagram server: the FINISH whose byte-identical repeat gets the cached READY frame again. */
+  finish?: Uint8Array
+  logger: Logger
+  /** Server: send READY first (default). False: the first record will be a CLOSE (refusal). */
+  announce?: boolean
+  /** Client: called when READY arrives (the connection is usable). */
+  onReady?: (info: ReadyInfo) => void
+  /** Called once when the connection is closed. */
+  onClose?: (reason: string, error: Error | undefined) => void
+}
+
+interface PendingCall {
+  resolve(value: unknown): void
+  reject(error: Error): void
+  command: Command<unknown, unknown>
+  timer: ReturnType<typeof setTimeout> | undefined
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+  /** Encoded CALL message while waiting for a slot in the in-flight window. */
+  queued: Uint8Array | undefined
+}
+
+interface IncomingCall {
+  controller: AbortController | undefined
+  cancelled: boolean
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0)
+
+/**
+ * One established session: seals and opens records, coalesces the messages of one event-loop
+ * turn into one record, runs calls both ways, pushes, cancellation, liveness and close.
+ * Both sides use the same class. @internal
+ */
+export class Connection<S = unknown> implements SessionContext<S> {
+  readonly session: S
+  readonly remoteId: PublicKey | null
+  readonly token: Uint8Array
+  readonly remoteAddress: string
+  readonly transport: Transport
+  private readonly sealer: RecordSealer
+  private readonly opener: RecordOpener
+  private readonly reliable: boolean
+  private readonly options: ConnectionOptions<S>
+  private readonly iface: KiloInterface<S> | undefined
+  private readonly maxRecordPlaintext: number
+
+  private readonly out = new BipackWriter(1024)
+  private readonly scratch = new BipackWriter(256)
+  private flushScheduled = false
+  private readonly flushNow = () => this.flush()
+
+  private nextCallId = 1
+  private readonly pending = new Map<number, PendingCall>()
+  private inFlightOut = 0
+  private readonly waiting: number[] = []
+  private readonly incoming = new Map<number, IncomingCall>()
+
+  /** Limit of one message towards the peer (the server's READY value, or our own). */
+  private peerMaxMessage: number
+  private awaitingReady: boolean
+  private firstFrame: Uint8Array | null = null
+  private hooksDone = false
+  private held: Message[] = []
+
+  private pingIntervalMs: number
+  private idleTimeoutMs: number
+  private lastSent = Date.now()
+  private lastReceived = Date.now()
+  private livenessTimer: ReturnType<typeof setTimeout> | undefined
+
+  private closed = false
+  /** Why the connection closed (set once). */
+  closeReason = ''
+
+  constructor(options: ConnectionOptions<S>) {
+    this.options = options
+    this.transport = options.transport
+    this.reliable = options.transport.reliable
+    this.session = options.session
+    this.remoteId = options.remoteId
+    this.token = options.keys.token
+    this.remoteAddress = options.transport.remoteAddress
+    this.iface = options.iface
+    const client = options.role === 'client'
+    this.sealer = new RecordSealer(client ? options.keys.c2s : options.keys.s2c)
+    this.opener = new RecordOpener(client ? options.keys.s2c : options.keys.c2s, this.reliable)
+    this.maxRecordPlaintext = options.transport.maxFrame - RECORD_OVERHEAD
+    this.peerMaxMessage = Math.min(options.maxMessage, this.maxRecordPlaintext)
+    this.pingIntervalMs = options.pingIntervalMs
+    this.idleTimeoutMs = options.idleTimeoutMs
+    this.awaitingReady = client
+    if (!client && options.announce !== false) {
+      // The server's first record starts with READY (PROTOCOL.md 4.5); kept to answer a repeated FINISH.
+      writeReady(this.out, { maxMessage: this.peerMaxMessage, pingIntervalMs: this.pingIntervalMs, idleTimeoutMs: this.idleTimeoutMs })
+      this.flush()
+    }
+    this.armLiveness()
+  }
+
+  get stats(): Readonly<RecordStats> {
+    return this.opener.stats
+  }
+
+  /** True once closed. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** Number of our calls waiting for an answer. */
+  get pendingCalls(): number {
+    return this.pending.size
+  }
+
+  // ---------------------------------------------------------------- outgoing
+
+  /** Runs the connect hooks; incoming calls wait for them (PROTOCOL.md leaves order to us). */
+  async runConnectedHooks(): Promise<void> {
+    try {
+      for (const hook of this.iface?.connectedHooks ?? []) await hook(this)
+    } catch (e) {
+      this.options.logger.warn?.(`onConnected hook failed: ${(e as Error).message}`)
+      this.close('onConnected hook failed')
+      return
+    }
+    this.hooksDone = true
+    const held = this.held
+    this.held = []
+    for (const m of held) if (!this.closed) this.handle(m)
+  }
+
+  call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError(this.closeReason))
+    let encoded: Uint8Array
+    try {
+      encoded = command.args.encode(args)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const id = this.nextCallId++
+    const s = this.scratch
+    s.reset()
+    writeCall(s, id, command.name, encoded)
+    if (s.length > this.peerMaxMessage) return Promise.reject(new MessageTooLargeError(s.length, this.peerMaxMessage, `call '${command.name}'`))
+    const signal = options?.signal
+    if (signal?.aborted) return Promise.reject(new AbortedError(`call '${command.name}'`, { cause: signal.reason }))
+    return new Promise<R>((resolve, reject) => {
+      const p: PendingCall = {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        command: command as Command<unknown, unknown>,
+        timer: undefined,
+        signal,
+        onAbort: undefined,
+        queued: undefined,
+      }
+      const timeoutMs = options?.timeoutMs ?? this.options.callTimeoutMs
+      if (timeoutMs > 0) p.timer = setTimeout(() => this.abandon(id, new TimeoutError(`call '${command.name}'`, timeoutMs)), timeoutMs)
+      if (signal) {
+        p.onAbort = () => this.abandon(id, new AbortedError(`call '${command.name}'`, { cause: signal.reason }))
+        signal.addEventListener('abort', p.onAbort, { once: true })
+      }
+      this.pending.set(id, p)
+      if (this.inFlightOut < this.options.maxInFlight) {
+        this.inFlightOut++
+        this.append(s.view())
+      } else {
+        // Beyond the in-flight window calls wait here, not at the peer (which would answer kp.Busy).
+        p.queued = s.toBytes()
+        this.waiting.push(id)
+      }
+    })
+  }
+
+  push<A>(command: Command<A, unknown>, args: A): void {
+    if (this.closed) throw new ConnectionClosedError(this.closeReason)
+    const encoded = command.args.encode(args)
+    const s = this.scratch
+    s.reset()
+    writePush(s, command.name, encoded)
+    if (s.length > this.peerMaxMessage) throw new MessageTooLargeError(s.length, this.peerMaxMessage, `push '${command.name}'`)
+    this.append(s.view())
+  }
+
+  /** The caller stopped waiting: fail locally, tell the callee (CANCEL), free the slot. */
+  private abandon(id: number, error: Error): void {
+    const p = this.pending.get(id)
+    if (!p) return
+    this.settle(id, p)
+    if (p.queued) {
+      const i = this.waiting.indexOf(id)
+      if (i >= 0) this.waiting.splice(i, 1)
+    } else if (!this.closed) {
+      const s = this.scratch
+      s.reset()
+      writeCancel(s, id)
+      this.append(s.view())
+    }
+    p.reject(error)
+  }
+
+  /** Removes a pending call and releases its timer, listener and window slot. */
+  private settle(id: number, p: PendingCall): void {
+    this.pending.delete(id)
+    if (p.timer) clearTimeout(p.timer)
+    if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort)
+    if (!p.queued) {
+      this.inFlightOut--
+      this.releaseWaiting()
+    }
+  }
+
+  private releaseWaiting(): void {
+    while (this.waiting.length > 0 && this.inFlightOut < this.options.maxInFlight && !this.closed) {
+      const id = this.waiting.shift()!
+      const p = this.pending.get(id)
+      if (!p || !p.queued) continue
+      const bytes = p.queued
+      p.queued = undefined
+      this.inFlightOut++
+      this.append(bytes)
+    }
+  }
+
+  /** Appends one encoded message to the record being built; flushes at the end of the turn. */
+  private append(message: Uint8Array): void {
+    if (this.out.length + message.length > this.maxRecordPlaintext) this.flush()
+    this.out.fixed(message)
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      scheduleTurn(this.flushNow)
+    }
+  }
+
+  private appendWith(write: (w: BipackWriter) => void): void {
+    const s = this.scratch
+    s.reset()
+    write(s)
+    this.append(s.view())
+  }
+
+  /** Seals what was queued into one record and sends it. */
+  private flush(): void {
+    this.flushScheduled = false
+    if (this.out.length === 0 || this.closedTransport) return
+    const frame = this.sealer.seal(this.out.view(), FrameType.Record)
+    this.out.reset()
+    if (this.firstFrame === null && this.options.role === 'server' && !this.reliable) this.firstFrame = frame
+    this.lastSent = Date.now()
+    try {
+      this.transport.send(frame)
+    } catch (e) {
+      this.close(`send failed: ${(e as Error).message}`, { error: e as Error, sendClose: false })
+    }
+  }
+
+  private closedTransport = false
+
+  // ---------------------------------------------------------------- incoming
+
+  /** One frame from the transport. */
+  onFrame(frame: Uint8Array): void {
+    if (this.closed) return
+    const type = frame[0]
+    if (type !== FrameType.Record) {
+      if (!this.reliable) {
+        // A repeated FINISH means our READY was lost: send the same first record again.
+        if (type === FrameType.Finish && this.firstFrame && this.options.finish && equalBytes(frame, this.options.finish)) {
+          this.transport.send(this.firstFrame)
+        }
+        return // datagrams of any other kind are dropped, never fatal
+      }
+      this.protocolError(new ProtocolError(`unexpected frame type ${type} after the handshake`))
+      return
+    }
+    let plaintext: Uint8Array | null
+    try {
+      plaintext = this.opener.open(frame)
+    } catch (e) {
+      this.protocolError(e as Error)
+      return
+    }
+    if (plaintext === null) return
+    this.lastReceived = Date.now()
+    try {
+      if (this.awaitingReady) {
+        if (plaintext.length === 0) throw new ProtocolError('record plaintext is empty')
+        if (plaintext[0] !== Kind.Ready && plaintext[0] !== Kind.Close << 2) {
+          throw new ProtocolError('the first record of the server does not start with READY')
+        }
+      }
+      readMessages(plaintext, this.onMessage)
+    } catch (e) {
+      this.protocolError(e as Error)
+    }
+  }
+
+  private readonly onMessage = (m: Message) => {
+    if (this.closed) return
+    if (m.kind === Kind.Ready) {
+      if (!this.awaitingReady) throw new ProtocolError('READY received twice or by the server')
+      this.awaitingReady = false
+      const r = m.ready
+      this.peerMaxMessage = Math.min(r.maxMessage, this.maxRecordPlaintext)
+      // Never ping faster than the server asks (PROTOCOL.md 6.2).
+      if (r.pingIntervalMs > 0) this.pingIntervalMs = Math.max(this.pingIntervalMs, r.pingIntervalMs)
+      if (r.idleTimeoutMs > 0) this.idleTimeoutMs = r.idleTimeoutMs
+      this.armLiveness()
+      this.options.onReady?.(r)
+      return
+    }
+    if (this.awaitingReady && m.kind !== Kind.Close) throw new ProtocolError('message before READY')
+    if (!this.hooksDone && (m.kind === Kind.Call || m.kind === Kind.Push)) {
+      if (this.held.length >= this.options.maxInFlight) throw new ProtocolError('too many calls before the session was set up')
+      this.held.push(m)
+      return
+    }
+    this.handle(m)
+  }
+
+  private handle(m: Message): void {
+    switch (m.kind) {
+      case Kind.Call:
+        return this.onCall(m.id, m.command, m.args)
+      case Kind.Push:
+        return this.onPush(m.command, m.args)
+      case Kind.Result:
+        return this.onResult(m.id, m.value)
+      case Kind.Error:
+        return this.onError(m.id, m.code, m.message, m.data)
+      case Kind.Cancel: {
+        const c = this.incoming.get(m.id)
+        if (c && !c.cancelled) {
+          c.cancelled = true
+          c.controller?.abort(new AbortedError('call cancelled by the caller'))
+        }
+        return
+      }
+      case Kind.Ping:
+        return this.appendWith(writePong)
+      case Kind.Pong:
+        return
+      case Kind.Close:
+        this.close(`closed by peer: ${m.reason}`, { sendClose: false, byPeer: true })
+        return
+      default:
+        throw new ProtocolError(`unexpected message kind ${m.kind}`)
+    }
+  }
+
+  private onCall(id: number, name: string, argBytes: Uint8Array): void {
+    if (this.incoming.has(id)) throw new ProtocolError(`call id ${id} reused while in flight`)
+    if (this.incoming.size >= this.options.maxInFlight) {
+      return this.sendError(id, ErrorCode.Busy, `more than ${this.options.maxInFlight} calls in flight`, EMPTY)
+    }
+    const reg = this.iface?.handlers.get(name)
+    if (!reg) return this.sendError(id, ErrorCode.UnknownCommand, `unknown command '${name}'`, EMPTY)
+    let args: unknown
+    try {
+      args = reg.command.args.decode(argBytes)
+    } catch (e) {
+      return this.sendError(id, ErrorCode.BadArguments, `arguments of '${name}' do not decode: ${(e as Error).message}`, EMPTY)
+    }
+    const call: IncomingCall = { controller: undefined, cancelled: false }
+    this.incoming.set(id, call)
+    let result: unknown
+    try {
+      result = reg.handler(args, this.callContext(call))
+    } catch (e) {
+      this.finishCall(id, call, name, reg.command, undefined, e)
+      return
+    }
+    if (isPromiseLike(result)) {
+      result.then(
+        (v) => this.finishCall(id, call, name, reg.command, v, undefined),
+        (e) => this.finishCall(id, call, name, reg.command, undefined, e ?? new Error('rejected')),
+      )
+    } else this.finishCall(id, call, name, reg.command, result, undefined)
+  }
+
+  private finishCall(id: number, call: IncomingCall, name: string, command: Command<unknown, unknown>, value: unknown, error: unknown): void {
+    this.incoming.delete(id)
+    if (call.cancelled || this.closed) return
+    if (error === undefined) {
+      let encoded: Uint8Array
+      try {
+        encoded = command.result.encode(value)
+      } catch (e) {
+        this.options.logger.warn?.(`result of '${name}' does not encode: ${(e as Error).message}`)
+        return this.sendError(id, ErrorCode.Internal, `result of '${name}' does not encode`, EMPTY)
+      }
+      const s = this.scratch
+      s.reset()
+      writeResult(s, id, encoded)
+      if (s.length > this.peerMaxMessage) {
+        const tooLarge = new MessageTooLargeError(s.length, this.peerMaxMessage, `result of '${name}'`)
+        return this.sendError(id, ErrorCode.Internal, tooLarge.message, EMPTY)
+      }
+      this.append(s.view())
+      return
+    }
+    this.sendThrown(id, name, error)
+  }
+
+  /** Maps what a handler threw to an ERROR message (PROTOCOL.md 6.1); stacks never cross. */
+  private sendThrown(id: number, name: string, error: unknown): void {
+    if (ApplicationError.isInstance(error)) {
+      const cls = errorRegistry().get(error.code)
+      let data = EMPTY
+      if (cls?.dataSchema) {
+        try {
+          data = cls.dataSchema.encode(error.data)
+        } catch (e) {
+          this.options.logger.warn?.(`data of error '${error.code}' does not encode: ${(e as Error).message}`)
+        }
+      }
+      return this.sendError(id, error.code, error.message, data)
+    }
+    if (RemoteError.isInstance(error)) {
+      // An error from a nested call passes through with its code.
+      return this.sendError(id, error.code, error.message, error.data)
+    }
+    this.options.logger.warn?.(`handler of '${name}' failed: ${(error as Error)?.stack ?? String(error)}`)
+    const code = KiloError.isInstance(error) ? error.code : ErrorCode.Internal
+    const message = KiloError.isInstance(error) ? error.message : `internal error in handler of '${name}'`
+    this.sendError(id, code.startsWith('kp.') ? code : ErrorCode.Internal, message, EMPTY)
+  }
+
+  private sendError(id: number, code: string, message: string, data: Uint8Array): void {
+    const s = this.scratch
+    s.reset()
+    writeError(s, id, code, message.length > 1000 ? message.slice(0, 1000) : message, data)
+    if (s.length > this.peerMaxMessage) {
+      s.reset()
+      writeError(s, id, code, 'error too large to send', EMPTY)
+    }
+    this.append(s.view())
+  }
+
+  private onPush(name: string, argBytes: Uint8Array): void {
+    const reg = this.iface?.handlers.get(name)
+    if (!reg) {
+      this.options.logger.debug?.(`push of unknown command '${name}' ignored`)
+      return
+    }
+    let args: unknown
+    try {
+      args = reg.command.args.decode(argBytes)
+    } catch (e) {
+      this.options.logger.debug?.(`push '${name}' arguments do not decode: ${(e as Error).message}`)
+      return
+    }
+    const call: IncomingCall = { controller: undefined, cancelled: false }
+    const report = (e: unknown) => this.options.logger.warn?.(`push handler of '${name}' failed: ${(e as Error)?.message ?? e}`)
+    try {
+      const r = reg.handler(args, this.callContext(call))
+      if (isPromiseLike(r)) r.then(undefined, report)
+    } catch (e) {
+      report(e)
+    }
+  }
+
+  private onResult(id: number, value: Uint8Array): void {
+    const p = this.pending.get(id)
+    if (!p || p.queued) return // late answer of an abandoned call
+    this.settle(id, p)
+    let decoded: unknown
+    try {
+      decoded = p.command.result.decode(value)
+    } catch (e) {
+      p.reject(new KiloError('kp.BadResult', `result of '${p.command.name}' does not decode: ${(e as Error).message}`, { cause: e }))
+      return
+    }
+    p.resolve(decoded)
+  }
+
+  private onError(id: number, code: string, message: string, data: Uint8Array): void {
+    const p = this.pending.get(id)
+    if (!p || p.queued) return
+    this.settle(id, p)
+    const cls = code.startsWith('kp.') ? undefined : errorRegistry().get(code)
+    if (cls) {
+      try {
+        const payload = cls.dataSchema ? cls.dataSchema.decode(data) : undefined
+        p.reject(new (cls as new (m: string, d: unknown) => Error)(message, payload))
+        return
+      } catch {
+        // payload does not decode: fall through to RemoteError
+      }
+    }
+    p.reject(new RemoteError(code, message, data.slice()))
+  }
+
+  /** A per-call context; the AbortController is made only if the handler reads `signal`. */
+  private callContext(call: IncomingCall): CallContext<S> {
+    const conn = this
+    return {
+      session: this.session,
+      remoteId: this.remoteId,
+      token: this.token,
+      remoteAddress: this.remoteAddress,
+      get stats() {
+        return conn.stats
+      },
+      get signal() {
+        if (!call.controller) {
+          call.controller = new AbortController()
+          if (call.cancelled) call.controller.abort(new AbortedError('call cancelled by the caller'))
+          else if (conn.closed) call.controller.abort(new ConnectionClosedError(conn.closeReason))
+        }
+        return call.controller.signal
+      },
+      call: (c, a, o) => this.call(c, a, o),
+      push: (c, a) => this.push(c, a),
+      close: (reason) => this.close(reason ?? 'closed by the application'),
+    }
+  }
+
+  // ---------------------------------------------------------------- liveness and close
+
+  private armLiveness(): void {
+    if (this.livenessTimer) clearTimeout(this.livenessTimer)
+    if (this.closed) return
+    const now = Date.now()
+    let due = Number.POSITIVE_INFINITY
+    if (this.idleTimeoutMs > 0) due = Math.min(due, this.lastReceived + this.idleTimeoutMs)
+    if (this.pingIntervalMs > 0 && !this.awaitingReady) due = Math.min(due, this.lastSent + this.pingIntervalMs)
+    if (due === Number.POSITIVE_INFINITY) return
+    this.livenessTimer = setTimeout(() => this.onLivenessTimer(), Math.max(1, due - now + 1))
+    ;(this.livenessTimer as { unref?: () => void }).unref?.()
+  }
+
+  private onLivenessTimer(): void {
+    if (this.closed) return
+    const now = Date.now()
+    if (this.idleTimeoutMs > 0 && now - this.lastReceived >= this.idleTimeoutMs) {
+      this.close(`idle timeout: nothing received for ${this.idleTimeoutMs} ms`, { sendClose: true })
+      return
+    }
+    if (this.pingIntervalMs > 0 && !this.awaitingReady && now - this.lastSent >= this.pingIntervalMs) {
+      this.appendWith(writePing)
+      this.lastSent = now
+    }
+    this.armLiveness()
+  }
+
+  /** The transport reported its close. */
+  onTransportClose(error?: Error): void {
+    this.closedTransport = true
+    this.close(error ? `transport closed: ${error.message}` : 'transport closed', { sendClose: false, error })
+  }
+
+  private protocolError(e: Error): void {
+    this.options.logger.debug?.(`protocol error from ${this.remoteAddress}: ${e.message}`)
+    this.close(`protocol error: ${e.message}`, { sendClose: false, error: e })
+  }
+
+  /**
+   * Closes the connection: sends CLOSE (best effort) unless told not to, fails every pending
+   * call with `ConnectionClosedError`, aborts running handlers, runs the disconnect hooks.
+   */
+  close(reason = 'closed', opts: { sendClose?: boolean; error?: Error | undefined; byPeer?: boolean } = {}): void {
+    if (this.closed) return
+    const sendClose = opts.sendClose ?? true
+    if (sendClose && !this.closedTransport && !this.awaitingReady) {
+      this.out.reset() // drop what was not sent yet: the peer's pending calls fail anyway
+      writeClose(this.out, reason.length > 200 ? reason.slice(0, 200) : reason)
+      this.flush()
+    }
+    this.closed = true
+    this.closeReason = reason
+    if (this.livenessTimer) clearTimeout(this.livenessTimer)
+    if (!this.closedTransport) {
+      this.closedTransport = true
+      this.transport.close(opts.error)
+    }
+    const error = new ConnectionClosedError(reason, opts.error ? { cause: opts.error } : undefined)
+    const pending = [...this.pending.values()]
+    this.pending.clear()
+    this.waiting.length = 0
+    for (const p of pending) {
+      if (p.timer) clearTimeout(p.timer)
+      if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort)
+      p.reject(error)
+    }
+    for (const c of this.incoming.values()) c.controller?.abort(error)
+    this.incoming.clear()
+    this.held = []
+    if (this.hooksDone) {
+      for (const hook of this.iface?.disconnectedHooks ?? []) {
+        try {
+          hook(this, reason)
+        } catch (e) {
+          this.options.logger.warn?.(`onDisconnected hook failed: ${(e as Error).message}`)
+        }
+      }
+    }
+    this.options.onClose?.(reason, opts.error)
+  }
+}
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

@@ -1,0 +1,41 @@
+import type { PublicKey } from '@kp/crypto'
+import type { RecordStats } from '../record/record-opener.js'
+import type { Command } from './command.js'
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call: it fails with `AbortedError` and the callee is sent CANCEL. */
+  signal?: AbortSignal
+  /** Fails the call with `TimeoutError` (and sends CANCEL) after this many ms. 0: no timeout. */
+  timeoutMs?: number
+}
+
+/** Calls and pushes towards the peer, from either side. */
+export interface PeerApi {
+  /** Calls a command on the peer and resolves with its result. */
+  call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R>
+  /** Sends a fire-and-forget PUSH (no answer of any kind). */
+  push<A>(command: Command<A, unknown>, args: A): void
+}
+
+/** What a handler and the connect hooks know about the connection. */
+export interface SessionContext<S> extends PeerApi {
+  /** The per-connection session object (the server's `session` factory, or the client's). */
+  session: S
+  /** The peer's verified Ed25519 key, or null for an anonymous client. */
+  readonly remoteId: PublicKey | null
+  /** Equal on both ends only when no one sat in the middle (PROTOCOL.md 4.4): show it to compare. */
+  readonly token: Uint8Array
+  /** The transport's peer address, for logs. */
+  readonly remoteAddress: string
+  /** Record statistics of this connection (datagram drops are counted here). */
+  readonly stats: Readonly<RecordStats>
+  /** Closes this connection (sends CLOSE with the reason). */
+  close(reason?: string): void
+}
+
+/** The context a command handler receives. */
+export interface CallContext<S> extends SessionContext<S> {
+  /** Aborts when the caller cancels (CANCEL), times out, or the connection closes. */
+  readonly signal: AbortSignal
+}

@@ -1,0 +1,3 @@
+export type { Connector, Transport, TransportHandlers, TransportListener } from './transport.js'
+export { memoryPair, type MemoryTransportOptions } from './memory-transport.js'
+export { memoryConnector, memoryListener, type MemoryListenerOptions } from './memory-listener.js'

@@ -1,0 +1,154 @@
+import { TransportError } from '../errors/transport-error.js'
+import { mulberry32 } from './prng.js'
+import type { Transport, TransportHandlers } from './transport.js'
+
+/** Options of the in-memory transports. */
+export interface MemoryTransportOptions {
+  /** `true` (default): ordered and lossless. `false`: datagram semantics with the impairments below. */
+  reliable?: boolean
+  /** Largest frame, bytes. Default 16 MiB reliable, 65 507 datagram. */
+  maxFrame?: number
+  /** Bytes a side may queue towards a peer that is not reading before the transport closes. Default 64 MiB. */
+  maxBuffered?: number
+  /** Datagram only: seed of the impairment PRNG. Default 1. */
+  seed?: number
+  /** Datagram only: probability a frame is dropped (0..1). */
+  drop?: number
+  /** Datagram only: probability a frame is delivered twice. */
+  duplicate?: number
+  /** Datagram only: probability a frame is held back and delivered after later ones. */
+  reorder?: number
+}
+
+const DEFAULT_RELIABLE_MAX = 16 * 1024 * 1024
+const DEFAULT_DATAGRAM_MAX = 65_507
+
+let nextPort = 40_000
+
+class MemoryEnd implements Transport {
+  readonly reliable: boolean
+  readonly maxFrame: number
+  readonly remoteAddress: string
+  peer!: MemoryEnd
+  private handlers: TransportHandlers | null = null
+  private inbox: Uint8Array[] = []
+  private inboxBytes = 0
+  private scheduled = false
+  private closed = false
+  private pendingClose: { error: Error | undefined } | null = null
+  private readonly maxBuffered: number
+  private readonly random: (() => number) | null
+  private readonly options: MemoryTransportOptions
+
+  constructor(options: MemoryTransportOptions, remoteAddress: string, seedOffset: number) {
+    this.options = options
+    this.reliable = options.reliable ?? true
+    this.maxFrame = options.maxFrame ?? (this.reliable ? DEFAULT_RELIABLE_MAX : DEFAULT_DATAGRAM_MAX)
+    this.maxBuffered = options.maxBuffered ?? 64 * 1024 * 1024
+    this.remoteAddress = remoteAddress
+    this.random = this.reliable ? null : mulberry32((options.seed ?? 1) * 2 + seedOffset)
+  }
+
+  get bufferedAmount(): number {
+    return this.peer.inboxBytes
+  }
+
+  send(frame: Uint8Array): void {
+    if (frame.length > this.maxFrame) {
+      throw new RangeError(`frame of ${frame.length} bytes exceeds maxFrame ${this.maxFrame}`)
+    }
+    if (this.closed) return
+    // The receiver owns what it gets: copy, as a real network would.
+    const copy = frame.slice()
+    if (this.random) {
+      const r = this.random
+      if (r() < (this.options.drop ?? 0)) return
+      if (r() < (this.options.reorder ?? 0)) {
+        setTimeout(() => this.peer.enqueue(copy), 1 + Math.floor(r() * 5))
+        return
+      }
+      this.peer.enqueue(copy)
+      if (r() < (this.options.duplicate ?? 0)) this.peer.enqueue(copy.slice())
+      return
+    }
+    if (this.peer.inboxBytes + copy.length > this.maxBuffered) {
+      this.close(new TransportError(`peer is not reading: more than ${this.maxBuffered} bytes queued`, { code: 'kp.SlowPeer' }))
+      return
+    }
+    this.peer.enqueue(copy)
+  }
+
+  private enqueue(frame: Uint8Array): void {
+    if (this.closed) return
+    this.inbox.push(frame)
+    this.inboxBytes += frame.length
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.handlers) return
+    this.scheduled = true
+    setImmediate(() => this.deliver())
+  }
+
+  private deliver(): void {
+    this.scheduled = false
+    const h = this.handlers
+    if (!h) return
+    const batch = this.inbox
+    this.inbox = []
+    for (const f of batch) {
+      if (this.closed) return
+      this.inboxBytes -= f.length
+      h.frame(f)
+    }
+  }
+
+  setHandlers(handlers: TransportHandlers): void {
+    if (this.handlers) throw new Error('setHandlers may be called once')
+    this.handlers = handlers
+    if (this.inbox.length) this.schedule()
+    const p = this.pendingClose
+    if (p) {
+      // closed before anyone listened: still report the close, once
+      this.pendingClose = null
+      queueMicrotask(() => handlers.close(p.error))
+    }
+  }
+
+  close(error?: Error): void {
+    if (this.closed) return
+    this.closed = true
+    this.inbox = []
+    this.inboxBytes = 0
+    const h = this.handlers
+    // The peer learns of the close after the frames already sent to it.
+    const peer = this.peer
+    setImmediate(() => peer.remoteClosed())
+    if (h) queueMicrotask(() => h.close(error))
+    else this.pendingClose = { error }
+  }
+
+  private remoteClosed(): void {
+    if (this.closed) return
+    if (this.inbox.length) {
+      // deliver what is queued first, then close
+      setImmediate(() => this.remoteClosed())
+      return
+    }
+    this.close()
+  }
+}
+
+/**
+ * Two connected in-memory transport ends `[client, server]`, for tests and for apps that run
+ * both ends in one process. With `reliable: false` it behaves like a lossy datagram link.
+ */
+export function memoryPair(options: MemoryTransportOptions = {}): [Transport, Transport] {
+  const port = nextPort++
+  const a = new MemoryEnd(options, `memory:server`, 0)
+  const b = new MemoryEnd(options, `memory:${port}`, 1)
+  a.peer = b
+  b.peer = a
+  return [a, b]
+}

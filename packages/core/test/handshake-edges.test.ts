@@ -1,0 +1,154 @@
+import { SigningKey } from '@kp/crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  connect,
+  HandshakeError,
+  KiloInterface,
+  memoryConnector,
+  memoryListener,
+  RemoteError,
+  serve,
+  type Transport,
+} from '../src/index.js'
+import { encodeHello, parseReject } from '../src/protocol/handshake-frames.js'
+import { suiteApi } from '../src/testing/index.js'
+
+const key = SigningKey.generate()
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+const api = () =>
+  new KiloInterface()
+    .on(suiteApi.echo, (s) => s)
+    .on(suiteApi.hang, () => new Promise<void>(() => {}))
+
+async function server(opts: Parameters<typeof serve>[2] extends infer O ? Partial<O> : never = {}, listen: Parameters<typeof memoryListener>[0] = {}) {
+  const l = await memoryListener(listen)
+  const s = serve(l, api(), { key, ...opts })
+  cleanups.push(() => s.close())
+  return { s, port: l.address.port }
+}
+
+function raw(port: number): Promise<{ t: Transport; frames: Uint8Array[]; closed: Promise<Error | undefined> }> {
+  return memoryConnector(port)().then((t) => {
+    const frames: Uint8Array[] = []
+    let done!: (e: Error | undefined) => void
+    const closed = new Promise<Error | undefined>((r) => (done = r))
+    t.setHandlers({ frame: (f) => frames.push(f), close: (e) => done(e) })
+    cleanups.push(() => t.close())
+    return { t, frames, closed }
+  })
+}
+
+describe('handshake edges', () => {
+  it('an unsupported version gets REJECT code 1', async () => {
+    const { port } = await server()
+    const { t, frames, closed } = await raw(port)
+    const hello = encodeHello(new Uint8Array(32).fill(9))
+    hello[1] = 2 << 2
+    t.send(hello)
+    await closed
+    expect(frames[0]![0]).toBe(5)
+    expect(parseReject(frames[0]!).code).toBe(1)
+  })
+
+  it('a malformed HELLO gets REJECT code 3 and closes', async () => {
+    const { port } = await server()
+    const { t, frames, closed } = await raw(port)
+    t.send(new Uint8Array(200).fill(1))
+    await closed
+    expect(parseReject(frames[0]!).code).toBe(3)
+  })
+
+  it('beyond the half-open limit a reliable server answers REJECT busy', async () => {
+    const { port, s } = await server({ maxHalfOpen: 1 })
+    const { t } = await raw(port)
+    t.send(encodeHello(crypto.getRandomValues(new Uint8Array(32))))
+    while (s.halfOpenCount < 1) await new Promise((r) => setTimeout(r, 5))
+    const e = await connect(memoryConnector(port), { reconnect: false }).ready().catch((x) => x)
+    expect(HandshakeError.isInstance(e) && e.check).toBe('busy')
+  })
+
+  it('the server closes a handshake that does not complete in time', async () => {
+    const { port, s } = await server({ handshakeTimeoutMs: 100 })
+    const { t, closed } = await raw(port)
+    t.send(encodeHello(crypto.getRandomValues(new Uint8Array(32))))
+    const started = Date.now()
+    await closed
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(s.halfOpenCount).toBe(0)
+  })
+
+  it('the client times out on a server that never answers', async () => {
+    const l = await memoryListener()
+    l.onConnection(() => {})
+    cleanups.push(() => l.close())
+    const e = await connect(memoryConnector(l.address.port), { reconnect: false, handshakeTimeoutMs: 100 }).ready().catch((x) => x)
+    expect(HandshakeError.isInstance(e) && e.check).toBe('timeout')
+  })
+
+  it('datagram handshakes complete under 20% loss each way', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 30 }, async (_, seed) => {
+        const { port } = await server({}, { reliable: false, drop: 0.2, seed: seed + 1 })
+        const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
+        cleanups.push(() => c.close())
+        return c.ready().then(
+          () => true,
+          () => false,
+        )
+      }),
+    )
+    expect(results.filter(Boolean).length).toBe(30)
+  })
+
+  it('cookie mode: the server keeps no state until the cookie comes back', async () => {
+    const { port, s } = await server({ cookie: 'always' }, { reliable: false })
+    const { t, frames } = await raw(port)
+    t.send(encodeHello(crypto.getRandomValues(new Uint8Array(32))))
+    while (frames.length === 0) await new Promise((r) => setTimeout(r, 5))
+    expect(frames[0]![0]).toBe(6) // COOKIE
+    expect(frames[0]!.length).toBeLessThan(256)
+    expect(s.halfOpenCount).toBe(0)
+    const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
+    cleanups.push(() => c.close())
+    expect(await c.call(suiteApi.echo, 'through the cookie')).toBe('through the cookie')
+  })
+
+  it('idle sessions close after idleTimeoutMs', async () => {
+    const { port } = await server({ idleTimeoutMs: 200, pingIntervalMs: 60_000 })
+    const c = connect(memoryConnector(port), { reconnect: false })
+    cleanups.push(() => c.close())
+    await c.ready()
+    const reason = await new Promise<string>((r) => c.on('disconnected', r))
+    expect(reason).toMatch(/idle timeout/)
+  })
+
+  it('pings keep an idle session alive', async () => {
+    const { port } = await server({ idleTimeoutMs: 300, pingIntervalMs: 50 })
+    const c = connect(memoryConnector(port), { reconnect: false })
+    cleanups.push(() => c.close())
+    await c.ready()
+    await new Promise((r) => setTimeout(r, 900))
+    expect(c.state).toBe('connected')
+  })
+
+  it('the callee answers kp.Busy beyond its in-flight limit', async () => {
+    const { port } = await server({ maxInFlight: 2 })
+    const c = connect(memoryConnector(port), { reconnect: false })
+    cleanups.push(() => c.close())
+    void c.call(suiteApi.hang, undefined).catch(() => {})
+    void c.call(suiteApi.hang, undefined).catch(() => {})
+    const e = await c.call(suiteApi.hang, undefined).catch((x) => x)
+    expect(RemoteError.isInstance(e) && e.code).toBe('kp.Busy')
+  })
+
+  it('the caller queues calls beyond its own in-flight window', async () => {
+    const { port } = await server({ maxInFlight: 2 })
+    const c = connect(memoryConnector(port), { reconnect: false, maxInFlight: 2 })
+    cleanups.push(() => c.close())
+    const r = await Promise.all(Array.from({ length: 50 }, (_, i) => c.call(suiteApi.echo, `${i}`)))
+    expect(r[49]).toBe('49')
+  })
+})
