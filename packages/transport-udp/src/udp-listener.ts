@@ -1,0 +1,264 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
+import { AddressTable, NEW, type RoutingStats, type Slot } from './address-table.js'
+import { TransportError, type Transport, type TransportListener } from './core.js'
+import { type DatagramOutlet, UdpTransport } from './datagram-transport.js'
+import { checkCommon, checkHostPort, checkInt, UDP_DEFAULTS, type UdpCommonOptions } from './options.js'
+import { asBytes, formatAddress, literalLookup, resolveHost } from './socket-util.js'
+
+/** Options of {@link udpListener}. */
+export interface UdpListenerOptions extends UdpCommonOptions {
+  /** Address to bind: an IP literal or a name. Default `'0.0.0.0'` (use `'::'` for IPv6 and, dual-stack, IPv4). */
+  host?: string
+  /** Port to bind; 0 picks a free one (see `listener.address.port`). */
+  port: number
+  /** Handshakes in progress before new HELLOs are dropped. Default 4 096 (core answers COOKIE above its own 1 024 first). */
+  maxPending?: number
+  /** Sessions (established or not) before new HELLOs are dropped. Default 65 536. */
+  maxTransports?: number
+  /** Socket receive buffer asked of the kernel, bytes (best effort). Default 4 MiB. */
+  recvBufferSize?: number
+  /**
+   * On `close()`, how long open sessions may still send (their CLOSE messages) before they are
+   * closed and the socket with them. Default 1 000 ms; core closes its sessions first, so this
+   * normally ends at once.
+   */
+  closeGraceMs?: number
+  /** Aborting before the socket is bound cancels the listen. */
+  signal?: AbortSignal
+}
+
+/** Listener-level counters (no per-packet logging: read these instead). */
+export interface UdpListenerStats extends RoutingStats {
+  /** Datagrams received on the socket. */
+  datagramsIn: number
+  /** Datagrams handed to the socket. */
+  datagramsOut: number
+  /** Datagrams received that were larger than `maxDatagram` (dropped). */
+  oversizeDatagrams: number
+  /** Datagrams not sent because the socket's send queue was over `maxSendQueue`. */
+  sendDrops: number
+  /** Sends the socket refused synchronously. */
+  sendErrors: number
+  /** `error` events of the socket (logged nowhere; the socket stays open). */
+  socketErrors: number
+}
+
+/** A UDP server socket that serves every session; hand it to core's `serve`. */
+export interface UdpListener extends TransportListener {
+  /** Where the socket is bound (the real port when 0 was asked). */
+  readonly address: { host: string; port: number }
+  /** Listener-level drop counters. */
+  readonly stats: Readonly<UdpListenerStats>
+  /** Sessions open on this socket, established or not. */
+  readonly sessions: number
+  /** Handshakes in progress (sessions that core has not marked established). */
+  readonly pendingHandshakes: number
+  /** The `maxFrame` of this listener's transports. */
+  readonly maxDatagram: number
+}
+
+class ServerOutlet implements DatagramOutlet {
+  slot!: Slot<UdpTransport>
+  constructor(
+    private readonly listener: Listener,
+    readonly address: string,
+    readonly port: number,
+  ) {}
+  send(frame: Uint8Array): void {
+    this.listener.sendTo(frame, this.port, this.address)
+  }
+  queued(): number {
+    return this.listener.queued()
+  }
+  closed(): void {
+    this.listener.forget(this.slot)
+  }
+  established(): void {
+    this.listener.table.established(this.slot)
+  }
+}
+
+class Listener implements UdpListener {
+  readonly stats: UdpListenerStats = {
+    datagramsIn: 0,
+    datagramsOut: 0,
+    oversizeDatagrams: 0,
+    foreignDatagrams: 0,
+    unexpectedDatagrams: 0,
+    droppedHellos: 0,
+    staleHellos: 0,
+    sendDrops: 0,
+    sendErrors: 0,
+    socketErrors: 0,
+  }
+  readonly table: AddressTable<UdpTransport>
+  readonly address: { host: string; port: number }
+  private accept: ((t: Transport) => void) | null = null
+  private closing: Promise<void> | null = null
+  private socketClosed = false
+  private drained: (() => void) | null = null
+  private readonly ipv6: boolean
+
+  constructor(
+    private readonly socket: Socket,
+    readonly maxDatagram: number,
+    private readonly maxSendQueue: number,
+    limits: { maxPending: number; maxTransports: number },
+    private readonly closeGraceMs: number,
+  ) {
+    this.table = new AddressTable(limits, this.stats)
+    const a = socket.address()
+    this.address = { host: a.address, port: a.port }
+    this.ipv6 = a.family === 'IPv6'
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo))
+    socket.on('error', () => {
+      // Unconnected UDP sockets report little (Linux: nothing for ICMP); never let it crash the process.
+      this.stats.socketErrors++
+    })
+  }
+
+  get sessions(): number {
+    return this.table.size
+  }
+
+  get pendingHandshakes(): number {
+    return this.table.pending
+  }
+
+  onConnection(accept: (t: Transport) => void): void {
+    this.accept = accept
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    this.stats.datagramsIn++
+    if (msg.length > this.maxDatagram) {
+      this.stats.oversizeDatagrams++
+      return
+    }
+    const key = formatAddress(rinfo.address, rinfo.port, this.ipv6)
+    const to = this.table.route(key, msg)
+    if (to === null) return
+    if (to !== NEW) {
+      to.receive(asBytes(msg))
+      return
+    }
+    const accept = this.accept
+    if (accept === null || this.closing !== null) {
+      this.stats.droppedHellos++
+      return
+    }
+    const outlet = new ServerOutlet(this, rinfo.address, rinfo.port)
+    const t = new UdpTransport(outlet, key, this.maxDatagram, UDP_DEFAULTS.maxEarlyFrames)
+    outlet.slot = this.table.add(key, msg, t)
+    try {
+      accept(t)
+    } catch (e) {
+      t.close(e instanceof Error ? e : new Error(String(e)))
+      return
+    }
+    t.receive(asBytes(msg))
+  }
+
+  sendTo(frame: Uint8Array, port: number, address: string): void {
+    if (this.socketClosed) return
+    if (this.socket.getSendQueueSize() > this.maxSendQueue) {
+      this.stats.sendDrops++
+      return
+    }
+    try {
+      this.socket.send(frame, port, address)
+      this.stats.datagramsOut++
+    } catch {
+      this.stats.sendErrors++
+    }
+  }
+
+  queued(): number {
+    return this.socketClosed ? 0 : this.socket.getSendQueueSize()
+  }
+
+  forget(slot: Slot<UdpTransport>): void {
+    this.table.remove(slot)
+    if (this.drained !== null && this.table.size === 0) this.drained()
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown()
+    return this.closing
+  }
+
+  private async shutDown(): Promise<void> {
+    this.accept = null
+    if (this.table.size > 0) {
+      // Let the sessions send their CLOSE messages through this socket first (core closes them).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.closeGraceMs)
+        this.drained = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      this.drained = null
+      for (const t of [...this.table.transports()]) t.close(new TransportError('UDP listener closed'))
+    }
+    this.socketClosed = true
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()))
+  }
+}
+
+/**
+ * Binds a UDP socket that serves every Kiloparsec session on one port. Sessions are told apart
+ * by source address and port; a datagram from an unknown address is accepted only if it is a
+ * HELLO. Pass the listener to core's `serve` (or use {@link createUdpServer}).
+ *
+ * @example
+ * const listener = await udpListener({ host: '127.0.0.1', port: 0 })
+ * const server = serve(listener, api, { key })
+ * console.log(listener.address.port)
+ */
+export async function udpListener(options: UdpListenerOptions): Promise<UdpListener> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object')
+  checkHostPort(options.host, options.port, false)
+  const { maxDatagram, maxSendQueue } = checkCommon(options)
+  const maxPending = options.maxPending ?? UDP_DEFAULTS.maxPending
+  checkInt('maxPending', maxPending, 1, Number.MAX_SAFE_INTEGER)
+  const maxTransports = options.maxTransports ?? UDP_DEFAULTS.maxTransports
+  checkInt('maxTransports', maxTransports, 1, Number.MAX_SAFE_INTEGER)
+  const closeGraceMs = options.closeGraceMs ?? 1000
+  checkInt('closeGraceMs', closeGraceMs, 0, 2_147_483_647)
+  const recvBufferSize = options.recvBufferSize ?? UDP_DEFAULTS.recvBufferSize
+  checkInt('recvBufferSize', recvBufferSize, 0, 2_147_483_647)
+  const signal = options.signal
+  signal?.throwIfAborted()
+
+  const { address, type } = await resolveHost(options.host ?? '0.0.0.0', options.type)
+  signal?.throwIfAborted()
+  const socket = createSocket({ type, lookup: literalLookup })
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error) => {
+      signal?.removeEventListener('abort', onAbort)
+      socket.close()
+      reject(new TransportError(`cannot listen on udp ${formatAddress(address, options.port, type === 'udp6')}: ${e.message}`, { code: (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'kp.AddressInUse' : 'kp.Transport', cause: e }))
+    }
+    const onAbort = () => {
+      socket.off('error', onError)
+      socket.close()
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    socket.once('error', onError)
+    socket.bind(options.port, address, () => {
+      socket.off('error', onError)
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    })
+  })
+  if (recvBufferSize > 0) {
+    try {
+      socket.setRecvBufferSize(recvBufferSize)
+    } catch {
+      // best effort: the kernel's limit applies
+    }
+  }
+  return new Listener(socket, maxDatagram, maxSendQueue, { maxPending, maxTransports }, closeGraceMs)
+}
