@@ -1,3 +1,5 @@
+import { defineConfig, mergeConfig } from 'vitest/config'
 import { kpVitestConfig } from '../../vitest.shared.ts'
 
-export default kpVitestConfig()
+// --expose-gc: the conformance suite checks that a closed session is freed
+export default mergeConfig(kpVitestConfig(), defineConfig({ test: { execArgv: ['--expose-gc'] } }))

@@ -1,0 +1,85 @@
+/**
+ * Kiloparsec over TCP against the floor: a plain `node:net` frame echo and a `node:tls` TLS 1.3
+ * echo (same framing), server in a child process. Run: `pnpm bench` (about 1.5 min) or
+ * `pnpm bench --quick` (a few seconds).
+ */
+import { execFileSync, fork } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type BenchConn, openNetEcho, openTlsEcho } from './echo.js'
+import { callsPerSecond, connectionsPerSecond, type Latency, latency, wireBytes } from './measure.js'
+
+const quick = process.argv.includes('--quick')
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
+const MS = quick ? 400 : 4_000
+const SMALL = new Uint8Array(32).fill(7)
+const BIG = new Uint8Array(64 * 1024).fill(9)
+
+// A self-signed P-256 certificate the TLS client pins with `ca`.
+const certDir = mkdtempSync(join(tmpdir(), 'kp-bench-'))
+execFileSync('openssl', [
+  'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+  '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+  '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
+], { stdio: 'ignore' })
+const ca = readFileSync(join(certDir, 'cert.pem'), 'utf8')
+
+const wantKp = !only || only.includes('kp')
+const child = fork(new URL('./bench-server.ts', import.meta.url).pathname, [certDir, wantKp ? 'kp' : ''])
+const ports = await new Promise<Record<string, any>>((resolve) => child.once('message', (m) => resolve(m as Record<string, any>)))
+
+interface System {
+  name: string
+  open: () => Promise<BenchConn>
+  /** A connection whose wire bytes can be counted (the same thing, built by hand where needed). */
+  openCounted?: () => Promise<BenchConn>
+}
+const systems: System[] = [
+  { name: 'net echo', open: () => openNetEcho(ports.net) },
+  { name: 'tls1.3 echo', open: () => openTlsEcho(ports.tls, ca) },
+]
+if (wantKp) systems.push(...(await import('./kp-client.js')).kpSystems(ports as { kp: number; serverId: string }))
+
+interface Row {
+  latency: Latency
+  pipelined: number
+  mbps: number
+  connPerSec: number
+  wire: { setup: number; perCall: number }
+}
+const results = new Map<string, Row>()
+for (const s of systems.filter((s) => !only || only.some((o) => s.name.startsWith(o)))) {
+  const conn = await s.open()
+  await callsPerSecond(conn, SMALL, 10, MS / 4) // warm up
+  const row: Row = {
+    latency: await latency(conn, SMALL, MS),
+    pipelined: await callsPerSecond(conn, SMALL, 100, MS),
+    mbps: ((await callsPerSecond(conn, BIG, 8, MS)) * BIG.length) / 1e6,
+    connPerSec: await connectionsPerSecond(s.open, SMALL, 8, MS),
+    wire: await wireBytes(s.openCounted ?? s.open, SMALL, quick ? 100 : 1000),
+  }
+  conn.close()
+  results.set(s.name, row)
+  console.error(`${s.name}: done`)
+}
+child.disconnect()
+rmSync(certDir, { recursive: true, force: true })
+
+const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+const net = results.get('net echo')
+const tls = results.get('tls1.3 echo')
+const ratio = (a: number, b: number | undefined) => (b ? `${f(a / b, 2)}×` : '')
+console.log(`\n@kp/transport-tcp benchmark${quick ? ' (--quick)' : ''}: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}, loopback, server in a child process`)
+console.log(`payload ${SMALL.length} B (calls), ${BIG.length / 1024} KiB (throughput); ratios: vs net echo / vs TLS echo\n`)
+console.log('| system | seq. latency median / p99 (µs) | pipelined calls/s (100 in flight) | 64 KiB echo MB/s (8 in flight) | new conn/s (connect+handshake+call, 8 parallel) | wire bytes: setup / per call |')
+console.log('|---|---|---|---|---|---|')
+for (const [name, r] of results) {
+  console.log(
+    `| ${name} | ${f(r.latency.medianUs)} / ${f(r.latency.p99Us)} (${ratio(r.latency.medianUs, net?.latency.medianUs)} / ${ratio(r.latency.medianUs, tls?.latency.medianUs)}) ` +
+      `| ${f(r.pipelined)} (${ratio(r.pipelined, net?.pipelined)} / ${ratio(r.pipelined, tls?.pipelined)}) ` +
+      `| ${f(r.mbps)} (${ratio(r.mbps, net?.mbps)} / ${ratio(r.mbps, tls?.mbps)}) ` +
+      `| ${f(r.connPerSec)} (${ratio(r.connPerSec, net?.connPerSec)} / ${ratio(r.connPerSec, tls?.connPerSec)}) ` +
+      `| ${f(r.wire.setup)} / ${f(r.wire.perCall, 1)} |`,
+  )
+}

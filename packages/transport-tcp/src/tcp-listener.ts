@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:net'
+import { type Transport, TransportError, type TransportListener } from '@kp/core'
+import { checkHostPort, checkInt, type SocketTransportOptions, socketLimits } from './options.js'
+import { SocketTransport } from './socket-transport.js'
+
+/** Options of {@link tcpListener}. */
+export interface TcpListenerOptions extends SocketTransportOptions {
+  /** Address to bind. Default `'127.0.0.1'`; use `'0.0.0.0'` or `'::'` to accept other machines. */
+  host?: string
+  /** Port to bind; 0 picks a free one (see `address.port`). */
+  port: number
+  /** Open connections at most; a connection beyond it is destroyed at once. Default 10 000. */
+  maxConnections?: number
+  /** Length of the kernel's queue of not yet accepted connections. Default 511. */
+  backlog?: number
+}
+
+/** A listening TCP socket that hands each connection to core as a {@link Transport}. */
+export interface TcpListener extends TransportListener {
+  /** Connections accepted and not yet fully closed. */
+  readonly connectionCount: number
+  /** Connections destroyed on arrival because `maxConnections` was reached. */
+  readonly droppedCount: number
+}
+
+/**
+ * Starts listening; resolves once bound (with the real port when `port: 0` was asked). Fails
+ * with `TransportError` (`'kp.AddressInUse'`, ...) when the address cannot be bound.
+ *
+ * @example
+ * const listener = await tcpListener({ host: '127.0.0.1', port: 0 })
+ * const server = serve(listener, api, { key })
+ * console.log(listener.address.port)
+ */
+export async function tcpListener(options: TcpListenerOptions): Promise<TcpListener> {
+  const { host, port } = checkHostPort(options, '127.0.0.1')
+  const limits = socketLimits(options)
+  const maxConnections = checkInt('maxConnections', options.maxConnections ?? 10_000, 1, 2 ** 30)
+  const backlog = checkInt('backlog', options.backlog ?? 511, 1, 65_535)
+
+  const server = createServer({ noDelay: true, allowHalfOpen: false })
+  server.maxConnections = maxConnections
+  let dropped = 0
+  server.on('drop', () => dropped++)
+  await listen(server, host, port, backlog)
+  // After listening, errors are failed accepts (EMFILE, ...): the connection never existed.
+  server.on('error', () => {})
+
+  let accept: ((t: Transport) => void) | null = null
+  let open = 0
+  server.on('connection', (socket) => {
+    open++
+    socket.once('close', () => open--)
+    if (!accept) {
+      socket.destroy()
+      return
+    }
+    accept(new SocketTransport(socket, limits))
+  })
+
+  const bound = server.address()
+  const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host, port }
+  let closing: Promise<void> | null = null
+  return {
+    address,
+    get connectionCount() {
+      return open
+    },
+    get droppedCount() {
+      return dropped
+    },
+    onConnection(cb) {
+      accept = cb
+    },
+    close() {
+      // net.Server's own callback waits for every connection to end; only the listening socket is
+      // ours to close (open transports are core's), and its port is free once close() returns.
+      closing ??= new Promise<void>((resolve) => {
+        server.close()
+        setImmediate(resolve)
+      })
+      return closing
+    },
+  }
+}
+
+function listen(server: Server, host: string, port: number, backlog: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      const code = e.code === 'EADDRINUSE' ? 'kp.AddressInUse' : 'kp.Transport'
+      reject(new TransportError(`cannot listen on ${host}:${port}: ${e.code ?? e.message}`, { code, cause: e }))
+    }
+    server.once('error', onError)
+    server.listen({ host, port, backlog }, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
