@@ -9,6 +9,8 @@ export interface ApplicationErrorClass<D> {
   new (message: string, ...data: D extends undefined ? [data?: D] : [data: D]): ApplicationError<D>
   readonly code: string
   readonly dataSchema: Schema<D> | null
+  /** True for an instance of this class, also across duplicate installs of the library. */
+  isInstance(e: unknown): e is ApplicationError<D>
 }
 
 /**
@@ -58,6 +60,9 @@ export function defineError<D = undefined>(code: string, dataSchema?: Schema<D>)
     static readonly dataSchema = schema
     constructor(message: string, data?: D) {
       super(code, message, data as D)
+    }
+    static override isInstance(e: unknown): e is ApplicationError<D> {
+      return ApplicationError.isInstance(e) && e.code === code
     }
   }
   Object.defineProperty(cls, 'name', { value: code })

@@ -170,6 +170,7 @@ export function runTransportConformance(target: ConformanceTarget): void {
   function client(port: number, opts: ConnectOptions<SuiteSession> = {}, tap?: Tap): KiloClient<SuiteSession> {
     const clientIface = new KiloInterface<SuiteSession>()
       .on(suiteApi.echo, (s) => `client:${s}`)
+      .on(suiteApi.hang, () => new Promise<void>(() => {}))
       .on(suiteApi.note, (s, ctx) => {
         ctx.session.notes.push(s)
       })

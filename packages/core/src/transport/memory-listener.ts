@@ -1,5 +1,5 @@
 import { TransportError } from '../errors/transport-error.js'
-import { type MemoryTransportOptions, memoryPair } from './memory-transport.js'
+import { type MemoryTransportOptions, memoryPairWithRespawn } from './memory-transport.js'
 import type { Connector, Transport, TransportListener } from './transport.js'
 
 /** Options of {@link memoryListener}. */
@@ -44,7 +44,12 @@ export function memoryConnector(port: number): Connector {
     signal?.throwIfAborted()
     const accept = listeners.get(port)
     if (!accept) throw new TransportError(`connection refused: nothing listens on memory port ${port}`, { code: 'kp.ConnectionRefused' })
-    const [client, server] = memoryPair(optionsByPort.get(port))
+    const [client, server] = memoryPairWithRespawn(optionsByPort.get(port) ?? {}, (t) => {
+      const current = listeners.get(port)
+      if (!current) return false
+      current(t)
+      return true
+    })
     accept(server)
     return client
   }

@@ -30,11 +30,17 @@ class MemoryEnd implements Transport {
   readonly maxFrame: number
   readonly remoteAddress: string
   peer!: MemoryEnd
+  /**
+   * Datagram client ends: when the server end is gone, a new HELLO reaches a fresh server end,
+   * as a UDP listener makes a new transport for a HELLO from an unknown address. @internal
+   */
+  respawn: (() => MemoryEnd | null) | null = null
   private handlers: TransportHandlers | null = null
   private inbox: Uint8Array[] = []
   private inboxBytes = 0
   private scheduled = false
-  private closed = false
+  /** @internal */
+  closed = false
   private pendingClose: { error: Error | undefined } | null = null
   private readonly maxBuffered: number
   private readonly random: (() => number) | null
@@ -58,6 +64,10 @@ class MemoryEnd implements Transport {
       throw new RangeError(`frame of ${frame.length} bytes exceeds maxFrame ${this.maxFrame}`)
     }
     if (this.closed) return
+    if (this.peer.closed && this.respawn && frame[0] === 1) {
+      const fresh = this.respawn()
+      if (fresh) this.peer = fresh
+    }
     // The receiver owns what it gets: copy, as a real network would.
     const copy = frame.slice()
     if (this.random) {
@@ -122,9 +132,10 @@ class MemoryEnd implements Transport {
     this.inbox = []
     this.inboxBytes = 0
     const h = this.handlers
-    // The peer learns of the close after the frames already sent to it.
+    // Reliable peers learn of the close after the frames already sent to them; a datagram
+    // peer learns nothing (there is no close on the wire).
     const peer = this.peer
-    setImmediate(() => peer.remoteClosed())
+    if (this.reliable) setImmediate(() => peer.remoteClosed())
     if (h) queueMicrotask(() => h.close(error))
     else this.pendingClose = { error }
   }
@@ -145,10 +156,26 @@ class MemoryEnd implements Transport {
  * both ends in one process. With `reliable: false` it behaves like a lossy datagram link.
  */
 export function memoryPair(options: MemoryTransportOptions = {}): [Transport, Transport] {
+  return memoryPairWithRespawn(options, null)
+}
+
+/**
+ * Like {@link memoryPair}; with `accept`, a datagram client end whose server end closed
+ * hands a fresh server end to `accept` when it sends a new HELLO. @internal
+ */
+export function memoryPairWithRespawn(options: MemoryTransportOptions, accept: ((t: Transport) => boolean) | null): [Transport, Transport] {
   const port = nextPort++
   const a = new MemoryEnd(options, `memory:server`, 0)
   const b = new MemoryEnd(options, `memory:${port}`, 1)
   a.peer = b
   b.peer = a
+  if (accept && !a.reliable) {
+    let respawns = 0
+    a.respawn = () => {
+      const fresh = new MemoryEnd(options, `memory:${port}`, 2 + respawns++)
+      fresh.peer = a
+      return accept(fresh) ? fresh : null
+    }
+  }
   return [a, b]
 }
