@@ -22,6 +22,7 @@ import {
   writeReady,
   writeResult,
 } from '../protocol/messages.js'
+import { callSize, pushSize, resultSize } from '../protocol/message-size.js'
 import { RecordOpener, type RecordStats } from '../record/record-opener.js'
 import { RecordSealer } from '../record/record-sealer.js'
 import type { Transport } from '../transport/transport.js'
@@ -189,10 +190,8 @@ export class Connection<S = unknown> implements SessionContext<S> {
       return Promise.reject(e)
     }
     const id = this.nextCallId++
-    const s = this.scratch
-    s.reset()
-    writeCall(s, id, command.name, encoded)
-    if (s.length > this.peerMaxMessage) return Promise.reject(new MessageTooLargeError(s.length, this.peerMaxMessage, `call '${command.name}'`))
+    const size = callSize(id, command.name, encoded.length)
+    if (size > this.peerMaxMessage) return Promise.reject(new MessageTooLargeError(size, this.peerMaxMessage, `call '${command.name}'`))
     const signal = options?.signal
     if (signal?.aborted) return Promise.reject(new AbortedError(`call '${command.name}'`, { cause: signal.reason }))
     return new Promise<R>((resolve, reject) => {
@@ -214,10 +213,13 @@ export class Connection<S = unknown> implements SessionContext<S> {
       this.pending.set(id, p)
       if (this.inFlightOut < this.options.maxInFlight) {
         this.inFlightOut++
-        this.append(s.view())
+        this.reserve(size)
+        writeCall(this.out, id, command.name, encoded)
       } else {
         // Beyond the in-flight window calls wait here, not at the peer (which would answer kp.Busy).
-        p.queued = s.toBytes()
+        const s = new BipackWriter(size)
+        writeCall(s, id, command.name, encoded)
+        p.queued = s.view()
         this.waiting.push(id)
       }
     })
@@ -226,11 +228,10 @@ export class Connection<S = unknown> implements SessionContext<S> {
   push<A>(command: Command<A, unknown>, args: A): void {
     if (this.closed) throw new ConnectionClosedError(this.closeReason)
     const encoded = command.args.encode(args)
-    const s = this.scratch
-    s.reset()
-    writePush(s, command.name, encoded)
-    if (s.length > this.peerMaxMessage) throw new MessageTooLargeError(s.length, this.peerMaxMessage, `push '${command.name}'`)
-    this.append(s.view())
+    const size = pushSize(command.name, encoded.length)
+    if (size > this.peerMaxMessage) throw new MessageTooLargeError(size, this.peerMaxMessage, `push '${command.name}'`)
+    this.reserve(size)
+    writePush(this.out, command.name, encoded)
   }
 
   /** The caller stopped waiting: fail locally, tell the callee (CANCEL), free the slot. */
@@ -273,14 +274,19 @@ export class Connection<S = unknown> implements SessionContext<S> {
     }
   }
 
-  /** Appends one encoded message to the record being built; flushes at the end of the turn. */
-  private append(message: Uint8Array): void {
-    if (this.out.length + message.length > this.maxRecordPlaintext) this.flush()
-    this.out.fixed(message)
+  /** Makes room for a message of `size` bytes in the record being built; flushes at the end of the turn. */
+  private reserve(size: number): void {
+    if (this.out.length > 0 && this.out.length + size > this.maxRecordPlaintext) this.flush()
     if (!this.flushScheduled) {
       this.flushScheduled = true
       scheduleTurn(this.flushNow)
     }
+  }
+
+  /** Appends one encoded message to the record being built. */
+  private append(message: Uint8Array): void {
+    this.reserve(message.length)
+    this.out.fixed(message)
   }
 
   private appendWith(write: (w: BipackWriter) => void): void {
@@ -440,14 +446,13 @@ export class Connection<S = unknown> implements SessionContext<S> {
         this.options.logger.warn?.(`result of '${name}' does not encode: ${(e as Error).message}`)
         return this.sendError(id, ErrorCode.Internal, `result of '${name}' does not encode`, EMPTY)
       }
-      const s = this.scratch
-      s.reset()
-      writeResult(s, id, encoded)
-      if (s.length > this.peerMaxMessage) {
-        const tooLarge = new MessageTooLargeError(s.length, this.peerMaxMessage, `result of '${name}'`)
+      const size = resultSize(id, encoded.length)
+      if (size > this.peerMaxMessage) {
+        const tooLarge = new MessageTooLargeError(size, this.peerMaxMessage, `result of '${name}'`)
         return this.sendError(id, ErrorCode.Internal, tooLarge.message, EMPTY)
       }
-      this.append(s.view())
+      this.reserve(size)
+      writeResult(this.out, id, encoded)
       return
     }
     this.sendThrown(id, name, error)
