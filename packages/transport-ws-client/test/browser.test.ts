@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { KiloInterface, serve, SigningKey } from '@kp/core'
+import { build } from 'esbuild'
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { api } from './browser/api.js'
+import { testListener } from './test-listener.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const CHROMIUM = '/usr/bin/chromium'
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** Bundles for the browser the way an app would: browser conditions, workspace packages from source. */
+async function bundle(options: { entry?: string; stdin?: string }): Promise<string> {
+  const result = await build({
+    ...(options.entry ? { entryPoints: [options.entry] } : {}),
+    ...(options.stdin ? { stdin: { contents: options.stdin, resolveDir: here, loader: 'ts' } } : {}),
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@kp/source', 'browser'],
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0]!.text
+}
+
+/** A bundle must not pull Node built-ins or the `ws` package. */
+function expectBrowserClean(code: string, what: string) {
+  for (const bad of ['from "ws"', "from 'ws'", 'require("ws")', "require('ws')", '"node:', "'node:", 'WebSocketServer']) {
+    expect(code.includes(bad), `${what} contains ${bad}`).toBe(false)
+  }
+}
+
+describe('in a real browser (Chromium via playwright-core)', () => {
+  let browser: Browser | undefined
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: the browser test needs it. Install it with ` +
+          '`apt-get update && apt-get install -y chromium` (CI does this in .ci/run).',
+      )
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 20_000 })
+  }, 30_000)
+
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  it('the browser build of @kp/transport-ws-client alone has no ws and no node: imports', async () => {
+    const code = await bundle({ stdin: `export * from '@kp/transport-ws-client'` })
+    expectBrowserClean(code, 'the @kp/transport-ws-client bundle')
+    expect(code).toContain('globalThis')
+  })
+
+  it('connects, pins the key, calls both ways and shows the token', async () => {
+    const page = await bundle({ entry: join(here, 'browser/page.ts') })
+    expectBrowserClean(page, 'the page bundle')
+
+    // One HTTP server: the page, its script, and the Kiloparsec endpoint at /kp.
+    const http = createServer((req, res) => {
+      if (req.url?.startsWith('/page.js')) {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(page)
+      } else if (req.url === '/' || req.url?.startsWith('/?')) {
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end('<!doctype html><meta charset="utf-8"><title>kp browser test</title><h1>Kiloparsec over WebSocket</h1><script type="module" src="/page.js"></script>')
+      } else {
+        res.writeHead(404).end()
+      }
+    })
+    const listener = await testListener({ server: http })
+    const key = SigningKey.generate()
+    const other = SigningKey.generate()
+    const serverTokens: string[] = []
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+    const iface = new KiloInterface()
+      .on(api.add, ({ a, b }) => a + b)
+      .on(api.echoBytes, (b) => b)
+      .on(api.askBack, (text, ctx) => ctx.call(api.shout, text))
+      .on(api.serverToken, (_, ctx) => {
+        serverTokens.push(hex(ctx.token))
+        return hex(ctx.token)
+      })
+    const server = serve(listener, iface, { key })
+    try {
+      const tab = await browser!.newPage()
+      const consoleLines: string[] = []
+      tab.on('console', (m) => consoleLines.push(m.text()))
+      tab.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`))
+      const query = `serverId=${key.publicKey.toHex()}&otherId=${other.publicKey.toHex()}`
+      await tab.goto(`http://127.0.0.1:${listener.address.port}/?${query}`)
+      const status = await tab.locator('#status').textContent({ timeout: 15_000 }).catch(() => null)
+      expect(status, `page did not finish; console:\n${consoleLines.join('\n')}`).toBe('done')
+      const results = JSON.parse((await tab.locator('#results').textContent())!)
+      const token = await tab.locator('#token').textContent()
+      await mkdir(join(here, '../test-results'), { recursive: true })
+      await tab.screenshot({ path: join(here, '../test-results/browser.png'), fullPage: true })
+
+      expect(results.remoteId).toBe(key.publicKey.toHex())
+      expect(results.sum).toBe(42)
+      expect(results.bigEcho).toBe(true)
+      expect(results.askBack).toBe('HELLO FROM THE SERVER')
+      expect(results.shouted).toEqual(['hello from the server'])
+      expect(token).toMatch(/^[0-9a-f]{64}$/)
+      expect(results.token).toBe(token)
+      expect(results.serverToken).toBe(token)
+      expect(serverTokens).toEqual([token])
+      expect(results.wrongPin).toBe('kp.Handshake')
+      expect(results.finalState).toBe('closed')
+      await tab.close()
+    } finally {
+      await server.close()
+      await listener.close()
+    }
+  })
+})

@@ -1,0 +1,136 @@
+import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http'
+import { Server as HttpsServer } from 'node:https'
+import type { Duplex } from 'node:stream'
+import { type Transport, TransportError, type TransportListener } from '@kp/core'
+import { WebSocketServer } from 'ws'
+import { KP_SUBPROTOCOL, resolveListenerOptions, type WsListenerOptions } from './options.js'
+import { offersKp1, pathOf, refuseUpgrade } from './upgrade.js'
+import { WsServerTransport } from './ws-server-transport.js'
+
+/** A Kiloparsec WebSocket listener: hand it to core's `serve`. */
+export interface WsListener extends TransportListener {
+  /** The HTTP(S) server the endpoint lives on (the one passed in, or the one started). */
+  readonly server: HttpServer | HttpsServer
+  /** The endpoint's URL, e.g. `ws://127.0.0.1:8080/kp` (a wildcard address shows as `localhost`). */
+  readonly url: string
+}
+
+/**
+ * Accepts Kiloparsec connections over WebSocket (subprotocol `kp1`, one binary message per
+ * frame). With `{ port, host? }` it starts its own HTTP server, which answers plain HTTP with
+ * 404/426; with `{ server }` it attaches to an existing `http`/`https` server and takes only
+ * upgrades on `path`, so an app serves its pages and the endpoint on one port.
+ *
+ * Upgrades are refused with 404 on another path (unless another `'upgrade'` listener of the
+ * server is there to take them) and with 400 when the client does not offer `kp1`.
+ * `close()` stops accepting (own server: closes the listening socket); open connections are
+ * core's to close.
+ *
+ * @example
+ * const listener = await wsListener({ port: 8080 })
+ * const server = serve(listener, api, { key })
+ */
+export async function wsListener(options: WsListenerOptions): Promise<WsListener> {
+  const o = resolveListenerOptions(options)
+  const own = options.server === undefined
+  const server: HttpServer | HttpsServer =
+    options.server ??
+    createServer((req, res) => {
+      const onPath = pathOf(req) === o.path
+      res.writeHead(onPath ? 426 : 404, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+      res.end(onPath ? `Kiloparsec endpoint: connect with a WebSocket, subprotocol "${KP_SUBPROTOCOL}"\n` : 'Not Found\n')
+    })
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: o.maxFrame,
+    perMessageDeflate: o.perMessageDeflate,
+    handleProtocols: (protocols) => (protocols.has(KP_SUBPROTOCOL) ? KP_SUBPROTOCOL : false),
+  })
+  let accept: ((t: Transport) => void) | null = null
+  let closed = false
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (closed) return
+    if (pathOf(req) !== o.path) {
+      if (own || server.listenerCount('upgrade') <= 1) refuseUpgrade(socket, 404, 'Not Found', 'Not Found\n')
+      return
+    }
+    if (!offersKp1(req)) {
+      refuseUpgrade(socket, 400, 'Bad Request', `WebSocket subprotocol "${KP_SUBPROTOCOL}" required\n`)
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const t = new WsServerTransport(ws, remoteOf(req), o.maxFrame, o.maxBuffered)
+      if (closed) t.close()
+      else if (accept) accept(t)
+      else t.close(new TransportError('listener has no connection handler'))
+    })
+  }
+  server.on('upgrade', onUpgrade)
+
+  if (own) {
+    try {
+      await listen(server, options.port ?? 0, options.host)
+    } catch (e) {
+      server.off('upgrade', onUpgrade)
+      const err = e as NodeJS.ErrnoException
+      throw new TransportError(`cannot listen on ${options.host ?? '*'}:${options.port}: ${err.message}`, {
+        code: err.code === 'EADDRINUSE' ? 'kp.AddressInUse' : 'kp.Listen',
+        cause: e,
+      })
+    }
+  }
+
+  const address = () => {
+    const a = server.address()
+    if (a && typeof a === 'object') return { host: a.address, port: a.port }
+    return { host: typeof a === 'string' ? a : '', port: 0 }
+  }
+  let closing: Promise<void> | null = null
+  return {
+    server,
+    get address() {
+      return address()
+    },
+    get url() {
+      const { host, port } = address()
+      const h = host === '' || host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host
+      return `${server instanceof HttpsServer ? 'wss' : 'ws'}://${h}:${port}${o.path}`
+    },
+    onConnection(cb) {
+      accept = cb
+    },
+    close() {
+      closing ??= (async () => {
+        closed = true
+        server.off('upgrade', onUpgrade)
+        wss.close()
+        if (own) {
+          // The listening socket closes now; upgraded connections stay until core closes them,
+          // so do not wait for the server's 'close' event (it waits for every connection).
+          server.close(() => {})
+          server.closeIdleConnections()
+          await new Promise((r) => setImmediate(r))
+        }
+      })()
+      return closing
+    },
+  }
+}
+
+function listen(server: HttpServer, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e)
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+function remoteOf(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? 'unknown'
+  return `${a.includes(':') ? `[${a}]` : a}:${req.socket.remotePort ?? 0}`
+}

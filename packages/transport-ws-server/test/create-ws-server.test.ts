@@ -1,0 +1,64 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { bp, command, KiloInterface, SigningKey } from '@kp/core'
+import { connectWs } from '@kp/transport-ws-client'
+import { describe, expect, it } from 'vitest'
+import { createWsServer } from '../src/index.js'
+
+const cmdAdd = command('add', bp.struct({ a: bp.int, b: bp.int }), bp.int)
+const cmdGreet = command('greet', bp.string, bp.string)
+const cmdShout = command('shout', bp.string, bp.string)
+
+const api = new KiloInterface()
+  .on(cmdAdd, ({ a, b }) => a + b)
+  .on(cmdGreet, async (name, ctx) => `server heard: ${await ctx.call(cmdShout, name)}`)
+
+const clientIface = new KiloInterface().on(cmdShout, (s) => s.toUpperCase())
+
+describe('createWsServer + connectWs', () => {
+  it('serves an interface over WebSocket in one line, calls both ways', async () => {
+    const key = SigningKey.generate()
+    const server = await createWsServer(api, { port: 0, host: '127.0.0.1', key })
+    try {
+      expect(server.url).toBe(`ws://127.0.0.1:${server.address.port}/kp`)
+      const client = connectWs(server.url, { serverId: key.publicKey, iface: clientIface })
+      expect(await client.call(cmdAdd, { a: 2, b: 40 })).toBe(42)
+      expect(await client.call(cmdGreet, 'ann')).toBe('server heard: ANN')
+      expect(client.remoteId?.toHex()).toBe(key.publicKey.toHex())
+      expect(server.sessionCount).toBe(1)
+      await client.close()
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('shares a port with an app that serves pages', async () => {
+    const http = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><p>app page</p>')
+    })
+    http.listen(0, '127.0.0.1')
+    await once(http, 'listening')
+    const { port } = http.address() as AddressInfo
+    const key = SigningKey.generate()
+    const server = await createWsServer(api, { server: http, path: '/rpc', key })
+    try {
+      const page = await fetch(`http://127.0.0.1:${port}/`)
+      expect(await page.text()).toMatch(/app page/)
+      expect(server.url).toBe(`ws://127.0.0.1:${port}/rpc`)
+      const client = connectWs(server.url, { serverId: key.publicKey.toHex(), iface: clientIface })
+      expect(await client.call(cmdAdd, { a: 1, b: 1 })).toBe(2)
+      await client.close()
+    } finally {
+      await server.close()
+      expect(http.listening).toBe(true)
+      http.closeAllConnections()
+      await new Promise((r) => http.close(r))
+    }
+  })
+
+  it('closes its own listener when serve refuses its options', async () => {
+    const e = await createWsServer(api, { port: 0, host: '127.0.0.1' } as never).catch((e) => e)
+    expect(e).toBeInstanceOf(TypeError)
+  })
+})
