@@ -1,4 +1,4 @@
-import { TransportError } from './core.js'
+import { TransportError } from '@kp/core'
 
 /** Frame types the listener routes by (PROTOCOL.md 3). @internal */
 export const HELLO = 1

@@ -1,4 +1,4 @@
-import type { Transport, TransportHandlers } from './core.js'
+import type { Transport, TransportHandlers } from '@kp/core'
 
 /** Where a {@link UdpTransport} sends its datagrams and reports its life events. @internal */
 export interface DatagramOutlet {

@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram'
-import { AbortedError, type Connector, TransportError } from './core.js'
+import { AbortedError, type Connector, TransportError } from '@kp/core'
 import { type DatagramOutlet, UdpTransport } from './datagram-transport.js'
-import { checkCommon, checkHostPort, UDP_DEFAULTS, type UdpCommonOptions } from './options.js'
+import { checkCommon, checkHostPort, checkInt, UDP_DEFAULTS, type UdpCommonOptions } from './options.js'
 import { asBytes, formatAddress, literalLookup, resolveHost } from './socket-util.js'
 
 /** Options of {@link udpConnector}. */
@@ -12,6 +12,10 @@ export interface UdpConnectorOptions extends UdpCommonOptions {
   port: number
   /** Local address to bind (default: any). */
   localAddress?: string
+  /** Local port to bind (default 0: an ephemeral port, a new one per connect). */
+  localPort?: number
+  /** Socket receive buffer asked of the kernel, bytes (best effort; 0 leaves the OS default). Default 1 MiB. */
+  recvBufferSize?: number
 }
 
 /** Client-side counters, summed over every transport the connector opened. */
@@ -73,8 +77,12 @@ export function udpConnector(options: UdpConnectorOptions): UdpConnector {
   checkHostPort(options.host, options.port, true)
   const { maxDatagram, maxSendQueue } = checkCommon(options)
   if (options.port === 0) throw new RangeError('"port" expected 1..65535, got 0')
+  const recvBufferSize = options.recvBufferSize ?? UDP_DEFAULTS.clientRecvBufferSize
+  checkInt('recvBufferSize', recvBufferSize, 0, 2_147_483_647)
   const stats: UdpConnectorStats = { oversizeDatagrams: 0, sendDrops: 0, sendErrors: 0 }
   const { host, port, localAddress } = options
+  const localPort = options.localPort ?? 0
+  checkInt('localPort', localPort, 0, 65_535)
 
   const connector = async (signal?: AbortSignal) => {
     if (signal?.aborted) throw new AbortedError('UDP connect', { cause: signal.reason })
@@ -99,9 +107,16 @@ export function udpConnector(options: UdpConnectorOptions): UdpConnector {
           socket.off('error', onError)
           resolve()
         })
-      if (localAddress === undefined) connect()
-      else socket.bind(0, localAddress, connect)
+      if (localAddress === undefined && localPort === 0) connect()
+      else socket.bind(localPort, localAddress, connect)
     })
+    if (recvBufferSize > 0) {
+      try {
+        socket.setRecvBufferSize(recvBufferSize)
+      } catch {
+        // best effort: the kernel's limit applies
+      }
+    }
     const outlet = new ClientOutlet(socket, stats, maxSendQueue)
     const transport = new UdpTransport(outlet, remote, maxDatagram, UDP_DEFAULTS.maxEarlyFrames)
     socket.on('message', (msg) => {

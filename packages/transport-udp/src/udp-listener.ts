@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { AddressTable, NEW, type RoutingStats, type Slot } from './address-table.js'
-import { TransportError, type Transport, type TransportListener } from './core.js'
+import { TransportError, type Transport, type TransportListener } from '@kp/core'
 import { type DatagramOutlet, UdpTransport } from './datagram-transport.js'
 import { checkCommon, checkHostPort, checkInt, UDP_DEFAULTS, type UdpCommonOptions } from './options.js'
 import { asBytes, formatAddress, literalLookup, resolveHost } from './socket-util.js'
@@ -18,9 +18,9 @@ export interface UdpListenerOptions extends UdpCommonOptions {
   /** Socket receive buffer asked of the kernel, bytes (best effort). Default 4 MiB. */
   recvBufferSize?: number
   /**
-   * On `close()`, how long open sessions may still send (their CLOSE messages) before they are
-   * closed and the socket with them. Default 1 000 ms; core closes its sessions first, so this
-   * normally ends at once.
+   * After `close()`, how long sessions still open may use the socket (to send their CLOSE) before
+   * they are closed and the socket with them. Default 1 000 ms; core's `serve().close()` closes
+   * its sessions right away, so this normally ends sooner.
    */
   closeGraceMs?: number
   /** Aborting before the socket is bound cancels the listen. */
@@ -55,6 +55,15 @@ export interface UdpListener extends TransportListener {
   readonly pendingHandshakes: number
   /** The `maxFrame` of this listener's transports. */
   readonly maxDatagram: number
+  /** Resolves when the socket is closed (after `close()` and the last session sharing it). */
+  readonly closed: Promise<void>
+  /**
+   * Stops accepting new sessions at once and resolves. The socket stays open while sessions
+   * opened through it are still open, so that their CLOSE messages go out (core's `serve().close()`
+   * closes them right after its listeners); it closes with the last of them, or after
+   * `closeGraceMs` at the latest, closing what is left with a `TransportError`. See {@link closed}.
+   */
+  close(): Promise<void>
 }
 
 class ServerOutlet implements DatagramOutlet {
@@ -96,7 +105,9 @@ class Listener implements UdpListener {
   private accept: ((t: Transport) => void) | null = null
   private closing: Promise<void> | null = null
   private socketClosed = false
-  private drained: (() => void) | null = null
+  private graceTimer: ReturnType<typeof setTimeout> | undefined
+  private resolveClosed!: () => void
+  readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve))
   private readonly ipv6: boolean
 
   constructor(
@@ -179,30 +190,32 @@ class Listener implements UdpListener {
 
   forget(slot: Slot<UdpTransport>): void {
     this.table.remove(slot)
-    if (this.drained !== null && this.table.size === 0) this.drained()
+    if (this.closing !== null && this.table.size === 0) this.closeSocket()
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutDown()
+    if (this.closing !== null) return this.closing
+    this.accept = null
+    if (this.table.size === 0) {
+      this.closeSocket()
+      this.closing = this.closed
+      return this.closing
+    }
+    // The sessions share this socket: it stays open until core has closed them (their CLOSE
+    // messages go out through it), and at most closeGraceMs.
+    this.graceTimer = setTimeout(() => {
+      for (const t of [...this.table.transports()]) t.close(new TransportError('UDP listener closed'))
+      this.closeSocket()
+    }, this.closeGraceMs)
+    this.closing = Promise.resolve()
     return this.closing
   }
 
-  private async shutDown(): Promise<void> {
-    this.accept = null
-    if (this.table.size > 0) {
-      // Let the sessions send their CLOSE messages through this socket first (core closes them).
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.closeGraceMs)
-        this.drained = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-      this.drained = null
-      for (const t of [...this.table.transports()]) t.close(new TransportError('UDP listener closed'))
-    }
+  private closeSocket(): void {
+    if (this.socketClosed) return
     this.socketClosed = true
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()))
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer)
+    this.socket.close(this.resolveClosed)
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Transport } from '../src/core.js'
+import type { Transport } from '@kp/core'
 import { udpConnector, udpListener, type UdpListener } from '../src/index.js'
 import { acceptQueue, collect, frameOf, helloFrame, ipv6Available, rawPeer, type RawPeer } from './support/sockets.js'
 
@@ -282,13 +282,14 @@ describe('udpListener and udpConnector: raw frames', () => {
     const s = collect(t)
     await l.close()
     expect(await s.closed).toMatchObject({ name: 'TransportError', message: 'UDP listener closed' })
+    await l.closed
     // the port is free again: a restart on the same port works
     const again = await listen({ port: l.address.port })
     expect(again.address.port).toBe(l.address.port)
     await l.close() // idempotent
   })
 
-  it('listener.close() ends at once when core has closed the sessions itself', async () => {
+  it('listener.close() lets open sessions send until they close, then closes the socket', async () => {
     const l = await udpListener({ host: '127.0.0.1', port: 0, closeGraceMs: 60_000 })
     const accepted = acceptQueue(l)
     const p = await peer()
@@ -301,8 +302,9 @@ describe('udpListener and udpConnector: raw frames', () => {
     await q.send(helloFrame(), l.address.port)
     t.send(frameOf(4, 30))
     expect((await p.next()).length).toBe(30)
+    await closing // stopped accepting; the socket waits for the open session
     t.close()
-    await closing
+    await l.closed
     expect(s.closes).toBe(1)
     expect(accepted.queue.length).toBe(0)
   })

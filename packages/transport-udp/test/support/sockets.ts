@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram'
-import type { Transport } from '../../src/core.js'
+import type { Transport } from '@kp/core'
 
 /** A raw UDP socket on 127.0.0.1 (or ::1) that records what it receives. */
 export interface RawPeer {

@@ -1,0 +1,31 @@
+import { describe, expect, it, vi } from 'vitest'
+import { api, client, startServer } from './support/kilo.js'
+
+describe('UDP at scale', () => {
+  it('1 000 sessions on one server socket', async () => {
+    const server = await startServer()
+    const port = server.listener.address.port
+    const clients = Array.from({ length: 1000 }, () => client({ host: '127.0.0.1', port }))
+    try {
+      const t0 = performance.now()
+      const results = await Promise.all(clients.map((c, i) => c.call(api.tick, i)))
+      const ms = performance.now() - t0
+      expect(results.every((r, i) => r === i)).toBe(true)
+      expect(server.sessionCount).toBe(1000)
+      expect(server.listener.sessions).toBe(1000)
+      expect(server.listener.pendingHandshakes).toBe(0)
+      const addresses = new Set([...server.sessions()].map((s) => s.remoteAddress))
+      expect(addresses.size).toBe(1000)
+      // a second round of calls on the established sessions
+      const again = await Promise.all(clients.map((c, i) => c.call(api.echo, `#${i}`)))
+      expect(again[999]).toBe('#999')
+      console.info(`1 000 UDP sessions: handshakes + first call in ${ms.toFixed(0)} ms; listener drops ${JSON.stringify(server.listener.stats)}`)
+    } finally {
+      await Promise.all(clients.map((c) => c.close()))
+    }
+    await vi.waitFor(() => expect(server.sessionCount).toBe(0), { interval: 20, timeout: 10_000 })
+    expect(server.listener.sessions).toBe(0)
+    await server.close()
+    await server.listener.closed
+  }, 60_000)
+})
