@@ -126,11 +126,11 @@ describe('handshake edges', () => {
   })
 
   it('pings keep an idle session alive', async () => {
-    const { port } = await server({ idleTimeoutMs: 300, pingIntervalMs: 50 })
+    const { port } = await server({ idleTimeoutMs: 1000, pingIntervalMs: 100 })
     const c = connect(memoryConnector(port), { reconnect: false })
     cleanups.push(() => c.close())
     await c.ready()
-    await new Promise((r) => setTimeout(r, 900))
+    await new Promise((r) => setTimeout(r, 2500))
     expect(c.state).toBe('connected')
   })
 

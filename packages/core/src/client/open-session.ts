@@ -67,7 +67,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
       const tick = () => {
         if (phase === 'done' || !resendFrame) return
         transport.send(resendFrame)
-        resendDelay *= 2
+        resendDelay = Math.min(resendDelay * 2, Defaults.helloResendMaxMs)
         resendTimer = setTimeout(tick, resendDelay)
       }
       resendTimer = setTimeout(tick, resendDelay)

@@ -359,8 +359,8 @@ export class Connection<S = unknown> implements SessionContext<S> {
       this.awaitingReady = false
       const r = m.ready
       this.peerMaxMessage = Math.min(r.maxMessage, this.maxRecordPlaintext)
-      // Never ping faster than the server asks (PROTOCOL.md 6.2).
-      if (r.pingIntervalMs > 0) this.pingIntervalMs = Math.max(this.pingIntervalMs, r.pingIntervalMs)
+      // The client pings on the server's schedule, never faster (PROTOCOL.md 6.2).
+      this.pingIntervalMs = r.pingIntervalMs
       if (r.idleTimeoutMs > 0) this.idleTimeoutMs = r.idleTimeoutMs
       this.armLiveness()
       this.options.onReady?.(r)

@@ -274,10 +274,12 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
     addresses: list.map((l) => l.address),
     async close() {
       if (!closing) {
+        // New transports are refused from here on; sessions get their CLOSE while the
+        // listeners (a UDP socket is shared by all sessions) can still carry it.
         closing = true
-        await Promise.all(list.map((l) => l.close()))
         for (const c of [...connections]) c.close('server closing')
         for (const t of [...halfOpen]) t.close()
+        await Promise.all(list.map((l) => l.close()))
       }
       if (connections.size === 0 && halfOpen.size === 0) return
       await new Promise<void>((resolve) => {
