@@ -343,6 +343,8 @@ export class Connection<S = unknown> implements SessionContext<S> {
       if (this.awaitingReady) {
         if (plaintext.length === 0) throw new ProtocolError('record plaintext is empty')
         if (plaintext[0] !== Kind.Ready && plaintext[0] !== Kind.Close << 2) {
+          // On datagrams READY may be lost while a later record arrives: drop it, READY comes again.
+          if (!this.reliable) return
           throw new ProtocolError('the first record of the server does not start with READY')
         }
       }
