@@ -31,5 +31,9 @@ export const ArqDefaults = {
   fastLimit: 5,
   deadLinkTransmissions: 20,
   deadLinkMs: 30_000,
+  /** First window probe after max(rto, this); then ×1.5 per probe up to `probeMaxMs`. */
   probeMinMs: 100,
+  probeMaxMs: 10_000,
+  redundancy: 2,
+  redundancyGap: 5,
 } as const

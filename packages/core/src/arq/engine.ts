@@ -39,6 +39,15 @@ export interface ArqEngineOptions {
    * `fastResend` later segments are in flight, as many ACKs as there are later segments suffice.
    */
   earlyRetransmit?: boolean
+  /**
+   * Redundant copies (default 2): a payload that is sent anyway and has room left carries
+   * copies of in-flight unACKed segments, oldest first, each segment at most this many times per
+   * regular transmission. Costs bytes, never packets; repairs a lost packet one packet later
+   * instead of one round trip later. 0 disables.
+   */
+  redundancy?: number
+  /** A segment is copied only if its last transmission is at least this old, ms (default 5). */
+  redundancyGap?: number
   /** A segment unACKed this long since its first transmission ends the link (default 30 000; 0: never). */
   deadLinkMs?: number
   /** A segment sent this many times whose last copy also times out ends the link (default 20). */
@@ -69,6 +78,8 @@ export interface ArqStats {
   fastRetransmits: number
   /** Early retransmissions (fewer later segments than `fastResend`, nothing new queued). */
   earlyRetransmits: number
+  /** Redundant copies of in-flight segments carried in spare room (see `redundancy`). */
+  copiesSent: number
   /** ACK segments sent. */
   acksSent: number
   /** ACK segments received. */
@@ -90,11 +101,9 @@ const EMPTY: readonly Uint8Array[] = Object.freeze([]) as readonly Uint8Array[]
 const ASK_SEND = 1
 const ASK_TELL = 2
 
-const enum Why {
-  Timeout = 0,
-  Fast = 1,
-  Early = 2,
-}
+/** Why a segment is marked for retransmission (for the stats). */
+const Why = { Timeout: 0, Fast: 1, Early: 2 } as const
+type Why = (typeof Why)[keyof typeof Why]
 
 /**
  * The reliable datagram engine of PROTOCOL.md 9 (KCP-style ARQ): pure logic, no sockets and no
@@ -119,6 +128,7 @@ export class ArqEngine {
     retransmits: 0,
     fastRetransmits: 0,
     earlyRetransmits: 0,
+    copiesSent: 0,
     acksSent: 0,
     acksReceived: 0,
     duplicates: 0,
@@ -145,6 +155,8 @@ export class ArqEngine {
   private readonly fastLimit: number
   private readonly earlyRetransmit: boolean
   private readonly deadLinkMs: number
+  private readonly redundancy: number
+  private readonly redundancyGap: number
   private readonly deadLinkTransmissions: number
 
   // ---- send side
@@ -173,7 +185,6 @@ export class ArqEngine {
   private asmNext = -1
   private paused = false
   private held: Uint8Array[] = []
-  private heldSegs: number[] = []
   private heldCount = 0
   private advertisedZero = false
   private readonly ackSn: number[] = []
@@ -194,6 +205,11 @@ export class ArqEngine {
   private readonly newTs: number[] = []
   private readonly out: BipackWriter
   private outSegs = 0
+  /** Regular PUSH transmissions in the payload being built. */
+  private outPushes = 0
+  /** Clock time and u32 ts of the flush in progress. */
+  private flushAt = 0
+  private flushTs = 0
 
   private deadReason: string | null = null
 
@@ -217,6 +233,8 @@ export class ArqEngine {
     this.earlyRetransmit = options.earlyRetransmit ?? true
     this.deadLinkMs = num('deadLinkMs', options.deadLinkMs ?? ArqDefaults.deadLinkMs, 0, Number.MAX_SAFE_INTEGER)
     this.deadLinkTransmissions = int('deadLinkTransmissions', options.deadLinkTransmissions ?? ArqDefaults.deadLinkTransmissions, 1, 1000)
+    this.redundancy = int('redundancy', options.redundancy ?? ArqDefaults.redundancy, 0, 100)
+    this.redundancyGap = num('redundancyGap', options.redundancyGap ?? ArqDefaults.redundancyGap, 0, 60_000)
     this.mss = arqMss(this.mtu, this.rcvWnd)
     this.maxMessageSize = this.mss * MAX_FRAGMENTS
     this.rmtWnd = this.rcvWnd // assume the peer runs our defaults until it says otherwise
@@ -280,6 +298,29 @@ export class ArqEngine {
     const ring = this.sndRing
     const mask = this.sndMask
 
+    // Selective ACKs first (before `una` removes the same segments), so each ACK of a segment
+    // still in flight gives its round-trip sample and counts for fast retransmit.
+    let nNew = 0
+    let maxAck = -1
+    for (let i = 0; i < s.count; i++) {
+      if (s.tag[i] !== SegTag.Ack) continue
+      stats.acksReceived++
+      const sn = s.sn[i]!
+      if (sn < this.sndUna) continue
+      const seg = ring[sn & mask]
+      if (seg === undefined || seg.sn !== sn) continue
+      // One sample per segment, from the first ACK to arrive: ACKs of redundant copies are
+      // correlated with it and would shrink rttvar (and cause spurious timeouts).
+      const ts = s.ts[i]!
+      const rtt = (ts32 - ts) | 0
+      if (rtt >= 0) this.updateRtt(rtt)
+      ring[sn & mask] = undefined
+      this.newSn[nNew] = sn
+      this.newTs[nNew] = ts
+      nNew++
+      if (sn > maxAck) maxAck = sn
+    }
+
     // Header: the peer's window and cumulative ACK.
     this.rmtWnd = s.wnd
     if (s.una > this.rmtUna) this.rmtUna = s.una
@@ -288,28 +329,10 @@ export class ArqEngine {
       this.sndUna = s.una
     }
 
-    let nNew = 0
-    let maxAck = -1
     const rcvWnd = this.rcvWnd
     for (let i = 0; i < s.count; i++) {
       const tag = s.tag[i]!
-      if (tag === SegTag.Ack) {
-        stats.acksReceived++
-        const sn = s.sn[i]!
-        const ts = s.ts[i]!
-        const rtt = (ts32 - ts) | 0
-        if (rtt >= 0) this.updateRtt(rtt)
-        if (sn >= this.sndUna) {
-          const seg = ring[sn & mask]
-          if (seg !== undefined && seg.sn === sn) {
-            ring[sn & mask] = undefined
-            this.newSn[nNew] = sn
-            this.newTs[nNew] = ts
-            nNew++
-            if (sn > maxAck) maxAck = sn
-          }
-        }
-      } else if (tag === SegTag.Push) {
+      if (tag === SegTag.Push) {
         const sn = s.sn[i]!
         const rcvNxt = this.rcvNxt
         if (sn < rcvNxt + rcvWnd) {
@@ -351,6 +374,8 @@ export class ArqEngine {
     if (this.ackCount === 0 && this.probe === 0 && this.resendCount === 0 && queued === 0) return
     const now = this.now()
     const ts32 = Math.floor(now) >>> 0
+    this.flushAt = now
+    this.flushTs = ts32
     const w = this.out
     const mtu = this.mtu
     const stats = this.stats
@@ -450,14 +475,12 @@ export class ArqEngine {
         this.die(`segment ${sn} sent ${seg.xmit} times without an acknowledgement`)
         return
       }
-      const rto = seg.rto * 1.5
-      seg.rto = rto > this.maxRto ? this.maxRto : rto
+      seg.rto = Math.min(seg.rto * 1.5, this.maxRto)
       this.markResend(seg, Why.Timeout)
     }
     if (this.probeAt > 0 && now >= this.probeAt) {
       this.probe |= ASK_SEND
-      const wait = this.probeWait * 1.5
-      this.probeWait = wait > this.maxRto ? this.maxRto : wait
+      this.probeWait = Math.min(this.probeWait * 1.5, ArqDefaults.probeMaxMs)
       this.probeAt = now + this.probeWait
     }
     this.flush()
@@ -498,7 +521,6 @@ export class ArqEngine {
       result = this.held
       this.stats.delivered += result.length
       this.held = []
-      this.heldSegs = []
       this.heldCount = 0
     }
     if (this.advertisedZero) {
@@ -553,9 +575,8 @@ export class ArqEngine {
       this.srttMs = (7 * this.srttMs + rtt) / 8
       if (this.srttMs < 1) this.srttMs = 1
     }
-    const v4 = 4 * this.rttvarMs
-    const rto = this.srttMs + (v4 > this.interval ? v4 : this.interval)
-    this.rxRto = rto < this.minRto ? this.minRto : rto > this.maxRto ? this.maxRto : rto
+    const rto = this.srttMs + Math.max(this.interval, 4 * this.rttvarMs)
+    this.rxRto = Math.min(Math.max(rto, this.minRto), this.maxRto)
   }
 
   /** Advances `sndUna` past ACKed slots. */
@@ -584,7 +605,7 @@ export class ArqEngine {
       }
       if (seg.resend) continue
       let threshold = this.fastResend
-      let why = Why.Fast
+      let why: Why = Why.Fast
       if (early) {
         const later = this.sndNxt - 1 - sn
         if (later < threshold) {
@@ -592,7 +613,7 @@ export class ArqEngine {
           why = Why.Early
         }
       }
-      if (seg.fastack >= threshold && seg.xmit <= this.fastLimit && now - seg.fastAt >= seg.rto) {
+      if (seg.fastack >= threshold && seg.sends <= this.fastLimit && now - seg.fastAt >= seg.rto) {
         seg.fastAt = now
         this.markResend(seg, why)
       }
@@ -654,7 +675,6 @@ export class ArqEngine {
       if (message === null) continue
       if (this.paused) {
         this.held.push(message)
-        this.heldSegs.push(segs)
         this.heldCount += segs
       } else {
         if (result === null) result = []
@@ -667,8 +687,7 @@ export class ArqEngine {
 
   /** Free receive window announced to the peer. */
   private freeWnd(): number {
-    const w = this.rcvWnd - this.heldCount
-    return w > 0 ? w : 0
+    return Math.max(this.rcvWnd - this.heldCount, 0)
   }
 
   /** Starts a payload: the header `smartint(una) ‖ smartint(wnd)`. */
@@ -679,11 +698,13 @@ export class ArqEngine {
     if (wnd === 0) this.advertisedZero = true
     w.unsigned(this.rcvNxt).unsigned(wnd)
     this.outSegs = 0
+    this.outPushes = 0
   }
 
   /** Hands the payload being built to `output` (if it holds a segment) and starts the next. */
   private emit(): void {
     if (this.outSegs === 0) return
+    if (this.outPushes > 0 && this.redundancy > 0) this.addCopies()
     const view = this.out.view()
     this.stats.packetsSent++
     this.stats.bytesSent += view.length
@@ -691,13 +712,40 @@ export class ArqEngine {
     this.begin()
   }
 
+  /** Fills the spare room of the payload being built with copies of in-flight segments. */
+  private addCopies(): void {
+    const w = this.out
+    let room = this.mtu - w.length
+    if (room < 8) return
+    const now = this.flushAt
+    const ring = this.sndRing
+    const mask = this.sndMask
+    for (let sn = this.sndUna; sn < this.sndNxt && room >= 8; sn++) {
+      const seg = ring[sn & mask]
+      if (seg === undefined || seg.copies >= this.redundancy || now - seg.lastAt < this.redundancyGap) continue
+      const size = pushSize(sn, seg.data.length)
+      if (size > room) continue
+      w.u8(SegTag.Push).unsigned(sn).u32(this.flushTs).u8(seg.frg).bytes(seg.data)
+      room -= size
+      this.outSegs++
+      seg.copies++
+      seg.xmit++
+      seg.lastAt = now
+      this.stats.copiesSent++
+    }
+  }
+
   private transmit(seg: OutSegment, now: number, ts32: number): void {
     const w = this.out
     if (this.outSegs > 0 && w.length + pushSize(seg.sn, seg.data.length) > this.mtu) this.emit()
     w.u8(SegTag.Push).unsigned(seg.sn).u32(ts32).u8(seg.frg).bytes(seg.data)
     this.outSegs++
+    this.outPushes++
     seg.xmit++
+    seg.sends++
+    seg.copies = 0
     seg.ts = ts32
+    seg.lastAt = now
     seg.resendAt = now + seg.rto
     seg.fastack = 0
     this.stats.segmentsSent++
