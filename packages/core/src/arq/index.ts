@@ -32,13 +32,21 @@
  * 4. **The one timer.** After each flush (and after `onTimer`), read `arq.nextTimerAt()`:
  *    a clock time, or null when nothing is outstanding. Keep one timer per session armed for it;
  *    when it fires call `arq.onTimer()` (it flushes by itself) and re-arm. Calling `onTimer`
- *    early is harmless. There is no polling loop: an idle session arms nothing.
+ *    early is harmless, so a host may keep an armed timer that is earlier than needed and
+ *    re-arm only when `nextTimerAt()` is earlier than it. There is no polling loop: an idle
+ *    session arms nothing (`interval` only floors `rto - srtt`, as in KCP).
  * 5. **Dead link.** A segment sent 20 times whose last copy also timed out, or one unACKed for
  *    `deadLinkMs`, calls `onDead(reason)` once; the engine then ignores everything
  *    (`arq.dead` holds the reason). Close the session then.
  * 6. **Slow reader (optional).** `arq.pause()` holds complete messages (the peer sees the
  *    window shrink to 0, then probes with WASK); `arq.resume()` returns them and tells the
  *    peer (WINS) at the next flush.
+ *
+ * Beyond KCP: payloads that carry a new or retransmitted PUSH and have room left also carry
+ * copies of other unACKed segments (`redundancy`, default 2 per transmission, oldest first).
+ * That costs bytes, never packets, and repairs a lost packet one packet later instead of one
+ * round trip later; it is what brings the 10%-loss average from KCP's 138 ms to about 96 ms.
+ * Receivers cannot tell a copy from a retransmission (PROTOCOL.md 9 is unchanged).
  *
  * `arq.stats` counts packets, bytes, retransmissions by cause, duplicates, malformed payloads.
  * `runEcho` and `ArqSimulator` reproduce KCP's latency test (`pnpm --filter @kp/transport-udp
