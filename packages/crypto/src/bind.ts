@@ -1,0 +1,42 @@
+import { type Aead, CheckedAead, checkOpen, checkSeal } from './aead.js'
+import { abytes } from './assert.js'
+import type { Engine } from './engine.js'
+import { X25519Pair, type X25519KeyPair } from './x25519-key-pair.js'
+
+/** The backend-dependent functions of the public API, with argument checks. */
+export interface BoundFunctions {
+  x25519KeyPair(): X25519KeyPair
+  x25519KeyPairFromSecret(secretKey: Uint8Array): X25519KeyPair
+  x25519SharedSecret(secretKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array
+  aead(key: Uint8Array): Aead
+}
+
+/** Binds the functions of the public API to one backend. */
+export function bind(engine: Engine): BoundFunctions {
+  return {
+    x25519KeyPair: () => engine.x25519KeyPair(),
+    x25519KeyPairFromSecret(secretKey) {
+      abytes(secretKey, 'secretKey', 32)
+      const copy = secretKey.slice()
+      return new X25519Pair(copy, engine.x25519PublicKey(copy))
+    },
+    x25519SharedSecret(secretKey, peerPublicKey) {
+      abytes(secretKey, 'secretKey', 32)
+      abytes(peerPublicKey, 'peerPublicKey', 32)
+      return engine.x25519SharedSecret(secretKey, peerPublicKey)
+    },
+    seal(key, nonce, plaintext, aad) {
+      abytes(key, 'key', 32)
+      checkSeal(nonce, plaintext, aad)
+      return engine.seal(key, nonce, plaintext, aad)
+    },
+    open(key, nonce, sealed, aad) {
+      abytes(key, 'key', 32)
+      checkOpen(nonce, sealed, aad)
+      return engine.open(key, nonce, sealed, aad)
+    },
+    aead: (key) => new CheckedAead(engine, key),
+  }
+}

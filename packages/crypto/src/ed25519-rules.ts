@@ -1,0 +1,43 @@
+import { bytesToHex } from './encoding.js'
+
+// The Ed25519 acceptance rule of this package, identical in both backends:
+//   - S < L (both OpenSSL and noble check this);
+//   - A is the canonical encoding (y < p) of a point that is not of small order (below);
+//   - the cofactorless equation holds byte-for-byte: encode([S]B - [k]A) == R
+//     (what OpenSSL does; it also rejects a non-canonical R).
+// OpenSSL alone accepts small-order and non-canonical public keys; noble with zip215:false
+// rejects those but checks the cofactored equation. Rejecting such keys here and checking the
+// cofactorless equation in the noble backend makes Node and browser peers accept exactly the
+// same signatures (see test/ed25519-edge-cases.test.ts).
+
+/**
+ * The y coordinates (little-endian, sign bit cleared) of the 8 points of small order: 1, 0,
+ * p-1 and the two order-8 values. Any encoding whose y is one of these (with either sign bit)
+ * is a small-order point or a non-canonical encoding of one.
+ */
+const SMALL_ORDER_Y = new Set([
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+])
+
+/** True when y (sign bit ignored) is >= p = 2^255 - 19, i.e. the encoding is not canonical. */
+function yNotCanonical(b: Uint8Array): boolean {
+  if ((b[31]! & 0x7f) !== 0x7f) return false
+  for (let i = 30; i >= 1; i--) if (b[i] !== 0xff) return false
+  return b[0]! >= 0xed
+}
+
+/**
+ * True when the 32 bytes may be an Ed25519 public key under this package's strict rules: y is
+ * canonical and the point is not of small order. (Whether y is on the curve at all is left to
+ * the backend, which then rejects every signature.)
+ */
+export function isAcceptablePublicKey(b: Uint8Array): boolean {
+  if (yNotCanonical(b)) return false
+  const y = b.slice()
+  y[31]! &= 0x7f
+  return !SMALL_ORDER_Y.has(bytesToHex(y))
+}

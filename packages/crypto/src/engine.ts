@@ -1,0 +1,38 @@
+import type { Aead } from './aead.js'
+import type { X25519KeyPair } from './x25519-key-pair.js'
+
+/** An Ed25519 signing key inside a backend (its KeyObject or expanded secret is cached). */
+export interface EdSigner {
+  /** 32-byte public key. */
+  readonly publicKey: Uint8Array
+  /** 64-byte RFC 8032 signature. */
+  sign(message: Uint8Array): Uint8Array
+}
+
+/** An Ed25519 public key inside a backend, for repeated verification. */
+export interface EdVerifier {
+  /** Cofactorless RFC 8032 check; never throws for bad data. */
+  verify(signature: Uint8Array, message: Uint8Array): boolean
+}
+
+/**
+ * The raw operations one backend (noble or node:crypto) provides. Arguments are already
+ * validated (types, lengths) and owned by the callee where noted; results are plain Uint8Arrays.
+ */
+export interface Engine {
+  readonly name: 'node' | 'noble'
+  /** `seed`: a private 32-byte copy the signer may keep. */
+  edSigner(seed: Uint8Array): EdSigner
+  /** `publicKey`: a private copy that passed `isAcceptablePublicKey`. */
+  edVerifier(publicKey: Uint8Array): EdVerifier
+  x25519KeyPair(): X25519KeyPair
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array
+  /** Throws LowOrderKeyError when the result would be all zero. */
+  x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array
+  /** `key`: a private 32-byte copy. Arguments of the returned object are validated by the caller. */
+  aead(key: Uint8Array): Aead
+  /** One-shot seal; arguments validated. */
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array
+  /** One-shot open; arguments validated, `sealed` has at least 16 bytes. */
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array
+}

@@ -1,0 +1,158 @@
+// biome-ignore-all lint/complexity/noThisInStatic: the static factories are polymorphic: each entry point's subclass binds its backend
+import { abytes, astring, describe, isBytes } from './assert.js'
+import { hash } from './blake2b.js'
+import { constantTimeEqual } from './bytes.js'
+import { isAcceptablePublicKey } from './ed25519-rules.js'
+import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from './encoding.js'
+import type { EdVerifier, Engine } from './engine.js'
+
+const BRAND: unique symbol = Symbol.for('kp.crypto.PublicKey')
+const INSPECT = Symbol.for('nodejs.util.inspect.custom')
+/** Passed to the constructor by the static factories only. */
+export const INTERNAL: unique symbol = Symbol('kp.crypto.internal')
+
+/** The static side of a backend's PublicKey class. */
+export interface PublicKeyClass<T extends BasePublicKey = BasePublicKey> {
+  readonly prototype: T
+  readonly engine: Engine
+}
+
+const REJECT_ALL: EdVerifier = { verify: () => false }
+
+/** Decodes a peer id string: 64 hex digits or 43 base64url characters. */
+export function publicKeyBytesFromString(s: string, name: string): Uint8Array {
+  if (s.length === 64) return hexToBytes(s, name)
+  if (s.length === 43) return base64urlToBytes(s, name)
+  throw new RangeError(`"${name}" expected 64 hex or 43 base64url characters, got length=${s.length}`)
+}
+
+/**
+ * An Ed25519 public key: a peer id. Immutable. Shared implementation of the `PublicKey`
+ * classes each entry point exports (they differ only in the backend that verifies).
+ */
+export class BasePublicKey {
+  /** The backend that verifies for this class; set by each entry's subclass. */
+  static readonly engine: Engine
+  readonly [BRAND] = true
+  readonly #bytes: Uint8Array
+  readonly #engine: Engine
+  #verifier: EdVerifier | undefined
+  #fingerprint: string | undefined
+
+  /** Internal: use `PublicKey.fromBytes` / `fromHex` / `fromBase64url` / `from`. */
+  protected constructor(token: typeof INTERNAL, bytes: Uint8Array, engine: Engine) {
+    if (token !== INTERNAL || engine === undefined) throw new TypeError('use PublicKey.fromBytes() to make a PublicKey')
+    this.#bytes = bytes
+    this.#engine = engine
+  }
+
+  /** Wraps 32 bytes (copied). Any 32 bytes are accepted; a key that can never verify (see README) makes `verify` return false. */
+  static fromBytes<T extends BasePublicKey>(this: PublicKeyClass<T>, bytes: Uint8Array): T {
+    abytes(bytes, 'publicKey', 32)
+    return construct(this, bytes.slice())
+  }
+
+  /** Parses 64 hex digits (either case). */
+  static fromHex<T extends BasePublicKey>(this: PublicKeyClass<T>, hex: string): T {
+    astring(hex, 'publicKey', 64)
+    return construct(this, hexToBytes(hex, 'publicKey'))
+  }
+
+  /** Parses 43 unpadded base64url characters. */
+  static fromBase64url<T extends BasePublicKey>(this: PublicKeyClass<T>, s: string): T {
+    astring(s, 'publicKey', 43)
+    return construct(this, base64urlToBytes(s, 'publicKey'))
+  }
+
+  /**
+   * Accepts a PublicKey (of any backend; returned as is when it is already of this class), 32
+   * bytes, or a string of 64 hex / 43 base64url characters.
+   *
+   * @example
+   * ```ts
+   * const pin = PublicKey.from('3q2-7w...')   // from config
+   * ```
+   */
+  static from<T extends BasePublicKey>(this: PublicKeyClass<T>, x: BasePublicKey | Uint8Array | string): T {
+    if (isPublicKey(x)) return Object.getPrototypeOf(x) === this.prototype ? (x as T) : construct(this, x.bytes)
+    if (isBytes(x)) return construct(this, abytes(x, 'publicKey', 32).slice())
+    if (typeof x === 'string') return construct(this, publicKeyBytesFromString(x, 'publicKey'))
+    throw new TypeError(`"publicKey" expected PublicKey, Uint8Array or string, got ${describe(x)}`)
+  }
+
+  /** The 32 key bytes: a fresh copy on every read (the key itself cannot change). */
+  get bytes(): Uint8Array {
+    return this.#bytes.slice()
+  }
+
+  /**
+   * Checks an Ed25519 signature under strict rules (identical in the node and noble backends;
+   * see the README). Returns false for any bad signature, including one of the wrong length;
+   * throws TypeError only when an argument is not a Uint8Array.
+   */
+  verify(signature: Uint8Array, message: Uint8Array): boolean {
+    abytes(signature, 'signature')
+    abytes(message, 'message')
+    if (signature.length !== 64) return false
+    let v = this.#verifier
+    if (v === undefined) {
+      v = isAcceptablePublicKey(this.#bytes) ? this.#engine.edVerifier(this.#bytes) : REJECT_ALL
+      this.#verifier = v
+    }
+    return v.verify(signature, message)
+  }
+
+  /** Compares with another key or 32 bytes in constant time. */
+  equals(other: BasePublicKey | Uint8Array): boolean {
+    if (isPublicKey(other)) return constantTimeEqual(this.#bytes, #bytes in other ? other.#bytes : (other as BasePublicKey).bytes)
+    if (isBytes(other)) return constantTimeEqual(this.#bytes, other)
+    throw new TypeError(`"other" expected PublicKey or Uint8Array, got ${describe(other)}`)
+  }
+
+  /** 64 lowercase hex digits. */
+  toHex(): string {
+    return bytesToHex(this.#bytes)
+  }
+
+  /** 43 base64url characters, no padding: the compact peer id form. */
+  toBase64url(): string {
+    return bytesToBase64url(this.#bytes)
+  }
+
+  /**
+   * A short form for people to compare: the first 8 bytes of BLAKE2b-256(key bytes) as four
+   * dash-separated groups of 4 lowercase hex digits, e.g. `3f2a-9c01-7be4-d556`. Not unique
+   * enough to be an id: compare full keys in code.
+   */
+  fingerprint(): string {
+    if (this.#fingerprint === undefined) {
+      const h = bytesToHex(hash(this.#bytes).subarray(0, 8))
+      this.#fingerprint = `${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}`
+    }
+    return this.#fingerprint
+  }
+
+  /** The base64url form (so `PublicKey.from(String(key))` round-trips). */
+  toString(): string {
+    return this.toBase64url()
+  }
+
+  /** The base64url form. */
+  toJSON(): string {
+    return this.toBase64url()
+  }
+
+  [INSPECT](): string {
+    return `PublicKey(${this.toBase64url()} ${this.fingerprint()})`
+  }
+}
+
+/** True for a PublicKey of any backend or copy of this package. */
+export function isPublicKey(x: unknown): x is BasePublicKey {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true
+}
+
+function construct<T extends BasePublicKey>(cls: PublicKeyClass<T>, bytes: Uint8Array): T {
+  const C = cls as unknown as new (token: typeof INTERNAL, bytes: Uint8Array, engine: Engine) => T
+  return new C(INTERNAL, bytes, cls.engine)
+}
