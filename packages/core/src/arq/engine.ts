@@ -154,7 +154,7 @@ export class ArqEngine {
   private readonly fastResend: number
   private readonly fastLimit: number
   private readonly earlyRetransmit: boolean
-  private readonly deadLinkMs: number
+  private deadLinkMs: number
   private readonly redundancy: number
   private readonly redundancyGap: number
   private readonly deadLinkTransmissions: number
@@ -531,6 +531,12 @@ export class ArqEngine {
   }
 
   /** The reason the link was declared dead, or null while it is alive. */
+  /** Changes the dead-link time (the client learns the session's idle timeout from READY). */
+  setDeadLinkMs(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`"ms" expected a finite number >= 0, got ${ms}`)
+    this.deadLinkMs = ms
+  }
+
   get dead(): string | null {
     return this.deadReason
   }

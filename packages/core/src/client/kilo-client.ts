@@ -37,7 +37,13 @@ export interface ConnectOptions<S = unknown> {
   reconnect?: boolean | ReconnectOptions
   /** Default 10 000 ms. */
   handshakeTimeoutMs?: number
-  /** Default call timeout: none on reliable transports, 10 s on datagram transports. 0: none. */
+  /**
+   * Datagram transports: ask for reliable mode (PROTOCOL.md 9): KCP-style retransmission inside
+   * the encrypted session, messages up to 255 datagrams, no default call timeout. Ignored on
+   * reliable transports. Default false.
+   */
+  reliable?: boolean
+  /** Default call timeout: none on reliable transports and in reliable datagram mode, 10 s on datagram transports. 0: none. */
   callTimeoutMs?: number
   /** Our calls in flight at once; more wait locally. Default 1024. */
   maxInFlight?: number
@@ -196,7 +202,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
         session: o.session as S,
         handshakeTimeoutMs: o.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs,
         maxInFlight: o.maxInFlight ?? Defaults.maxInFlight,
-        callTimeoutMs: o.callTimeoutMs ?? (transport.reliable ? 0 : Defaults.datagramCallTimeoutMs),
+        callTimeoutMs: o.callTimeoutMs ?? (transport.reliable || o.reliable ? 0 : Defaults.datagramCallTimeoutMs),
+        reliable: o.reliable ?? false,
         logger: log,
         signal: this.abort.signal,
         onClose: (reason) => this.onDisconnected(reason),

@@ -19,6 +19,8 @@ export interface OpenSessionOptions<S> {
   callTimeoutMs: number
   logger: Logger
   signal?: AbortSignal | undefined
+  /** Ask for reliable datagram mode (ignored on reliable transports, PROTOCOL.md 9). */
+  reliable?: boolean
   /** Test hook: a fixed ephemeral secret (handshake vectors). */
   ephemeralSecret?: Uint8Array
   /** Called once when the established connection closes. */
@@ -33,8 +35,10 @@ export interface OpenSessionOptions<S> {
  */
 export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): Promise<Connection<S>> {
   return new Promise((resolve, reject) => {
-    const hs = new ClientHandshake({ key: o.key, serverId: o.serverId, ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}) })
+    const arq = !!o.reliable && !transport.reliable
+    const hs = new ClientHandshake({ key: o.key, serverId: o.serverId, requestReliable: arq, ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}) })
     let phase: 'welcome' | 'ready' | 'done' = 'welcome'
+    let established = false
     let connection: Connection<S> | null = null
     let resendFrame: Uint8Array | null = null
     let resendDelay: number = Defaults.helloResendMs
@@ -88,10 +92,12 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
         pingIntervalMs: Defaults.pingIntervalMs,
         idleTimeoutMs: Math.max(o.handshakeTimeoutMs, Defaults.idleTimeoutMs),
         callTimeoutMs: o.callTimeoutMs,
+        arq,
         logger: o.logger,
         onReady: () => {
           if (phase !== 'ready') return
           phase = 'done'
+          established = true
           cleanup()
           transport.established?.()
           resolve(connection!)
@@ -107,7 +113,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
             )
             return
           }
-          o.onClose(reason, error)
+          if (established) o.onClose(reason, error)
         },
       })
       sendHandshake(result.finish)
@@ -134,7 +140,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
             return
           }
           if (phase === 'ready') {
-            if (type === FrameType.Record) return connection!.onFrame(frame)
+            if (type === FrameType.Record || type === FrameType.Arq) return connection!.onFrame(frame)
             if (transport.reliable) return fail(new HandshakeError('malformed', `expected READY, got frame type ${type}`))
           }
         } catch (e) {

@@ -28,6 +28,8 @@ import { RecordSealer } from '../record/record-sealer.js'
 import type { Transport } from '../transport/transport.js'
 import type { Logger } from '../util/logger.js'
 import { scheduleTurn } from '../util/schedule-turn.js'
+import { ArqDecodeError } from '../arq/arq-decode-error.js'
+import { ArqEngine } from '../arq/engine.js'
 import { ApplicationError, errorRegistry } from './application-error.js'
 import type { Command } from './command.js'
 import type { CallContext, CallOptions, SessionContext } from './context.js'
@@ -57,6 +59,8 @@ export interface ConnectionOptions<S> {
   announce?: boolean
   /** Client: called when READY arrives (the connection is usable). */
   onReady?: (info: ReadyInfo) => void
+  /** Reliable datagram mode (PROTOCOL.md 9): every message travels in ARQ frames. */
+  arq?: boolean
   /** Called once when the connection is closed. */
   onClose?: (reason: string, error: Error | undefined) => void
 }
@@ -121,6 +125,18 @@ export class Connection<S = unknown> implements SessionContext<S> {
   private lastReceived = Date.now()
   private livenessTimer: ReturnType<typeof setTimeout> | undefined
 
+  /** Reliable datagram mode: the ARQ engine and its one timer. */
+  private readonly arq: ArqEngine | null = null
+  private arqTimer: ReturnType<typeof setTimeout> | undefined
+  private arqTimerAt = Number.POSITIVE_INFINITY
+  private readonly onArqTimer = () => {
+    this.arqTimer = undefined
+    this.arqTimerAt = Number.POSITIVE_INFINITY
+    if (this.closed || !this.arq) return
+    this.arq.onTimer()
+    this.armArqTimer()
+  }
+
   private closed = false
   /** Why the connection closed (set once). */
   closeReason = ''
@@ -138,6 +154,18 @@ export class Connection<S = unknown> implements SessionContext<S> {
     this.sealer = new RecordSealer(client ? options.keys.c2s : options.keys.s2c)
     this.opener = new RecordOpener(client ? options.keys.s2c : options.keys.c2s, this.reliable)
     this.maxRecordPlaintext = options.transport.maxFrame - RECORD_OVERHEAD
+    if (options.arq) {
+      this.arq = new ArqEngine({
+        now: () => performance.now(),
+        // each (re)transmission is a new ARQ frame with a new counter (PROTOCOL.md 9)
+        output: (payload) => this.sendFrame(this.sealer.seal(payload, FrameType.Arq)),
+        mtu: this.maxRecordPlaintext,
+        deadLinkMs: options.idleTimeoutMs,
+        onDead: (reason) => queueMicrotask(() => this.close(`dead link: ${reason}`, { sendClose: false })),
+      })
+      // one turn's plaintext is one ARQ message of up to 255 fragments
+      this.maxRecordPlaintext = this.arq.maxMessageSize
+    }
     this.peerMaxMessage = Math.min(options.maxMessage, this.maxRecordPlaintext)
     this.pingIntervalMs = options.pingIntervalMs
     this.idleTimeoutMs = options.idleTimeoutMs
@@ -299,16 +327,42 @@ export class Connection<S = unknown> implements SessionContext<S> {
   /** Seals what was queued into one record and sends it. */
   private flush(): void {
     this.flushScheduled = false
-    if (this.out.length === 0 || this.closedTransport) return
+    if (this.closedTransport) return
+    const arq = this.arq
+    if (arq) {
+      if (this.out.length > 0) {
+        arq.send(this.out.view()) // copies
+        this.out.reset()
+        this.lastSent = Date.now()
+      }
+      arq.flush()
+      this.armArqTimer()
+      return
+    }
+    if (this.out.length === 0) return
     const frame = this.sealer.seal(this.out.view(), FrameType.Record)
     this.out.reset()
     if (this.firstFrame === null && this.options.role === 'server' && !this.reliable) this.firstFrame = frame
     this.lastSent = Date.now()
+    this.sendFrame(frame)
+  }
+
+  private sendFrame(frame: Uint8Array): void {
     try {
       this.transport.send(frame)
     } catch (e) {
-      this.close(`send failed: ${(e as Error).message}`, { error: e as Error, sendClose: false })
+      queueMicrotask(() => this.close(`send failed: ${(e as Error).message}`, { error: e as Error, sendClose: false }))
     }
+  }
+
+  /** Keeps the session's one ARQ timer armed for the engine's next deadline. */
+  private armArqTimer(): void {
+    const at = this.arq!.nextTimerAt()
+    if (at === null || this.closed) return
+    if (this.arqTimer && at >= this.arqTimerAt) return // an earlier timer is armed: onTimer early is harmless
+    if (this.arqTimer) clearTimeout(this.arqTimer)
+    this.arqTimerAt = at
+    this.arqTimer = setTimeout(this.onArqTimer, Math.max(0, at - performance.now()))
   }
 
   private closedTransport = false
@@ -319,6 +373,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
   onFrame(frame: Uint8Array): void {
     if (this.closed) return
     const type = frame[0]
+    if (this.arq) return this.onArqFrame(frame, type)
     if (type !== FrameType.Record) {
       if (!this.reliable) {
         // A repeated FINISH means our READY was lost: send the same first record again.
@@ -354,6 +409,41 @@ export class Connection<S = unknown> implements SessionContext<S> {
     }
   }
 
+  /** Reliable datagram mode: only ARQ frames count; everything else is dropped (never fatal). */
+  private onArqFrame(frame: Uint8Array, type: number | undefined): void {
+    if (type !== FrameType.Arq) return
+    const payload = this.opener.open(frame) // datagram opener: never throws, drops and counts
+    if (payload === null) return
+    let messages: readonly Uint8Array[]
+    try {
+      messages = this.arq!.input(payload)
+    } catch (e) {
+      if (ArqDecodeError.isInstance(e)) {
+        this.opener.stats.forged++
+        return
+      }
+      throw e
+    }
+    this.lastReceived = Date.now()
+    // ACKs (and anything the handlers queue) leave at the end of this turn
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      scheduleTurn(this.flushNow)
+    }
+    for (const plaintext of messages) {
+      if (this.closed) return
+      try {
+        if (this.awaitingReady && plaintext[0] !== Kind.Ready && plaintext[0] !== Kind.Close << 2) {
+          throw new ProtocolError('the first message of the server is not READY')
+        }
+        readMessages(plaintext, this.onMessage)
+      } catch (e) {
+        this.protocolError(e as Error)
+        return
+      }
+    }
+  }
+
   private readonly onMessage = (m: Message) => {
     if (this.closed) return
     if (m.kind === Kind.Ready) {
@@ -363,7 +453,10 @@ export class Connection<S = unknown> implements SessionContext<S> {
       this.peerMaxMessage = Math.min(r.maxMessage, this.maxRecordPlaintext)
       // The client pings on the server's schedule, never faster (PROTOCOL.md 6.2).
       this.pingIntervalMs = r.pingIntervalMs
-      if (r.idleTimeoutMs > 0) this.idleTimeoutMs = r.idleTimeoutMs
+      if (r.idleTimeoutMs > 0) {
+        this.idleTimeoutMs = r.idleTimeoutMs
+        this.arq?.setDeadLinkMs(r.idleTimeoutMs)
+      }
       this.armLiveness()
       this.options.onReady?.(r)
       return
@@ -628,6 +721,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     this.closed = true
     this.closeReason = reason
     if (this.livenessTimer) clearTimeout(this.livenessTimer)
+    if (this.arqTimer) clearTimeout(this.arqTimer)
     if (!this.closedTransport) {
       this.closedTransport = true
       this.transport.close(opts.error)

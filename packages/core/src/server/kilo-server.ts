@@ -162,10 +162,11 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         if (!transport.reliable && HandshakeError.isInstance(e) && e.check === 'decrypt') return
         return fail(e as Error, { code: RejectCode.Malformed, message: (e as Error).message })
       }
-      if (result.reliableRequested) {
-        const msg = transport.reliable ? 'reliable datagram mode requested on a reliable transport' : 'reliable datagram mode is not supported by this server yet'
+      if (result.reliableRequested && transport.reliable) {
+        const msg = 'reliable datagram mode requested on a reliable transport'
         return fail(new HandshakeError('malformed', msg), { code: RejectCode.Malformed, message: msg })
       }
+      const arq = result.reliableRequested
       phase = 'authorizing'
       const finishBytes = frame
       const decide = async (): Promise<boolean> => {
@@ -174,15 +175,15 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         return await options.authorize(result.clientId, { remoteAddress: transport.remoteAddress })
       }
       decide().then(
-        (ok) => establish(ok, result.keys, result.clientId, finishBytes),
+        (ok) => establish(ok, result.keys, result.clientId, finishBytes, arq),
         (e) => {
           log.warn?.(`authorize hook failed: ${(e as Error).message}`)
-          establish(false, result.keys, result.clientId, finishBytes)
+          establish(false, result.keys, result.clientId, finishBytes, arq)
         },
       )
     }
 
-    const establish = (ok: boolean, keys: ServerHandshakeKeys, clientId: PublicKey | null, finish: Uint8Array) => {
+    const establish = (ok: boolean, keys: ServerHandshakeKeys, clientId: PublicKey | null, finish: Uint8Array, arq: boolean) => {
       if (phase !== 'authorizing') return
       phase = 'done'
       leaveHalfOpen()
@@ -199,11 +200,13 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         session: options.session ? options.session() : ({} as S),
         remoteId: clientId,
         maxInFlight: options.maxInFlight ?? Defaults.maxInFlight,
-        maxMessage: options.maxMessage ?? transport.maxFrame - RECORD_OVERHEAD,
+        // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
+        maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
         pingIntervalMs: options.pingIntervalMs ?? Defaults.pingIntervalMs,
         idleTimeoutMs: options.idleTimeoutMs ?? Defaults.idleTimeoutMs,
-        callTimeoutMs: options.callTimeoutMs ?? (transport.reliable ? 0 : Defaults.datagramCallTimeoutMs),
+        callTimeoutMs: options.callTimeoutMs ?? (transport.reliable || arq ? 0 : Defaults.datagramCallTimeoutMs),
         finish,
+        arq,
         announce: ok,
         logger: log,
         onClose: (reason) => {
@@ -220,7 +223,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
       connection = c
       connections.add(c)
       transport.established?.()
-      log.info?.(`session ${transport.remoteAddress} established${clientId ? ` (client ${clientId.toString()})` : ' (anonymous)'}`)
+      log.info?.(`session ${transport.remoteAddress} established${clientId ? ` (client ${clientId.toString()})` : ' (anonymous)'}${arq ? ' in reliable datagram mode' : ''}`)
       for (const f of buffered.splice(0)) c.onFrame(f)
       void c.runConnectedHooks()
     }
