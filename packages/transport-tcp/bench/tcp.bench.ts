@@ -1,6 +1,6 @@
 /**
  * Kiloparsec over TCP against the floor: a plain `node:net` frame echo and a `node:tls` TLS 1.3
- * echo (same framing), server in a child process. Run: `pnpm bench` (about 1.5 min) or
+ * echo (same framing), server in a child process. Run: `pnpm bench` (about 1 min) or
  * `pnpm bench --quick` (a few seconds).
  */
 import { execFileSync, fork } from 'node:child_process'
@@ -12,7 +12,7 @@ import { callsPerSecond, connectionsPerSecond, type Latency, latency, wireBytes 
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
-const MS = quick ? 400 : 4_000
+const MS = quick ? 400 : 1_200
 const SMALL = new Uint8Array(32).fill(7)
 const BIG = new Uint8Array(64 * 1024).fill(9)
 
@@ -48,20 +48,34 @@ interface Row {
   connPerSec: number
   wire: { setup: number; perCall: number }
 }
+// Systems take turns, ROUNDS times per measure, and each keeps its median round: the machine's
+// load drifts during a run, and this keeps the drift out of the ratios.
+const ROUNDS = quick ? 1 : 3
+const active = systems.filter((s) => !only || only.some((o) => s.name.startsWith(o)))
+const conns = await Promise.all(active.map((s) => s.open()))
+for (const c of conns) await callsPerSecond(c, SMALL, 10, MS / 4) // warm up
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+async function rounds(measure: (i: number) => Promise<number>): Promise<number[]> {
+  const samples: number[][] = active.map(() => [])
+  for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < active.length; i++) samples[i]!.push(await measure(i))
+  return samples.map(median)
+}
+const lat: Latency[][] = active.map(() => [])
+for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < active.length; i++) lat[i]!.push(await latency(conns[i]!, SMALL, MS))
+const pipelined = await rounds((i) => callsPerSecond(conns[i]!, SMALL, 100, MS))
+const mbps = await rounds(async (i) => ((await callsPerSecond(conns[i]!, BIG, 8, MS)) * BIG.length) / 1e6)
+const connPerSec = await rounds((i) => connectionsPerSecond(active[i]!.open, SMALL, 8, MS))
 const results = new Map<string, Row>()
-for (const s of systems.filter((s) => !only || only.some((o) => s.name.startsWith(o)))) {
-  const conn = await s.open()
-  await callsPerSecond(conn, SMALL, 10, MS / 4) // warm up
-  const row: Row = {
-    latency: await latency(conn, SMALL, MS),
-    pipelined: await callsPerSecond(conn, SMALL, 100, MS),
-    mbps: ((await callsPerSecond(conn, BIG, 8, MS)) * BIG.length) / 1e6,
-    connPerSec: await connectionsPerSecond(s.open, SMALL, 8, MS),
+for (let i = 0; i < active.length; i++) {
+  const s = active[i]!
+  conns[i]!.close()
+  results.set(s.name, {
+    latency: { medianUs: median(lat[i]!.map((l) => l.medianUs)), p99Us: median(lat[i]!.map((l) => l.p99Us)) },
+    pipelined: pipelined[i]!,
+    mbps: mbps[i]!,
+    connPerSec: connPerSec[i]!,
     wire: await wireBytes(s.openCounted ?? s.open, SMALL, quick ? 100 : 1000),
-  }
-  conn.close()
-  results.set(s.name, row)
-  console.error(`${s.name}: done`)
+  })
 }
 child.disconnect()
 rmSync(certDir, { recursive: true, force: true })

@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import type { Transport } from '@kp/core'
 import { tcpConnector, type TcpConnectorOptions } from '../src/tcp-connector.js'
-import { type TcpListener, tcpListener, type TcpListenerOptions } from '../src/tcp-listener.js'
+import { tcpListener, type TcpListenerOptions } from '../src/tcp-listener.js'
 
 /** What a test sees of one transport end: every frame and the close reports. */
 export interface Probe {
@@ -89,9 +89,9 @@ export async function pair(l: TestListener, o: Partial<TcpConnectorOptions> = {}
 }
 
 /** A raw socket to the listener (to write bytes no transport would). */
-export function rawSocket(port: number): Promise<Socket> {
+export function rawSocket(port: number, allowHalfOpen = false): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = netConnect({ host: '127.0.0.1', port, noDelay: true })
+    const s = netConnect({ host: '127.0.0.1', port, noDelay: true, allowHalfOpen })
     s.once('connect', () => resolve(s))
     s.once('error', reject)
   })

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import type { Socket } from 'node:net'
 import { ProtocolError, TransportError } from '@kp/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeFrame } from '../src/frame-encoder.js'
@@ -156,10 +159,24 @@ describe('backpressure', () => {
     socket.destroy()
   })
 
-  it('bufferedAmount counts what the socket has not handed to the kernel', async () => {
+  it('bufferedAmount counts the frames of this tick and what the socket has not handed to the kernel', async () => {
     const l = await listen()
-    const { client } = await pair(l)
+    const { client, server } = await pair(l)
     expect(client.transport.bufferedAmount).toBe(0)
+    client.transport.send(new Uint8Array(10))
+    client.transport.send(new Uint8Array(100))
+    expect(client.transport.bufferedAmount).toBe(1 + 10 + 2 + 100)
+    await server.frameCount(2)
+    expect(client.transport.bufferedAmount).toBe(0)
+  })
+
+  it('a frame sent within one tick beyond maxBuffered closes the connection too', async () => {
+    const l = await listen({ maxFrame: 1000, maxBuffered: 2500 })
+    const socket = await rawSocket(l.port)
+    const server = probe(await l.accepted())
+    for (let i = 0; i < 3; i++) server.transport.send(new Uint8Array(1000))
+    expect(TransportError.isInstance(await server.closed) && (await server.closed as TransportError).code).toBe('kp.SlowPeer')
+    socket.destroy()
   })
 })
 
@@ -201,6 +218,20 @@ describe('close', () => {
     const s = probe(serverT)
     expect(await s.closed).toBeUndefined()
     expect(s.frames).toEqual([])
+  })
+
+  it('destroys a closed socket whose peer never completes the goodbye (2 s grace)', async () => {
+    const l = await listen()
+    const socket = await rawSocket(l.port, true) // half-open allowed: it never sends its FIN back
+    const server = probe(await l.accepted())
+    const t0 = Date.now()
+    server.transport.close()
+    await server.closed
+    expect(l.listener.connectionCount).toBe(1)
+    await socketClosed((server.transport as unknown as { socket: Socket }).socket)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900)
+    expect(l.listener.connectionCount).toBe(0)
+    socket.destroy()
   })
 
   it('reports a reset from the peer as a TransportError', async () => {
@@ -248,7 +279,7 @@ describe('listener', () => {
     expect(l.listener.connectionCount).toBe(3)
     pairs[0]!.client.transport.close()
     await pairs[0]!.server.closed
-    await socketClosed((pairs[0]!.server.transport as unknown as { socket: import('node:net').Socket }).socket)
+    await socketClosed((pairs[0]!.server.transport as unknown as { socket: Socket }).socket)
     const again = await pair(l, {}, true)
     again.client.transport.send(new Uint8Array([5]))
     expect((await again.client.frameCount(1))[0]![0]).toBe(5)
@@ -290,6 +321,34 @@ describe('connector', () => {
     const p = l.connector()(ac2.signal)
     ac2.abort(new Error('stop2'))
     await expect(p).rejects.toThrow('stop2')
+  })
+
+  it('fails with kp.ConnectTimeout when the server does not answer', async () => {
+    // a listener whose process stops accepting: once its queue (backlog 1) is full, SYNs are dropped
+    const child = spawn(
+      process.execPath,
+      ['-e', "const s = require('net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => { console.log(s.address().port); setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 20) })"],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    try {
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer]
+      const port = Number(line.toString().trim())
+      await new Promise((r) => setTimeout(r, 50)) // the child is now blocked for good
+      const connector = tcpConnector({ port, connectTimeoutMs: 300 })
+      const errors: unknown[] = []
+      const filling: Promise<unknown>[] = []
+      for (let i = 0; i < 8 && errors.length === 0; i++) {
+        const p = connector().then((t) => t.close(), (e) => errors.push(e))
+        filling.push(p)
+        await p
+      }
+      await Promise.all(filling)
+      expect(errors.length).toBeGreaterThan(0)
+      expect(TransportError.isInstance(errors[0]) && (errors[0] as TransportError).code).toBe('kp.ConnectTimeout')
+      expect(String(errors[0])).toMatch(/no answer within 300 ms/)
+    } finally {
+      child.kill('SIGKILL')
+    }
   })
 
   it('validates its options', () => {
