@@ -59,6 +59,12 @@ export const Defaults = {
   datagramCallTimeoutMs: 10_000,
   replayWindow: 1024,
   cookieRotateMs: 120_000,
+  /**
+   * Reliable datagram mode: the largest ARQ datagram by default (KCP uses 1400). Both ends must
+   * be able to receive it, and small datagrams survive loss on real networks where IP fragments
+   * of a 64 KiB datagram do not. A smaller transport `maxFrame` lowers it.
+   */
+  arqDatagram: 1400,
   helloResendMs: 250,
   /**
    * Cap of the doubling HELLO/FINISH resend interval on datagram transports. PROTOCOL.md 8 says

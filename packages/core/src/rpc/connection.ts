@@ -7,7 +7,7 @@ import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import { ProtocolError } from '../errors/protocol-error.js'
 import { TimeoutError } from '../errors/timeout-error.js'
 import type { SessionKeys } from '../handshake/key-schedule.js'
-import { ErrorCode, FrameType, Kind, RECORD_OVERHEAD } from '../protocol/constants.js'
+import { Defaults, ErrorCode, FrameType, Kind, RECORD_OVERHEAD } from '../protocol/constants.js'
 import {
   type Message,
   type ReadyInfo,
@@ -159,7 +159,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
         now: () => performance.now(),
         // each (re)transmission is a new ARQ frame with a new counter (PROTOCOL.md 9)
         output: (payload) => this.sendFrame(this.sealer.seal(payload, FrameType.Arq)),
-        mtu: this.maxRecordPlaintext,
+        mtu: Math.min(options.transport.maxFrame, Defaults.arqDatagram) - RECORD_OVERHEAD,
         deadLinkMs: options.idleTimeoutMs,
         onDead: (reason) => queueMicrotask(() => this.close(`dead link: ${reason}`, { sendClose: false })),
       })

@@ -1,4 +1,5 @@
 import { TransportError } from '../errors/transport-error.js'
+import { scheduleTurn } from '../util/schedule-turn.js'
 import { mulberry32 } from './prng.js'
 import type { Transport, TransportHandlers } from './transport.js'
 
@@ -98,7 +99,7 @@ class MemoryEnd implements Transport {
   private schedule(): void {
     if (this.scheduled || !this.handlers) return
     this.scheduled = true
-    setImmediate(() => this.deliver())
+    scheduleTurn(() => this.deliver())
   }
 
   private deliver(): void {
@@ -135,7 +136,7 @@ class MemoryEnd implements Transport {
     // Reliable peers learn of the close after the frames already sent to them; a datagram
     // peer learns nothing (there is no close on the wire).
     const peer = this.peer
-    if (this.reliable) setImmediate(() => peer.remoteClosed())
+    if (this.reliable) scheduleTurn(() => peer.remoteClosed())
     if (h) queueMicrotask(() => h.close(error))
     else this.pendingClose = { error }
   }
@@ -144,7 +145,7 @@ class MemoryEnd implements Transport {
     if (this.closed) return
     if (this.inbox.length) {
       // deliver what is queued first, then close
-      setImmediate(() => this.remoteClosed())
+      scheduleTurn(() => this.remoteClosed())
       return
     }
     this.close()
