@@ -1,4 +1,4 @@
-import { BipackWriter } from '@kp/bipack'
+import { BipackWriter, type Schema } from '@kp/bipack'
 import type { PublicKey } from '@kp/crypto'
 import { AbortedError } from '../errors/aborted-error.js'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
@@ -31,6 +31,7 @@ import { scheduleTurn } from '../util/schedule-turn.js'
 import { ArqDecodeError } from '../arq/arq-decode-error.js'
 import { ArqEngine } from '../arq/engine.js'
 import { ApplicationError, errorRegistry } from './application-error.js'
+import { IncomingCall } from './call-context.js'
 import type { Command } from './command.js'
 import type { CallContext, CallOptions, SessionContext } from './context.js'
 import type { KiloInterface } from './kilo-interface.js'
@@ -76,11 +77,6 @@ interface PendingCall {
   queued: Uint8Array | undefined
 }
 
-interface IncomingCall {
-  controller: AbortController | undefined
-  cancelled: boolean
-}
-
 const EMPTY: Uint8Array = new Uint8Array(0)
 
 /**
@@ -110,7 +106,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
   private readonly pending = new Map<number, PendingCall>()
   private inFlightOut = 0
   private readonly waiting: number[] = []
-  private readonly incoming = new Map<number, IncomingCall>()
+  private readonly incoming = new Map<number, IncomingCall<S>>()
 
   /** Limit of one message towards the peer (the server's READY value, or our own). */
   private peerMaxMessage: number
@@ -213,7 +209,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     if (this.closed) return Promise.reject(new ConnectionClosedError(this.closeReason))
     let encoded: Uint8Array
     try {
-      encoded = command.args.encode(args)
+      encoded = this.encode(command.args, args)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -255,11 +251,22 @@ export class Connection<S = unknown> implements SessionContext<S> {
 
   push<A>(command: Command<A, unknown>, args: A): void {
     if (this.closed) throw new ConnectionClosedError(this.closeReason)
-    const encoded = command.args.encode(args)
+    const encoded = this.encode(command.args, args)
     const size = pushSize(command.name, encoded.length)
     if (size > this.peerMaxMessage) throw new MessageTooLargeError(size, this.peerMaxMessage, `push '${command.name}'`)
     this.reserve(size)
     writePush(this.out, command.name, encoded)
+  }
+
+  /**
+   * Encodes a value into the shared scratch writer; the view is valid until the next encode
+   * (the caller copies it into the record at once). Saves an allocation per message.
+   */
+  private encode<T>(schema: Schema<T>, value: T): Uint8Array {
+    const w = this.scratch
+    w.reset()
+    schema.write(w, value)
+    return w.view()
   }
 
   /** The caller stopped waiting: fail locally, tell the callee (CANCEL), free the slot. */
@@ -484,7 +491,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
         const c = this.incoming.get(m.id)
         if (c && !c.cancelled) {
           c.cancelled = true
-          c.controller?.abort(new AbortedError('call cancelled by the caller'))
+          c.abort(new AbortedError('call cancelled by the caller'))
         }
         return
       }
@@ -513,11 +520,11 @@ export class Connection<S = unknown> implements SessionContext<S> {
     } catch (e) {
       return this.sendError(id, ErrorCode.BadArguments, `arguments of '${name}' do not decode: ${(e as Error).message}`, EMPTY)
     }
-    const call: IncomingCall = { controller: undefined, cancelled: false }
+    const call = new IncomingCall<S>(this)
     this.incoming.set(id, call)
     let result: unknown
     try {
-      result = reg.handler(args, this.callContext(call))
+      result = reg.handler(args, call)
     } catch (e) {
       this.finishCall(id, call, name, reg.command, undefined, e)
       return
@@ -530,13 +537,13 @@ export class Connection<S = unknown> implements SessionContext<S> {
     } else this.finishCall(id, call, name, reg.command, result, undefined)
   }
 
-  private finishCall(id: number, call: IncomingCall, name: string, command: Command<unknown, unknown>, value: unknown, error: unknown): void {
+  private finishCall(id: number, call: IncomingCall<S>, name: string, command: Command<unknown, unknown>, value: unknown, error: unknown): void {
     this.incoming.delete(id)
     if (call.cancelled || this.closed) return
     if (error === undefined) {
       let encoded: Uint8Array
       try {
-        encoded = command.result.encode(value)
+        encoded = this.encode(command.result, value)
       } catch (e) {
         this.options.logger.warn?.(`result of '${name}' does not encode: ${(e as Error).message}`)
         return this.sendError(id, ErrorCode.Internal, `result of '${name}' does not encode`, EMPTY)
@@ -601,10 +608,10 @@ export class Connection<S = unknown> implements SessionContext<S> {
       this.options.logger.debug?.(`push '${name}' arguments do not decode: ${(e as Error).message}`)
       return
     }
-    const call: IncomingCall = { controller: undefined, cancelled: false }
+    const call = new IncomingCall<S>(this)
     const report = (e: unknown) => this.options.logger.warn?.(`push handler of '${name}' failed: ${(e as Error)?.message ?? e}`)
     try {
-      const r = reg.handler(args, this.callContext(call))
+      const r = reg.handler(args, call)
       if (isPromiseLike(r)) r.then(undefined, report)
     } catch (e) {
       report(e)
@@ -640,31 +647,6 @@ export class Connection<S = unknown> implements SessionContext<S> {
       }
     }
     p.reject(new RemoteError(code, message, data.slice()))
-  }
-
-  /** A per-call context; the AbortController is made only if the handler reads `signal`. */
-  private callContext(call: IncomingCall): CallContext<S> {
-    const conn = this
-    return {
-      session: this.session,
-      remoteId: this.remoteId,
-      token: this.token,
-      remoteAddress: this.remoteAddress,
-      get stats() {
-        return conn.stats
-      },
-      get signal() {
-        if (!call.controller) {
-          call.controller = new AbortController()
-          if (call.cancelled) call.controller.abort(new AbortedError('call cancelled by the caller'))
-          else if (conn.closed) call.controller.abort(new ConnectionClosedError(conn.closeReason))
-        }
-        return call.controller.signal
-      },
-      call: (c, a, o) => this.call(c, a, o),
-      push: (c, a) => this.push(c, a),
-      close: (reason) => this.close(reason ?? 'closed by the application'),
-    }
   }
 
   // ---------------------------------------------------------------- liveness and close
@@ -735,7 +717,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
       if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort)
       p.reject(error)
     }
-    for (const c of this.incoming.values()) c.controller?.abort(error)
+    for (const c of this.incoming.values()) c.abort(error)
     this.incoming.clear()
     this.held = []
     if (this.hooksDone) {
