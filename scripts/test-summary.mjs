@@ -6,7 +6,7 @@ import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const dirs = []
-for (const group of ['packages', 'apps']) {
+for (const group of ['packages', 'apps', 'tools']) {
   const base = join(root, group)
   if (existsSync(base)) for (const d of readdirSync(base)) dirs.push(join(base, d))
 }
