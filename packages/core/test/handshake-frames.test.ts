@@ -4,6 +4,9 @@ import { encodeHello, FrameParseError, parseHello, parseReject, parseWelcome, pa
 import { readMessages } from '../src/protocol/messages.js'
 import { ProtocolError } from '../src/errors/protocol-error.js'
 
+const noop = () => {}
+const nullSink = { ready: noop, call: noop, push: noop, result: noop, error: noop, cancel: noop, ping: noop, pong: noop, close: noop }
+
 describe('handshake frames', () => {
   it('HELLO is exactly 256 bytes with zero padding', () => {
     const h = encodeHello(new Uint8Array(32).fill(7))
@@ -40,7 +43,7 @@ describe('handshake frames', () => {
         parseReject(bytes)
         parseCookie(bytes)
         try {
-          readMessages(bytes, () => {})
+          readMessages(bytes, nullSink)
         } catch (e) {
           expect(ProtocolError.isInstance(e)).toBe(true)
         }

@@ -9,18 +9,6 @@ export interface ReadyInfo {
   idleTimeoutMs: number
 }
 
-/** One decoded message of a record's plaintext. `args`/`value`/`data` are views into the plaintext. */
-export type Message =
-  | { kind: typeof Kind.Ready; ready: ReadyInfo }
-  | { kind: typeof Kind.Call; id: number; command: string; args: Uint8Array }
-  | { kind: typeof Kind.Push; command: string; args: Uint8Array }
-  | { kind: typeof Kind.Result; id: number; value: Uint8Array }
-  | { kind: typeof Kind.Error; id: number; code: string; message: string; data: Uint8Array }
-  | { kind: typeof Kind.Cancel; id: number }
-  | { kind: typeof Kind.Ping }
-  | { kind: typeof Kind.Pong }
-  | { kind: typeof Kind.Close; reason: string }
-
 export function writeReady(w: BipackWriter, r: ReadyInfo): void {
   w.unsigned(Kind.Ready).unsigned(r.maxMessage).unsigned(r.pingIntervalMs).unsigned(r.idleTimeoutMs)
 }
@@ -49,46 +37,84 @@ export function writeClose(w: BipackWriter, reason: string): void {
   w.unsigned(Kind.Close).string(reason)
 }
 
+/** Receives the messages of a record as they are decoded (no object per message). */
+export interface MessageSink {
+  ready(info: ReadyInfo): void
+  call(id: number, command: string, args: Uint8Array): void
+  push(command: string, args: Uint8Array): void
+  result(id: number, value: Uint8Array): void
+  error(id: number, code: string, message: string, data: Uint8Array): void
+  cancel(id: number): void
+  ping(): void
+  pong(): void
+  close(reason: string): void
+}
+
 /**
- * Decodes every message of a record's plaintext, in order, calling `onMessage` for each.
+ * Decodes every message of a record's plaintext, in order, handing each to `sink`.
  * An empty plaintext, an unknown kind or a message that ends early is a `ProtocolError`.
+ * Byte fields are views into `plaintext`.
  */
-export function readMessages(plaintext: Uint8Array, onMessage: (m: Message) => void): void {
+export function readMessages(plaintext: Uint8Array, sink: MessageSink): void {
   if (plaintext.length === 0) throw new ProtocolError('record plaintext is empty')
   const r = new BipackReader(plaintext)
   while (r.remaining > 0) {
-    let m: Message
+    let kind: number
     try {
-      m = readOne(r)
+      kind = r.unsigned()
+      switch (kind) {
+        case Kind.Call: {
+          const id = r.unsigned()
+          const command = r.string()
+          sink.call(id, command, r.bytes())
+          continue
+        }
+        case Kind.Result: {
+          const id = r.unsigned()
+          sink.result(id, r.bytes())
+          continue
+        }
+        case Kind.Push: {
+          const command = r.string()
+          sink.push(command, r.bytes())
+          continue
+        }
+        case Kind.Error: {
+          const id = r.unsigned()
+          const code = r.string()
+          const message = r.string()
+          sink.error(id, code, message, r.bytes())
+          continue
+        }
+        case Kind.Cancel:
+          sink.cancel(r.unsigned())
+          continue
+        case Kind.Ping:
+          sink.ping()
+          continue
+        case Kind.Pong:
+          sink.pong()
+          continue
+        case Kind.Close:
+          sink.close(r.string())
+          continue
+        case Kind.Ready: {
+          const maxMessage = r.unsigned()
+          const pingIntervalMs = r.unsigned()
+          sink.ready({ maxMessage, pingIntervalMs, idleTimeoutMs: r.unsigned() })
+          continue
+        }
+        default:
+          throw new ProtocolError(`unknown message kind ${kind}`)
+      }
     } catch (e) {
-      if (ProtocolError.isInstance(e)) throw e
+      if (ProtocolError.isInstance(e) || !isDecodeError(e)) throw e
       throw new ProtocolError(`message does not decode: ${(e as Error).message}`, { cause: e })
     }
-    onMessage(m)
   }
 }
 
-function readOne(r: BipackReader): Message {
-  const kind = r.unsigned()
-  switch (kind) {
-    case Kind.Ready:
-      return { kind, ready: { maxMessage: r.unsigned(), pingIntervalMs: r.unsigned(), idleTimeoutMs: r.unsigned() } }
-    case Kind.Call:
-      return { kind, id: r.unsigned(), command: r.string(), args: r.bytes() }
-    case Kind.Push:
-      return { kind, command: r.string(), args: r.bytes() }
-    case Kind.Result:
-      return { kind, id: r.unsigned(), value: r.bytes() }
-    case Kind.Error:
-      return { kind, id: r.unsigned(), code: r.string(), message: r.string(), data: r.bytes() }
-    case Kind.Cancel:
-      return { kind, id: r.unsigned() }
-    case Kind.Ping:
-    case Kind.Pong:
-      return { kind }
-    case Kind.Close:
-      return { kind, reason: r.string() }
-    default:
-      throw new ProtocolError(`unknown message kind ${kind}`)
-  }
+/** Only the reader's own errors become ProtocolErrors; a sink's exceptions pass through. */
+function isDecodeError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'kp.Bipack'
 }

@@ -9,7 +9,7 @@ import { TimeoutError } from '../errors/timeout-error.js'
 import type { SessionKeys } from '../handshake/key-schedule.js'
 import { Defaults, ErrorCode, FrameType, Kind, RECORD_OVERHEAD } from '../protocol/constants.js'
 import {
-  type Message,
+  type MessageSink,
   type ReadyInfo,
   readMessages,
   writeCall,
@@ -113,7 +113,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
   private awaitingReady: boolean
   private firstFrame: Uint8Array | null = null
   private hooksDone = false
-  private held: Message[] = []
+  private held: (() => void)[] = []
 
   private pingIntervalMs: number
   private idleTimeoutMs: number
@@ -202,7 +202,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     this.hooksDone = true
     const held = this.held
     this.held = []
-    for (const m of held) if (!this.closed) this.handle(m)
+    for (const run of held) if (!this.closed) run()
   }
 
   call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
@@ -410,7 +410,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
           throw new ProtocolError('the first record of the server does not start with READY')
         }
       }
-      readMessages(plaintext, this.onMessage)
+      readMessages(plaintext, this.sink)
     } catch (e) {
       this.protocolError(e as Error)
     }
@@ -443,7 +443,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
         if (this.awaitingReady && plaintext[0] !== Kind.Ready && plaintext[0] !== Kind.Close << 2) {
           throw new ProtocolError('the first message of the server is not READY')
         }
-        readMessages(plaintext, this.onMessage)
+        readMessages(plaintext, this.sink)
       } catch (e) {
         this.protocolError(e as Error)
         return
@@ -451,12 +451,12 @@ export class Connection<S = unknown> implements SessionContext<S> {
     }
   }
 
-  private readonly onMessage = (m: Message) => {
-    if (this.closed) return
-    if (m.kind === Kind.Ready) {
+  /** Where decoded messages go; built once per connection, no object per message. */
+  private readonly sink: MessageSink = {
+    ready: (r) => {
+      if (this.closed) return
       if (!this.awaitingReady) throw new ProtocolError('READY received twice or by the server')
       this.awaitingReady = false
-      const r = m.ready
       this.peerMaxMessage = Math.min(r.maxMessage, this.maxRecordPlaintext)
       // The client pings on the server's schedule, never faster (PROTOCOL.md 6.2).
       this.pingIntervalMs = r.pingIntervalMs
@@ -466,45 +466,59 @@ export class Connection<S = unknown> implements SessionContext<S> {
       }
       this.armLiveness()
       this.options.onReady?.(r)
-      return
-    }
-    if (this.awaitingReady && m.kind !== Kind.Close) throw new ProtocolError('message before READY')
-    if (!this.hooksDone && (m.kind === Kind.Call || m.kind === Kind.Push)) {
-      if (this.held.length >= this.options.maxInFlight) throw new ProtocolError('too many calls before the session was set up')
-      this.held.push(m)
-      return
-    }
-    this.handle(m)
+    },
+    call: (id, command, args) => {
+      if (this.closed) return
+      this.expectReady()
+      if (!this.hooksDone) return this.hold(() => this.onCall(id, command, args))
+      this.onCall(id, command, args)
+    },
+    push: (command, args) => {
+      if (this.closed) return
+      this.expectReady()
+      if (!this.hooksDone) return this.hold(() => this.onPush(command, args))
+      this.onPush(command, args)
+    },
+    result: (id, value) => {
+      if (this.closed) return
+      this.expectReady()
+      this.onResult(id, value)
+    },
+    error: (id, code, message, data) => {
+      if (this.closed) return
+      this.expectReady()
+      this.onError(id, code, message, data)
+    },
+    cancel: (id) => {
+      if (this.closed) return
+      this.expectReady()
+      const c = this.incoming.get(id)
+      if (c && !c.cancelled) {
+        c.cancelled = true
+        c.abort(new AbortedError('call cancelled by the caller'))
+      }
+    },
+    ping: () => {
+      if (this.closed) return
+      this.expectReady()
+      this.appendWith(writePong)
+    },
+    pong: () => {
+      if (!this.closed) this.expectReady()
+    },
+    close: (reason) => {
+      this.close(`closed by peer: ${reason}`, { sendClose: false, byPeer: true })
+    },
   }
 
-  private handle(m: Message): void {
-    switch (m.kind) {
-      case Kind.Call:
-        return this.onCall(m.id, m.command, m.args)
-      case Kind.Push:
-        return this.onPush(m.command, m.args)
-      case Kind.Result:
-        return this.onResult(m.id, m.value)
-      case Kind.Error:
-        return this.onError(m.id, m.code, m.message, m.data)
-      case Kind.Cancel: {
-        const c = this.incoming.get(m.id)
-        if (c && !c.cancelled) {
-          c.cancelled = true
-          c.abort(new AbortedError('call cancelled by the caller'))
-        }
-        return
-      }
-      case Kind.Ping:
-        return this.appendWith(writePong)
-      case Kind.Pong:
-        return
-      case Kind.Close:
-        this.close(`closed by peer: ${m.reason}`, { sendClose: false, byPeer: true })
-        return
-      default:
-        throw new ProtocolError(`unexpected message kind ${m.kind}`)
-    }
+  private expectReady(): void {
+    if (this.awaitingReady) throw new ProtocolError('message before READY')
+  }
+
+  /** Calls that arrive before the connect hooks finished wait for them (bounded). */
+  private hold(run: () => void): void {
+    if (this.held.length >= this.options.maxInFlight) throw new ProtocolError('too many calls before the session was set up')
+    this.held.push(run)
   }
 
   private onCall(id: number, name: string, argBytes: Uint8Array): void {
