@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { KiloInterface, serve, SigningKey } from '@kp/core'
 import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { api } from './browser/api.js'
 import { testListener } from './test-listener.js'
 
@@ -46,10 +46,23 @@ function expectBrowserClean(code: string, what: string) {
   }
 }
 
+describe('browser bundles', () => {
+  it('the browser build of @kp/transport-ws-client alone has no ws and no node: imports', async () => {
+    const code = await bundle({ stdin: `export * from '@kp/transport-ws-client'` })
+    expectBrowserClean(code, 'the @kp/transport-ws-client bundle')
+    expect(code).toContain('globalThis')
+  })
+})
+
 describe('in a real browser (Chromium via playwright-core)', () => {
   let browser: Browser | undefined
 
-  beforeAll(async () => {
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  it('connects, pins the key, calls both ways and shows the token', async () => {
+    // Never skip: without Chromium this test fails and says how to get it.
     if (!existsSync(CHROMIUM)) {
       throw new Error(
         `Chromium not found at ${CHROMIUM}: the browser test needs it. Install it with ` +
@@ -57,19 +70,6 @@ describe('in a real browser (Chromium via playwright-core)', () => {
       )
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 20_000 })
-  }, 30_000)
-
-  afterAll(async () => {
-    await browser?.close()
-  })
-
-  it('the browser build of @kp/transport-ws-client alone has no ws and no node: imports', async () => {
-    const code = await bundle({ stdin: `export * from '@kp/transport-ws-client'` })
-    expectBrowserClean(code, 'the @kp/transport-ws-client bundle')
-    expect(code).toContain('globalThis')
-  })
-
-  it('connects, pins the key, calls both ways and shows the token', async () => {
     const page = await bundle({ entry: join(here, 'browser/page.ts') })
     expectBrowserClean(page, 'the page bundle')
 
@@ -100,7 +100,7 @@ describe('in a real browser (Chromium via playwright-core)', () => {
       })
     const server = serve(listener, iface, { key })
     try {
-      const tab = await browser!.newPage()
+      const tab = await browser.newPage()
       const consoleLines: string[] = []
       tab.on('console', (m) => consoleLines.push(m.text()))
       tab.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`))

@@ -1,6 +1,6 @@
 /**
  * Kiloparsec over WebSocket against the floor: a plain `ws` binary echo (same library, same
- * loopback), server in a child process. Run: `pnpm bench` (about a minute) or
+ * loopback), server in a child process. Run: `pnpm bench` (about 40 s) or
  * `pnpm bench --quick` (a few seconds).
  */
 import { fork } from 'node:child_process'
