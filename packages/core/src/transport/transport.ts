@@ -1,6 +1,3 @@
-// Transport authors: the planned @kp/core API (serve, connect, the conformance suite) and how to
-// know when it is usable are in packages/core/API-PREVIEW.md (a temporary note; read it).
-
 /**
  * The only thing a transport package implements: whole frames in, whole frames out.
  * Handshake, encryption, RPC, liveness and limits all live in `@kp/core`.
