@@ -1,4 +1,5 @@
 import { ArqEngine, type ArqEngineOptions, type ArqStats } from './engine.js'
+import { mulberry32 } from '../transport/prng.js'
 
 /**
  * A deterministic network for the ARQ engine, modelled on KCP's `test.cpp` latency simulator:
@@ -10,16 +11,7 @@ import { ArqEngine, type ArqEngineOptions, type ArqStats } from './engine.js'
  */
 
 /** Seeded PRNG (mulberry32): uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const seededRandom: (seed: number) => () => number = mulberry32
 
 /** Options of one simulated network (both directions alike). */
 export interface NetworkOptions {

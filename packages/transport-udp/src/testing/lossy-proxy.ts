@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
+import { seededRandom } from '@kp/core/arq'
 
 /** How one direction of the {@link lossyProxy} mistreats datagrams. All default to 0 (a clean link). */
 export interface LinkImpairment {
@@ -69,17 +70,8 @@ export interface LossyProxy {
   close(): Promise<void>
 }
 
-/** mulberry32: small, seeded, good enough for test impairments. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32 (shared with core's simulator): small, seeded, good enough for test impairments. */
+const prng = seededRandom
 
 const newStats = (): LinkStats => ({ received: 0, forwarded: 0, lost: 0, duplicated: 0, reordered: 0, overflow: 0 })
 
