@@ -15,9 +15,11 @@ describe('changesets: this repository', () => {
     expect(report.missing, formatReport(report)).toEqual([])
   })
 
-  it('.changeset/config.json: independent versions, public access, base branch main', () => {
+  it('.changeset/config.json: independent versions, public access, base branch main, published files', () => {
     const config = readJson(join(repoRoot, '.changeset', 'config.json'))
     expect(config).toMatchObject({ fixed: [], linked: [], access: 'public', baseBranch: 'main', updateInternalDependencies: 'patch' })
+    // What needs a changeset (CONTRIBUTING.md): `changeset add` preselects the same packages.
+    expect(config.changedFilePatterns).toEqual(['src/**', 'package.json', 'tsconfig.build.json'])
   })
 })
 
