@@ -1,0 +1,19 @@
+/** Server child process: `server-main.ts <system dir> <cert dir>`; sends `ready` with its info, lives until disconnected. */
+import { guard, loadEnv, send } from './child-util.js'
+import { startProfile, stopProfile } from './profiler.js'
+import type { ParentMessage, ServerModule } from './types.js'
+
+guard()
+const [dir, certDir] = process.argv.slice(2)
+const mod = (await import(`./systems/${dir}/server.js`)) as ServerModule
+const info = await mod.startServer(loadEnv(certDir!))
+process.on('message', (m: ParentMessage) => {
+  if (m.type === 'cpu?') {
+    const u = process.cpuUsage()
+    void send({ type: 'cpu', id: m.id, us: u.user + u.system })
+  }
+  if (m.type !== 'profile') return
+  if (m.action === 'start') void startProfile()
+  else void stopProfile(m.file).then(() => send({ type: 'profiled' }))
+})
+await send({ type: 'ready', info })

@@ -1,0 +1,27 @@
+/** The Kiloparsec interface every kp-* system serves: a string echo and a bytes echo. */
+import { bp, command, type KiloClient, KiloInterface } from '@kp/core'
+import type { Conn } from '../types.js'
+
+export const cmdEcho = command('echo', bp.string, bp.string)
+export const cmdEchoBytes = command('echoBytes', bp.bytes, bp.bytes)
+
+/** The server side: both commands answer with their argument. */
+export const echoApi = () =>
+  new KiloInterface()
+    .on(cmdEcho, (s) => s)
+    .on(cmdEchoBytes, (b) => b)
+
+/** A connected KiloClient as a benchmark {@link Conn}. */
+export async function kpConn(client: KiloClient): Promise<Conn> {
+  try {
+    await client.ready()
+  } catch (e) {
+    void client.close()
+    throw e
+  }
+  return {
+    echo: (s) => client.call(cmdEcho, s),
+    echoBytes: (b) => client.call(cmdEchoBytes, b),
+    close: () => client.close(),
+  }
+}

@@ -1,0 +1,93 @@
+/** The small adapter every system under test implements, and what the processes exchange. */
+
+/** One open client connection of a system under test. */
+export interface Conn {
+  /** Sends `s`, resolves with the server's echo of it. */
+  echo(s: string): Promise<string>
+  /** Sends `b`, resolves with the server's echo of it (base64 inside where the system has no binary type). */
+  echoBytes(b: Uint8Array): Promise<Uint8Array>
+  /** Closes the connection (best effort, bounded). */
+  close(): Promise<void> | void
+}
+
+/** The client side of a system: opens fresh connections. */
+export interface ClientAdapter {
+  connect(): Promise<Conn>
+  /** Called once at the end (shared resources, agents...). */
+  dispose?(): Promise<void> | void
+}
+
+/** What a server process hands to its client (ports, keys to pin...), JSON only. */
+export type ServerInfo = Record<string, unknown>
+
+/** Where the TLS material lives (generated once per run by the orchestrator). */
+export interface Env {
+  certDir: string
+  /** PEM of the self-signed Ed25519 certificate (clients pin it as their only CA). */
+  cert: string
+  /** PEM of its private key (servers only). */
+  key: string
+}
+
+/** A system's server module: `systems/<name>/server.ts`. */
+export interface ServerModule {
+  startServer(env: Env): Promise<ServerInfo>
+}
+
+/** A system's client module: `systems/<name>/client.ts`. */
+export interface ClientModule {
+  createClient(info: ServerInfo, env: Env): ClientAdapter | Promise<ClientAdapter>
+}
+
+/** The four measurements. */
+export type MeasureName = 'latency' | 'calls' | 'bytes' | 'connect'
+
+/** Sizes of one client run. */
+export interface MeasureConfig {
+  latencyCalls: number
+  pipelinedCalls: number
+  inFlight: number
+  bigCalls: number
+  bigInFlight: number
+  bigSize: number
+  connects: number
+  warmupCalls: number
+  /** Per-measurement bound, ms; beyond it the measurement is reported as failed. */
+  timeoutMs: number
+  measures: MeasureName[]
+}
+
+/** CPU time per operation (call, or connect) of each process during one measurement, µs. */
+export interface CpuCost {
+  clientUs: number
+  serverUs: number
+}
+
+/** One measurement's outcome. */
+export type MeasureResult =
+  | ({ name: 'latency'; ok: true; medianUs: number; p99Us: number } & { cpu?: CpuCost })
+  | ({ name: 'calls'; ok: true; callsPerS: number } & { cpu?: CpuCost })
+  | ({ name: 'bytes'; ok: true; mbPerS: number } & { cpu?: CpuCost })
+  | ({ name: 'connect'; ok: true; medianMs: number; p99Ms: number } & { cpu?: CpuCost })
+  | { name: MeasureName; ok: false; error: string }
+
+/** Messages from child processes to the orchestrator. */
+export type ChildMessage =
+  | { type: 'ready'; info: ServerInfo }
+  | { type: 'result'; result: MeasureResult }
+  | { type: 'done' }
+  | { type: 'fatal'; error: string }
+  /** Client: the warm-up is over, the measurements start. */
+  | { type: 'measuring' }
+  /** Server: the profile asked for is written. */
+  | { type: 'profiled' }
+  /** Client: asks for the server's CPU time so far; server: the answer (µs, user + system). */
+  | { type: 'cpu?'; id: number }
+  | { type: 'cpu'; id: number; us: number }
+
+/** Messages from the orchestrator to a child process. */
+export type ParentMessage =
+  | { type: 'profile'; action: 'start' }
+  | { type: 'profile'; action: 'stop'; file: string }
+  | { type: 'cpu?'; id: number }
+  | { type: 'cpu'; id: number; us: number }
