@@ -152,3 +152,34 @@ describe('handshake edges', () => {
     expect(r[49]).toBe('49')
   })
 })
+
+describe('first call on a reliable transport', () => {
+  it('goes out right behind FINISH, before READY arrives (PROTOCOL.md 4.5): two round trips to the first result', async () => {
+    const { port } = await server()
+    const log: string[] = []
+    const connector = async () => {
+      const t = await memoryConnector(port)()
+      const send = t.send.bind(t)
+      t.send = (f: Uint8Array) => {
+        log.push(`out ${f[0]}`)
+        send(f)
+      }
+      const setHandlers = t.setHandlers.bind(t)
+      t.setHandlers = (h) =>
+        setHandlers({
+          frame: (f) => {
+            log.push(`in ${f[0]}`)
+            h.frame(f)
+          },
+          close: h.close,
+        })
+      return t
+    }
+    const c = connect(connector, { reconnect: false, serverId: key.publicKey })
+    cleanups.push(() => c.close())
+    expect(await c.call(suiteApi.echo, 'early')).toBe('early')
+    // HELLO out, WELCOME in, FINISH and the CALL record out before any record comes in
+    expect(log.slice(0, 4)).toEqual(['out 1', 'in 2', 'out 3', 'out 4'])
+    expect(c.state).toBe('connected')
+  })
+})

@@ -64,6 +64,8 @@ export interface ClientEvents {
 interface Waiter {
   resolve(c: Connection<unknown>): void
   reject(e: Error): void
+  /** A call may go out right after FINISH on reliable transports; `ready()` waits for READY. */
+  early: boolean
 }
 
 /** Handshake failures that retrying cannot fix: stop instead of reconnecting. */
@@ -78,6 +80,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
   private readonly options: ConnectOptions<S>
   private readonly serverId: PublicKey | undefined
   private connection: Connection<S> | null = null
+  /** Reliable transports: the connection between FINISH and READY, already usable for calls. */
+  private early: Connection<S> | null = null
   private waiters: Waiter[] = []
   private _state: ClientState = 'connecting'
   private attempt = 0
@@ -122,13 +126,13 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
 
   /** Resolves when connected; rejects when the client closes or a fatal handshake error happens. */
   ready(): Promise<void> {
-    return this.current().then(() => undefined)
+    return this.current(undefined, false).then(() => undefined)
   }
 
   call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
-    const c = this.connection
+    const c = this.connection ?? this.early
     if (c && !c.isClosed) return c.call(command, args, options)
-    return this.current(options?.signal).then((conn) => conn.call(command, args, options))
+    return this.current(options?.signal, true).then((conn) => conn.call(command, args, options))
   }
 
   push<A>(command: Command<A, unknown>, args: A): void {
@@ -143,8 +147,9 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     this.closedPromise = new Promise<void>((resolve) => {
       this.abort.abort()
       clearTimeout(this.retryTimer)
-      const c = this.connection
+      const c = this.connection ?? this.early
       this.connection = null
+      this.early = null
       this.setState('closed')
       this.failWaiters(new ConnectionClosedError('client closed'))
       if (c && !c.isClosed) c.close('client closed')
@@ -153,12 +158,12 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     return this.closedPromise
   }
 
-  private current(signal?: AbortSignal): Promise<Connection<S>> {
-    const c = this.connection
+  private current(signal: AbortSignal | undefined, early: boolean): Promise<Connection<S>> {
+    const c = this.connection ?? (early ? this.early : null)
     if (c && !c.isClosed) return Promise.resolve(c)
     if (this.isClosed) return Promise.reject(this.lastError ?? new ConnectionClosedError('client closed'))
     return new Promise((resolve, reject) => {
-      const w: Waiter = { resolve: resolve as (c: Connection<unknown>) => void, reject }
+      const w: Waiter = { resolve: resolve as (c: Connection<unknown>) => void, reject, early }
       this.waiters.push(w)
       signal?.addEventListener(
         'abort',
@@ -206,8 +211,15 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
         reliable: o.reliable ?? false,
         logger: log,
         signal: this.abort.signal,
+        onFinishSent: (early) => {
+          this.early = early
+          const go = this.waiters.filter((w) => w.early)
+          this.waiters = this.waiters.filter((w) => !w.early)
+          for (const w of go) w.resolve(early as Connection<unknown>)
+        },
         onClose: (reason) => this.onDisconnected(reason),
       })
+      this.early = null
       if (this.isClosed) {
         conn.close('client closed')
         return
@@ -221,6 +233,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
       this.waiters = []
       for (const w of ws) w.resolve(conn as Connection<unknown>)
     } catch (e) {
+      this.early = null
       if (this.isClosed) return
       const error = e as Error
       this.lastError = error

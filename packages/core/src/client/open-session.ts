@@ -23,6 +23,11 @@ export interface OpenSessionOptions<S> {
   reliable?: boolean
   /** Test hook: a fixed ephemeral secret (handshake vectors). */
   ephemeralSecret?: Uint8Array
+  /**
+   * Reliable transports: called right after FINISH is sent with the not-yet-ready connection,
+   * which may already carry calls (PROTOCOL.md 4.5): the first call saves a round trip.
+   */
+  onFinishSent?: (connection: Connection<S>) => void
   /** Called once when the established connection closes. */
   onClose: (reason: string, error: Error | undefined) => void
 }
@@ -117,6 +122,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
         },
       })
       sendHandshake(result.finish)
+      if (transport.reliable) o.onFinishSent?.(connection)
     }
 
     transport.setHandlers({
