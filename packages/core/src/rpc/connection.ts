@@ -722,17 +722,20 @@ export class Connection<S = unknown> implements SessionContext<S> {
       this.closedTransport = true
       this.transport.close(opts.error)
     }
-    const error = new ConnectionClosedError(reason, opts.error ? { cause: opts.error } : undefined)
-    const pending = [...this.pending.values()]
-    this.pending.clear()
-    this.waiting.length = 0
-    for (const p of pending) {
-      if (p.timer) clearTimeout(p.timer)
-      if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort)
-      p.reject(error)
+    if (this.pending.size > 0 || this.incoming.size > 0) {
+      // built only when someone is waiting: an error with a stack costs more than the close
+      const error = new ConnectionClosedError(reason, opts.error ? { cause: opts.error } : undefined)
+      const pending = [...this.pending.values()]
+      this.pending.clear()
+      this.waiting.length = 0
+      for (const p of pending) {
+        if (p.timer) clearTimeout(p.timer)
+        if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort)
+        p.reject(error)
+      }
+      for (const c of this.incoming.values()) c.abort(error)
+      this.incoming.clear()
     }
-    for (const c of this.incoming.values()) c.abort(error)
-    this.incoming.clear()
     this.held = []
     if (this.hooksDone) {
       for (const hook of this.iface?.disconnectedHooks ?? []) {
