@@ -183,3 +183,28 @@ describe('first call on a reliable transport', () => {
     expect(c.state).toBe('connected')
   })
 })
+
+describe('records sent while the server authorizes', () => {
+  it('are kept in order for the session, within a bound', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const { port } = await server({ authorize: async () => (await gate, true) })
+    const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
+    cleanups.push(() => c.close())
+    const calls = Array.from({ length: 20 }, (_, i) => c.call(suiteApi.echo, `early ${i}`))
+    await new Promise((r) => setTimeout(r, 50))
+    release()
+    expect(await Promise.all(calls)).toEqual(Array.from({ length: 20 }, (_, i) => `early ${i}`))
+  })
+
+  it('a client flooding before READY is cut off', async () => {
+    const { port } = await server({ authorize: () => new Promise<boolean>(() => {}) }, { maxFrame: 70_000 })
+    const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
+    cleanups.push(() => c.close())
+    const big = 'x'.repeat(60_000)
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => c.call(suiteApi.echo, big)))
+    expect(results.every((r) => r.status === 'rejected')).toBe(true)
+    const e = await c.ready().catch((x) => x)
+    expect(HandshakeError.isInstance(e) || e.code === 'kp.ConnectionClosed').toBe(true)
+  })
+})

@@ -93,7 +93,9 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
     let hs: ServerHandshake | null = null
     let phase: 'hello' | 'finish' | 'authorizing' | 'done' = 'hello'
     let connection: Connection<S> | null = null
+    // records that follow FINISH while `authorize` runs: bounded in count and bytes
     const buffered: Uint8Array[] = []
+    let bufferedBytes = 0
     let counted = false
     const timer = setTimeout(() => fail(new HandshakeError('timeout', `no complete handshake within ${handshakeTimeoutMs} ms`)), handshakeTimeoutMs)
 
@@ -249,7 +251,10 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         }
         if (phase === 'authorizing' && transport.reliable && type === FrameType.Record) {
           // records may follow FINISH at once on reliable transports; keep them for the session
-          if (buffered.length >= 1024) return fail(new HandshakeError('malformed', 'too many records before READY'))
+          bufferedBytes += frame.length
+          if (buffered.length >= 1024 || bufferedBytes > 2 * transport.maxFrame) {
+            return fail(new HandshakeError('malformed', 'too much sent before the server finished the handshake'))
+          }
           buffered.push(frame)
         }
       },
