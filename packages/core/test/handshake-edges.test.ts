@@ -188,7 +188,10 @@ describe('records sent while the server authorizes', () => {
   it('are kept in order for the session, within a bound', async () => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
-    const { port } = await server({ authorize: async () => (await gate, true) })
+    const { port } = await server({ authorize: async () => {
+      await gate
+      return true
+    } })
     const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
     cleanups.push(() => c.close())
     const calls = Array.from({ length: 20 }, (_, i) => c.call(suiteApi.echo, `early ${i}`))

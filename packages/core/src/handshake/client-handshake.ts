@@ -1,7 +1,8 @@
 import { AeadError, type PublicKey, PublicKey as PK, type SigningKey, open, seal, wipe, x25519KeyPair, x25519KeyPairFromSecret, x25519SharedSecret } from '@kp/crypto'
 import { HandshakeError } from '../errors/handshake-error.js'
-import { encodeFinish, encodeHello, FrameParseError, parseWelcome } from '../protocol/handshake-frames.js'
+import { encodeFinish, encodeHello, type FrameParseError, parseWelcome } from '../protocol/handshake-frames.js'
 import { L_CLIENT_SIG, L_SERVER_SIG } from '../protocol/labels.js'
+import { concat } from '../util/bytes.js'
 import { handshakeKeys, type SessionKeys, sessionKeys, transcript2, ZERO_NONCE } from './key-schedule.js'
 
 /** What the client learns when the handshake completes on its side. */
@@ -85,12 +86,4 @@ export class ClientHandshake {
     wipe(this.secret)
     return { finish, keys: sessionKeys(th2, finish, dh), serverId }
   }
-}
-
-/** @internal */
-export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
 }

@@ -2,7 +2,7 @@ import { AeadError, PublicKey, type SigningKey, open, seal, wipe, x25519KeyPair,
 import { HandshakeError } from '../errors/handshake-error.js'
 import { encodeWelcome, parseHello } from '../protocol/handshake-frames.js'
 import { L_CLIENT_SIG, L_SERVER_SIG } from '../protocol/labels.js'
-import { concat } from './client-handshake.js'
+import { concat } from '../util/bytes.js'
 import { handshakeKeys, type SessionKeys, sessionKeys, transcript2, ZERO_NONCE } from './key-schedule.js'
 
 /** What the server learns from a verified FINISH. */

@@ -27,13 +27,14 @@ import { RecordOpener, type RecordStats } from '../record/record-opener.js'
 import { RecordSealer } from '../record/record-sealer.js'
 import type { Transport } from '../transport/transport.js'
 import type { Logger } from '../util/logger.js'
+import { bytesEqual } from '../util/bytes.js'
 import { scheduleTurn } from '../util/schedule-turn.js'
 import { ArqDecodeError } from '../arq/arq-decode-error.js'
 import { ArqEngine } from '../arq/engine.js'
 import { ApplicationError, errorRegistry } from './application-error.js'
 import { IncomingCall } from './call-context.js'
 import type { Command } from './command.js'
-import type { CallContext, CallOptions, SessionContext } from './context.js'
+import type { CallOptions, SessionContext } from './context.js'
 import type { KiloInterface } from './kilo-interface.js'
 import { RemoteError } from '../errors/remote-error.js'
 
@@ -301,7 +302,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     while (this.waiting.length > 0 && this.inFlightOut < this.options.maxInFlight && !this.closed) {
       const id = this.waiting.shift()!
       const p = this.pending.get(id)
-      if (!p || !p.queued) continue
+      if (!p?.queued) continue
       const bytes = p.queued
       p.queued = undefined
       this.inFlightOut++
@@ -384,7 +385,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     if (type !== FrameType.Record) {
       if (!this.reliable) {
         // A repeated FINISH means our READY was lost: send the same first record again.
-        if (type === FrameType.Finish && this.firstFrame && this.options.finish && equalBytes(frame, this.options.finish)) {
+        if (type === FrameType.Finish && this.firstFrame && this.options.finish && bytesEqual(frame, this.options.finish)) {
           this.transport.send(this.firstFrame)
         }
         return // datagrams of any other kind are dropped, never fatal
@@ -752,10 +753,4 @@ export class Connection<S = unknown> implements SessionContext<S> {
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

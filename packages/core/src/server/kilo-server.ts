@@ -3,11 +3,12 @@ import { HandshakeError } from '../errors/handshake-error.js'
 import { CookieJar } from '../handshake/cookie-jar.js'
 import { ServerHandshake } from '../handshake/server-handshake.js'
 import { Defaults, FrameType, RECORD_OVERHEAD, RejectCode } from '../protocol/constants.js'
-import { encodeCookie, encodeReject, FrameParseError, parseHello } from '../protocol/handshake-frames.js'
+import { encodeCookie, encodeReject, type FrameParseError, parseHello } from '../protocol/handshake-frames.js'
 import { Connection } from '../rpc/connection.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Transport, TransportListener } from '../transport/transport.js'
 import { type Logger, silentLogger } from '../util/logger.js'
+import { bytesEqual } from '../util/bytes.js'
 import { sendRefusal } from './refusal.js'
 
 /** What `authorize` learns about a client that finished its handshake. */
@@ -243,7 +244,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
           if (type === FrameType.Finish) return onFinish(frame)
           if (type === FrameType.Hello && !transport.reliable) {
             // a repeated HELLO gets the same WELCOME again (our WELCOME was lost)
-            if (hs && equal(frame, hs.hello)) transport.send(hs.welcome)
+            if (hs && bytesEqual(frame, hs.hello)) transport.send(hs.welcome)
             return
           }
           if (transport.reliable) return fail(new HandshakeError('malformed', `expected FINISH, got frame type ${type}`))
@@ -299,9 +300,3 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
 }
 
 type ServerHandshakeKeys = ReturnType<ServerHandshake['onFinish']>['keys']
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

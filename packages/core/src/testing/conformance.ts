@@ -12,8 +12,9 @@ import { defineError } from '../rpc/application-error.js'
 import { command } from '../rpc/command.js'
 import type { SessionContext } from '../rpc/context.js'
 import { KiloInterface } from '../rpc/kilo-interface.js'
-import { type KiloServer, type ServeOptions, serve } from '../server/kilo-server.js'
+import { type ServeOptions, serve } from '../server/kilo-server.js'
 import type { Connector, Transport, TransportListener } from '../transport/transport.js'
+import { bytesEqual } from '../util/bytes.js'
 
 /** What a transport package hands to {@link runTransportConformance}. */
 export interface ConformanceTarget {
@@ -454,10 +455,4 @@ export function runTransportConformance(target: ConformanceTarget): void {
       expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true])
     })
   })
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
