@@ -211,3 +211,22 @@ describe('records sent while the server authorizes', () => {
     expect(HandshakeError.isInstance(e) || e.code === 'kp.ConnectionClosed').toBe(true)
   })
 })
+
+describe('a transport failure during the handshake', () => {
+  it('is reported as itself (code kept), not wrapped', async () => {
+    const { TransportError } = await import('../src/index.js')
+    const l = await memoryListener()
+    cleanups.push(() => l.close())
+    l.onConnection((t) => t.close(new TransportError('port unreachable', { code: 'kp.ConnectionRefused' })))
+    // the server side closes at once; a datagram-like close reason reaches the client end
+    const connector = async () => {
+      const t = await memoryConnector(l.address.port)()
+      const setHandlers = t.setHandlers.bind(t)
+      t.setHandlers = (h) => setHandlers({ frame: h.frame, close: () => h.close(new TransportError('connection refused by the peer', { code: 'kp.ConnectionRefused' })) })
+      return t
+    }
+    const e = await connect(connector, { reconnect: false }).ready().catch((x) => x)
+    expect(TransportError.isInstance(e)).toBe(true)
+    expect(e.code).toBe('kp.ConnectionRefused')
+  })
+})

@@ -1,5 +1,6 @@
 import type { PublicKey, SigningKey } from '@kp/crypto'
 import { HandshakeError } from '../errors/handshake-error.js'
+import { TransportError } from '../errors/transport-error.js'
 import { ClientHandshake } from '../handshake/client-handshake.js'
 import { Defaults, FrameType, RejectCode } from '../protocol/constants.js'
 import { parseCookie, parseReject } from '../protocol/handshake-frames.js'
@@ -157,6 +158,8 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
       },
       close(error) {
         if (connection) return connection.onTransportClose(error)
+        // a transport failure (refused, reset, timed out) is reported as itself, with its code
+        if (error && TransportError.isInstance(error)) return fail(error)
         fail(new HandshakeError('rejected', `the connection closed during the handshake${error ? `: ${error.message}` : ''}`, { cause: error }))
       },
     })
