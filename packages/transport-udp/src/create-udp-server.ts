@@ -2,7 +2,14 @@ import { type KiloInterface, type KiloServer, type ServeOptions, serve } from '@
 import { type UdpListener, type UdpListenerOptions, udpListener } from './udp-listener.js'
 
 /** Options of {@link createUdpServer}: core's serve options plus where to listen. */
-export type CreateUdpServerOptions<S> = ServeOptions<S> & UdpListenerOptions
+export type CreateUdpServerOptions<S> = ServeOptions<S> &
+  UdpListenerOptions & {
+    /**
+     * The original library's name for `idleTimeoutMs`, in ms: a session that sent nothing for
+     * this long is closed. `idleTimeoutMs` wins when both are given.
+     */
+    maxInactivityTimeout?: number
+  }
 
 /** A Kiloparsec server on one UDP socket. */
 export interface UdpServer<S> extends KiloServer<S> {
@@ -21,7 +28,8 @@ export async function createUdpServer<S>(iface: KiloInterface<S>, options: Creat
   const listener = await udpListener(options)
   let server: KiloServer<S>
   try {
-    server = serve(listener, iface, options)
+    const idleTimeoutMs = options.idleTimeoutMs ?? options.maxInactivityTimeout
+    server = serve(listener, iface, idleTimeoutMs === undefined ? options : { ...options, idleTimeoutMs })
   } catch (e) {
     await listener.close()
     throw e

@@ -115,6 +115,15 @@ describe('UDP with @kp/core', () => {
     expect(s.listener.sessions).toBe(0)
   })
 
+  it('maxInactivityTimeout (the original library name) sets the idle timeout', async () => {
+    const s = await server({ maxInactivityTimeout: 300, pingIntervalMs: 60_000 })
+    const c = track(client({ host: '127.0.0.1', port: s.listener.address.port }))
+    await c.ready()
+    const started = Date.now()
+    expect(await new Promise<string>((r) => c.on('disconnected', r))).toMatch(/idle timeout/)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
   it('duplicated and replayed datagrams are dropped and counted; each call runs once', async () => {
     const s = await server()
     const proxy = await lossyProxy({ target: { port: s.listener.address.port }, toServer: { duplicate: 1 }, toClient: { duplicate: 1 } })
