@@ -3,6 +3,7 @@ import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls
 import type { Transport } from '@kp/core'
 import { SocketTransport } from '../src/socket-transport.js'
 import { tcpListener } from '../src/tcp-listener.js'
+import type { WireCountingConn } from '../../../scripts/bench/measure.js'
 
 /** The baselines: a frame echo with the same framing (PROTOCOL.md 8), over plain TCP or TLS 1.3. */
 
@@ -23,13 +24,8 @@ export function startTlsEcho(key: string, cert: string): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)))
 }
 
-/** One client connection of any of the systems measured. */
-export interface BenchConn {
-  call(payload: Uint8Array): Promise<Uint8Array>
-  close(): void
-  /** Bytes read plus written on the TCP socket so far (TCP payload, both directions). */
-  wireBytes(): number
-}
+/** One client connection of any of the systems measured (counts its TCP payload bytes). */
+export type BenchConn = WireCountingConn
 
 /** A request/response client over the frame echo (answers come back in order). */
 class EchoConn implements BenchConn {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BenchConn, openNetEcho, openTlsEcho } from './echo.js'
-import { callsPerSecond, connectionsPerSecond, type Latency, latency, wireBytes } from './measure.js'
+import { callsPerSecond, connectionsPerSecond, type Latency, latency, wireBytes } from '../../../scripts/bench/measure.js'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')

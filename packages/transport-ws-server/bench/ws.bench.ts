@@ -8,7 +8,7 @@ import { cpus } from 'node:os'
 import { connectWs } from '@kp/transport-ws-client'
 import WebSocket from 'ws'
 import { cmdEcho } from './bench-server.js'
-import { type BenchConn, callsPerSecond, connectionsPerSecond, type Latency, latency } from './measure.js'
+import { type BenchConn, callsPerSecond, connectionsPerSecond, type Latency, latency } from '../../../scripts/bench/measure.js'
 
 const quick = process.argv.includes('--quick')
 const MS = quick ? 400 : 4_000

@@ -1,6 +1,20 @@
-import type { BenchConn } from './echo.js'
+/**
+ * Measurement loops shared by the transport packages' own benchmarks
+ * (the `bench` folder of each transport package): latency, pipelined calls, connections, wire bytes.
+ * Not published; each package bench imports it by relative path.
+ */
 
-/** Measurement loops shared by every system in the benchmark. */
+/** One client connection of a system under test: request/response. */
+export interface BenchConn {
+  call(payload: Uint8Array): Promise<Uint8Array>
+  close(): void
+}
+
+/** A connection that can also count the bytes on its socket. */
+export interface WireCountingConn extends BenchConn {
+  /** Bytes read plus written on the socket so far (payload, both directions). */
+  wireBytes(): number
+}
 
 export interface Latency {
   medianUs: number
@@ -40,7 +54,12 @@ export async function callsPerSecond(conn: BenchConn, payload: Uint8Array, inFli
 }
 
 /** `concurrency` loops of connect + handshake + first call + close for `ms`: connections per second. */
-export async function connectionsPerSecond(open: () => Promise<BenchConn>, payload: Uint8Array, concurrency: number, ms: number): Promise<number> {
+export async function connectionsPerSecond(
+  open: () => Promise<BenchConn>,
+  payload: Uint8Array,
+  concurrency: number,
+  ms: number,
+): Promise<number> {
   let done = 0
   const t0 = now()
   const end = t0 + ms
@@ -58,7 +77,7 @@ export async function connectionsPerSecond(open: () => Promise<BenchConn>, paylo
 }
 
 /** TCP payload bytes (both ways) of connect + first call, and per later small call. */
-export async function wireBytes(open: () => Promise<BenchConn>, payload: Uint8Array, calls: number): Promise<{ setup: number; perCall: number }> {
+export async function wireBytes(open: () => Promise<WireCountingConn>, payload: Uint8Array, calls: number): Promise<{ setup: number; perCall: number }> {
   const conn = await open()
   await conn.call(payload)
   // let trailing handshake bytes (TLS session tickets, ...) arrive before counting calls
