@@ -2,7 +2,6 @@
  * The demo end to end: the server in a child process on free ports, the CLI client over every
  * transport, pushes across transports, pinning, and the page in Chromium.
  */
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,18 +9,8 @@ import { SigningKey } from '@kp/core'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appDir, clientArgs, DemoServerProc, type Proc, runClient, startClient } from './support/processes.js'
+import { launchChromium } from '../../../scripts/test/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 let dataDir: string
 let server: DemoServerProc
@@ -162,8 +151,7 @@ describe('browser page (Chromium)', () => {
   let browser: Browser | undefined
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\``)
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 })
+    browser = await launchChromium(chromium)
   }, 30_000)
 
   afterAll(async () => {

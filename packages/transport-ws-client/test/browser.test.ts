@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { dirname, join } from 'node:path'
@@ -9,19 +8,9 @@ import { type Browser, chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { api } from './browser/api.js'
 import { testListener } from './test-listener.js'
+import { launchChromium } from '../../../scripts/test/chromium.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 /** Bundles for the browser the way an app would: browser conditions, workspace packages from source. */
 async function bundle(options: { entry?: string; stdin?: string }): Promise<string> {
@@ -63,13 +52,7 @@ describe('in a real browser (Chromium via playwright-core)', () => {
 
   it('connects, pins the key, calls both ways and shows the token', async () => {
     // Never skip: without Chromium this test fails and says how to get it.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: the browser test needs it. Install it with ` +
-          '`apt-get update && apt-get install -y chromium` (CI does this in .ci/run).',
-      )
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 20_000 })
+    browser = await launchChromium(chromium)
     const page = await bundle({ entry: join(here, 'browser/page.ts') })
     expectBrowserClean(page, 'the page bundle')
 
