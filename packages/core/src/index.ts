@@ -11,8 +11,9 @@ export { ApplicationError, defineError, type ApplicationErrorClass } from './rpc
 export type { RecordStats } from './record/record-opener.js'
 export { serve, type AuthorizeInfo, type KiloServer, type ServeOptions } from './server/kilo-server.js'
 export { connect, KiloClient, type ClientEvents, type ClientState, type ConnectOptions, type ReconnectOptions } from './client/kilo-client.js'
+export { MemoryBudget, DEFAULT_PROCESS_BUDGET_BYTES, processMemoryBudget, setProcessMemoryBudget } from './limits/memory-budget.js'
 export { consoleLogger, silentLogger, type Logger } from './util/logger.js'
-export { Defaults, PROTOCOL_VERSION } from './protocol/constants.js'
+export { Defaults, ErrorCode, FrameType, PROTOCOL_VERSION, RejectCode } from './protocol/constants.js'
 // Re-exported so an app needs only @kp/core for keys and schemas.
 export { PublicKey, SigningKey } from '@kp/crypto'
 export * as bp from '@kp/bipack'

@@ -51,6 +51,11 @@ export const RECORD_OVERHEAD = 1 + 10 + TAG_SIZE
 /** Defaults of PROTOCOL.md 7 and 6.2. */
 export const Defaults = {
   maxFrameReliable: 16 * 1024 * 1024,
+  /**
+   * Largest frame accepted before the peer has proven the handshake (HELLO is 256 bytes,
+   * WELCOME 146, FINISH 114, REJECT and COOKIE less): nobody anonymous chooses a large buffer.
+   */
+  handshakeFrameMax: 512,
   handshakeTimeoutMs: 10_000,
   maxHalfOpen: 1024,
   maxInFlight: 1024,

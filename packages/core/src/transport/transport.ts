@@ -20,6 +20,9 @@ export interface TransportHandlers {
  * - `close` is idempotent; `handlers.close` is reported exactly once, whoever closed.
  * - Bounded memory: when `bufferedAmount` would exceed the transport's own limit (a peer that
  *   does not read), the transport closes itself with an error saying so.
+ * - Handshake-sized frames first: until core calls {@link Transport.authenticated}, a frame
+ *   larger than `Defaults.handshakeFrameMax` closes the transport with `TransportError` code
+ *   `kp.FrameTooLarge`, before the transport allocates for it.
  */
 export interface Transport {
   /** True for ordered, lossless transports (TCP, WebSocket); false for datagrams (UDP). */
@@ -45,6 +48,13 @@ export interface Transport {
    * listeners use it to promote a second handshake from the same address (PROTOCOL.md 8).
    */
   established?(): void
+  /**
+   * Called by core once the peer has proven that it ran the handshake (server: FINISH opened
+   * and verified; client: WELCOME verified). Before it, the transport accepts frames of at most
+   * `Defaults.handshakeFrameMax` bytes; from then on up to `maxFrame`. Optional for transports
+   * outside this repository: core applies the same bound to what it receives.
+   */
+  authenticated?(): void
 }
 
 /** Server side: accepts incoming transports. Already listening when handed to `serve`. */
