@@ -85,6 +85,8 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
 
     const onWelcome = (frame: Uint8Array) => {
       const result = hs.onWelcome(frame) // throws HandshakeError
+      // the server proved its key: the transport may take frames up to maxFrame now
+      transport.authenticated?.()
       phase = 'ready'
       connection = new Connection<S>({
         transport,
@@ -130,6 +132,11 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
       frame(frame) {
         if (phase === 'done' && connection) return connection.onFrame(frame)
         const type = frame[0]
+        if (phase === 'welcome' && frame.length > Defaults.handshakeFrameMax) {
+          // before WELCOME verifies only handshake-sized frames are valid (transports enforce it too)
+          if (transport.reliable) fail(new HandshakeError('malformed', `frame of ${frame.length} bytes during the handshake (at most ${Defaults.handshakeFrameMax})`))
+          return
+        }
         try {
           if (type === FrameType.Reject) {
             const r = parseReject(frame)

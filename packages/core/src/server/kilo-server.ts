@@ -165,6 +165,8 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         if (!transport.reliable && HandshakeError.isInstance(e) && e.check === 'decrypt') return
         return fail(e as Error, { code: RejectCode.Malformed, message: (e as Error).message })
       }
+      // the peer proved the handshake: the transport may take frames up to maxFrame now
+      transport.authenticated?.()
       if (result.reliableRequested && transport.reliable) {
         const msg = 'reliable datagram mode requested on a reliable transport'
         return fail(new HandshakeError('malformed', msg), { code: RejectCode.Malformed, message: msg })
@@ -235,6 +237,11 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
       frame(frame) {
         if (connection) return connection.onFrame(frame)
         const type = frame[0]
+        if (phase !== 'authorizing' && frame.length > Defaults.handshakeFrameMax) {
+          // before FINISH verifies only handshake-sized frames are valid (transports enforce it too)
+          if (transport.reliable) return fail(new HandshakeError('malformed', `frame of ${frame.length} bytes during the handshake (at most ${Defaults.handshakeFrameMax})`))
+          return
+        }
         if (phase === 'hello') {
           if (type === FrameType.Hello) return onHello(frame)
           if (transport.reliable) return fail(new HandshakeError('malformed', `expected HELLO, got frame type ${type}`))
