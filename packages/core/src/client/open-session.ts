@@ -109,7 +109,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
           cleanup()
           transport.established?.()
           resolve(connection!)
-          void connection!.runConnectedHooks()
+          connection!.runConnectedHooks()
         },
         onClose: (reason, error) => {
           if (phase !== 'done') {

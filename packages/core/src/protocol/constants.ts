@@ -59,6 +59,11 @@ export const Defaults = {
   handshakeTimeoutMs: 10_000,
   maxHalfOpen: 1024,
   maxInFlight: 1024,
+  /**
+   * Bytes of incoming calls and pushes that may wait (for the connect hooks, or pushes beyond
+   * the in-flight limit) before the connection ends; at least twice the message limit.
+   */
+  backlogBytes: 8 * 1024 * 1024,
   pingIntervalMs: 10_000,
   idleTimeoutMs: 30_000,
   datagramCallTimeoutMs: 10_000,
@@ -77,4 +82,14 @@ export const Defaults = {
    * 20% loss about 1% of handshakes fail. Capped at 1 s it gets 12.
    */
   helloResendMaxMs: 1000,
+  /** A datagram server answers at most this many repeated FINISHes with its first record again. */
+  maxFinishRepeats: 12,
+  /** The smallest `maxMessage` a READY may announce. */
+  minMessage: 64,
+  /** Announced ping intervals are clamped to at least this (a peer cannot make us ping-flood). */
+  minPingIntervalMs: 1000,
+  /** Announced idle timeouts are clamped to at least this. */
+  minIdleTimeoutMs: 1000,
+  /** Longest delay a timer can take (setTimeout fires at once beyond 2^31 - 1 ms). */
+  maxTimerMs: 2_147_483_647,
 } as const

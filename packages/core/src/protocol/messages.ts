@@ -52,38 +52,49 @@ export interface MessageSink {
 
 /**
  * Decodes every message of a record's plaintext, in order, handing each to `sink`.
- * An empty plaintext, an unknown kind or a message that ends early is a `ProtocolError`.
- * Byte fields are views into `plaintext`.
+ * An empty plaintext, an unknown kind, a message that ends early, or a message longer than
+ * `maxMessage` bytes (the limit this side announced, enforced on receipt before the sink sees
+ * it) is a `ProtocolError`. Byte fields are views into `plaintext`.
  */
-export function readMessages(plaintext: Uint8Array, sink: MessageSink): void {
+export function readMessages(plaintext: Uint8Array, sink: MessageSink, maxMessage = Number.POSITIVE_INFINITY): void {
   if (plaintext.length === 0) throw new ProtocolError('record plaintext is empty')
   const r = new BipackReader(plaintext)
+  const checkSize = plaintext.length > maxMessage
   while (r.remaining > 0) {
     let kind: number
+    const start = r.offset
     try {
       kind = r.unsigned()
       switch (kind) {
         case Kind.Call: {
           const id = r.unsigned()
           const command = r.string()
-          sink.call(id, command, r.bytes())
+          const args = r.bytes()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.call(id, command, args)
           continue
         }
         case Kind.Result: {
           const id = r.unsigned()
-          sink.result(id, r.bytes())
+          const value = r.bytes()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.result(id, value)
           continue
         }
         case Kind.Push: {
           const command = r.string()
-          sink.push(command, r.bytes())
+          const args = r.bytes()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.push(command, args)
           continue
         }
         case Kind.Error: {
           const id = r.unsigned()
           const code = r.string()
           const message = r.string()
-          sink.error(id, code, message, r.bytes())
+          const data = r.bytes()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.error(id, code, message, data)
           continue
         }
         case Kind.Cancel:
@@ -95,9 +106,12 @@ export function readMessages(plaintext: Uint8Array, sink: MessageSink): void {
         case Kind.Pong:
           sink.pong()
           continue
-        case Kind.Close:
-          sink.close(r.string())
+        case Kind.Close: {
+          const reason = r.string()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.close(reason)
           continue
+        }
         case Kind.Ready: {
           const maxMessage = r.unsigned()
           const pingIntervalMs = r.unsigned()
@@ -112,6 +126,10 @@ export function readMessages(plaintext: Uint8Array, sink: MessageSink): void {
       throw new ProtocolError(`message does not decode: ${(e as Error).message}`, { cause: e })
     }
   }
+}
+
+function limit(size: number, maxMessage: number): void {
+  if (size > maxMessage) throw new ProtocolError(`a message of ${size} bytes exceeds the limit of ${maxMessage} bytes announced for this session`)
 }
 
 /** Only the reader's own errors become ProtocolErrors; a sink's exceptions pass through. */

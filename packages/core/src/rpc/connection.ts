@@ -33,6 +33,7 @@ import { ArqDecodeError } from '../arq/arq-decode-error.js'
 import { ArqEngine } from '../arq/engine.js'
 import { ApplicationError, errorRegistry } from './application-error.js'
 import { IncomingCall } from './call-context.js'
+import { InboundBacklog } from './inbound-backlog.js'
 import type { Command } from './command.js'
 import type { CallOptions, SessionContext } from './context.js'
 import type { KiloInterface } from './kilo-interface.js'
@@ -112,9 +113,16 @@ export class Connection<S = unknown> implements SessionContext<S> {
   /** Limit of one message towards the peer (the server's READY value, or our own). */
   private peerMaxMessage: number
   private awaitingReady: boolean
+  /** Largest message accepted from the peer: what we announced (server) or our own frame limit. */
+  private readonly receiveLimit: number
+  /** Datagram server: the first record (READY), resent for a repeated FINISH a bounded number of times. */
   private firstFrame: Uint8Array | null = null
+  private finishRepeats = 0
   private hooksDone = false
-  private held: (() => void)[] = []
+  /** CALLs and PUSHes waiting for the connect hooks, and PUSHes beyond the in-flight limit. */
+  private readonly backlog: InboundBacklog
+  /** Push handlers still running (their promises not settled): counted with incoming calls. */
+  private runningPushes = 0
 
   private pingIntervalMs: number
   private idleTimeoutMs: number
@@ -164,6 +172,9 @@ export class Connection<S = unknown> implements SessionContext<S> {
       this.maxRecordPlaintext = this.arq.maxMessageSize
     }
     this.peerMaxMessage = Math.min(options.maxMessage, this.maxRecordPlaintext)
+    // the server enforces what it announces; the client, what one record can carry
+    this.receiveLimit = client ? this.maxRecordPlaintext : this.peerMaxMessage
+    this.backlog = new InboundBacklog(options.maxInFlight, Math.max(Defaults.backlogBytes, 2 * this.receiveLimit))
     this.pingIntervalMs = options.pingIntervalMs
     this.idleTimeoutMs = options.idleTimeoutMs
     this.awaitingReady = client
@@ -191,19 +202,52 @@ export class Connection<S = unknown> implements SessionContext<S> {
 
   // ---------------------------------------------------------------- outgoing
 
-  /** Runs the connect hooks; incoming calls wait for them (PROTOCOL.md leaves order to us). */
-  async runConnectedHooks(): Promise<void> {
-    try {
-      for (const hook of this.iface?.connectedHooks ?? []) await hook(this)
-    } catch (e) {
-      this.options.logger.warn?.(`onConnected hook failed: ${(e as Error).message}`)
-      this.close('onConnected hook failed')
-      return
+  /**
+   * Runs the connect hooks; incoming calls and pushes wait in the backlog until they finish
+   * (PROTOCOL.md leaves order to us). Never throws and never leaves a promise unhandled: a
+   * failing hook closes this connection.
+   */
+  runConnectedHooks(): void {
+    const hooks = this.iface?.connectedHooks ?? []
+    if (hooks.length === 0) return this.hooksFinished()
+    this.runHooks(hooks).then(
+      () => this.hooksFinished(),
+      (e) => {
+        this.options.logger.warn?.(`onConnected hook failed: ${(e as Error)?.message ?? e}`)
+        this.close('onConnected hook failed')
+      },
+    )
+  }
+
+  private async runHooks(hooks: readonly ((ctx: SessionContext<S>) => void | Promise<void>)[]): Promise<void> {
+    for (const hook of hooks) {
+      if (this.closed) return
+      await hook(this)
     }
+  }
+
+  private hooksFinished(): void {
+    if (this.closed) return
     this.hooksDone = true
-    const held = this.held
-    this.held = []
-    for (const run of held) if (!this.closed) run()
+    this.drainBacklog()
+  }
+
+  /**
+   * Starts what waits in the backlog, in order, while the in-flight limit allows (calls beyond
+   * it are answered kp.Busy by onCall). Runs outside `onFrame`, so it catches for itself: a
+   * hostile message in the backlog ends this connection, never the process.
+   */
+  private drainBacklog(): void {
+    try {
+      for (let w = this.backlog.peek(); w && this.hooksDone && !this.closed; w = this.backlog.peek()) {
+        if (w.id < 0 && this.incoming.size + this.runningPushes >= this.options.maxInFlight) return
+        this.backlog.shift()
+        if (w.id < 0) this.onPush(w.name, w.args)
+        else this.onCall(w.id, w.name, w.args)
+      }
+    } catch (e) {
+      this.protocolError(e as Error)
+    }
   }
 
   call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
@@ -385,8 +429,11 @@ export class Connection<S = unknown> implements SessionContext<S> {
     if (type !== FrameType.Record) {
       if (!this.reliable) {
         // A repeated FINISH means our READY was lost: send the same first record again.
+        // Bounded: a client resends FINISH at most about a dozen times (PROTOCOL.md 8).
         if (type === FrameType.Finish && this.firstFrame && this.options.finish && bytesEqual(frame, this.options.finish)) {
-          this.transport.send(this.firstFrame)
+          const first = this.firstFrame
+          if (++this.finishRepeats >= Defaults.maxFinishRepeats) this.firstFrame = null
+          this.sendFrame(first)
         }
         return // datagrams of any other kind are dropped, never fatal
       }
@@ -402,6 +449,8 @@ export class Connection<S = unknown> implements SessionContext<S> {
     }
     if (plaintext === null) return
     this.lastReceived = Date.now()
+    // a record from the client proves READY arrived: no more answers to a repeated FINISH
+    this.firstFrame = null
     try {
       if (this.awaitingReady) {
         if (plaintext.length === 0) throw new ProtocolError('record plaintext is empty')
@@ -411,7 +460,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
           throw new ProtocolError('the first record of the server does not start with READY')
         }
       }
-      readMessages(plaintext, this.sink)
+      readMessages(plaintext, this.sink, this.receiveLimit)
     } catch (e) {
       this.protocolError(e as Error)
     }
@@ -444,7 +493,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
         if (this.awaitingReady && plaintext[0] !== Kind.Ready && plaintext[0] !== Kind.Close << 2) {
           throw new ProtocolError('the first message of the server is not READY')
         }
-        readMessages(plaintext, this.sink)
+        readMessages(plaintext, this.sink, this.receiveLimit)
       } catch (e) {
         this.protocolError(e as Error)
         return
@@ -458,12 +507,14 @@ export class Connection<S = unknown> implements SessionContext<S> {
       if (this.closed) return
       if (!this.awaitingReady) throw new ProtocolError('READY received twice or by the server')
       this.awaitingReady = false
+      // Every value a peer announces is checked and clamped (PROTOCOL.md 6.2, 7).
+      if (r.maxMessage < Defaults.minMessage) throw new ProtocolError(`READY announces maxMessage ${r.maxMessage}, below the minimum of ${Defaults.minMessage}`)
       this.peerMaxMessage = Math.min(r.maxMessage, this.maxRecordPlaintext)
       // The client pings on the server's schedule, never faster (PROTOCOL.md 6.2).
-      this.pingIntervalMs = r.pingIntervalMs
+      this.pingIntervalMs = r.pingIntervalMs === 0 ? 0 : clamp(r.pingIntervalMs, Defaults.minPingIntervalMs, Defaults.maxTimerMs)
       if (r.idleTimeoutMs > 0) {
-        this.idleTimeoutMs = r.idleTimeoutMs
-        this.arq?.setDeadLinkMs(r.idleTimeoutMs)
+        this.idleTimeoutMs = clamp(r.idleTimeoutMs, Defaults.minIdleTimeoutMs, Defaults.maxTimerMs)
+        this.arq?.setDeadLinkMs(this.idleTimeoutMs)
       }
       this.armLiveness()
       this.options.onReady?.(r)
@@ -471,13 +522,17 @@ export class Connection<S = unknown> implements SessionContext<S> {
     call: (id, command, args) => {
       if (this.closed) return
       this.expectReady()
-      if (!this.hooksDone) return this.hold(() => this.onCall(id, command, args))
+      // in order behind what already waits; the connect hooks run first
+      if (!this.hooksDone || this.backlog.size > 0) return this.backlog.add(id, command, args, 'calls and pushes')
       this.onCall(id, command, args)
     },
     push: (command, args) => {
       if (this.closed) return
       this.expectReady()
-      if (!this.hooksDone) return this.hold(() => this.onPush(command, args))
+      // a push has no answer to refuse it with: beyond the in-flight limit it waits (bounded)
+      if (!this.hooksDone || this.backlog.size > 0 || this.incoming.size + this.runningPushes >= this.options.maxInFlight) {
+        return this.backlog.add(-1, command, args, 'calls and pushes (the handlers do not keep up)')
+      }
       this.onPush(command, args)
     },
     result: (id, value) => {
@@ -516,12 +571,6 @@ export class Connection<S = unknown> implements SessionContext<S> {
     if (this.awaitingReady) throw new ProtocolError('message before READY')
   }
 
-  /** Calls that arrive before the connect hooks finished wait for them (bounded). */
-  private hold(run: () => void): void {
-    if (this.held.length >= this.options.maxInFlight) throw new ProtocolError('too many calls before the session was set up')
-    this.held.push(run)
-  }
-
   private onCall(id: number, name: string, argBytes: Uint8Array): void {
     if (this.incoming.has(id)) throw new ProtocolError(`call id ${id} reused while in flight`)
     if (this.incoming.size >= this.options.maxInFlight) {
@@ -555,6 +604,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
   private finishCall(id: number, call: IncomingCall<S>, name: string, command: Command<unknown, unknown>, value: unknown, error: unknown): void {
     this.incoming.delete(id)
     if (call.cancelled || this.closed) return
+    if (this.backlog.size > 0) queueMicrotask(this.drainNow)
     if (error === undefined) {
       let encoded: Uint8Array
       try {
@@ -627,10 +677,22 @@ export class Connection<S = unknown> implements SessionContext<S> {
     const report = (e: unknown) => this.options.logger.warn?.(`push handler of '${name}' failed: ${(e as Error)?.message ?? e}`)
     try {
       const r = reg.handler(args, call)
-      if (isPromiseLike(r)) r.then(undefined, report)
+      if (isPromiseLike(r)) {
+        this.runningPushes++
+        r.then(this.pushDone, (e) => {
+          report(e)
+          this.pushDone()
+        })
+      }
     } catch (e) {
       report(e)
     }
+  }
+
+  private readonly drainNow = () => this.drainBacklog()
+  private readonly pushDone = () => {
+    this.runningPushes--
+    if (this.backlog.size > 0 && !this.closed) this.drainBacklog()
   }
 
   private onResult(id: number, value: Uint8Array): void {
@@ -674,7 +736,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     if (this.idleTimeoutMs > 0) due = Math.min(due, this.lastReceived + this.idleTimeoutMs)
     if (this.pingIntervalMs > 0 && !this.awaitingReady) due = Math.min(due, this.lastSent + this.pingIntervalMs)
     if (due === Number.POSITIVE_INFINITY) return
-    this.livenessTimer = setTimeout(() => this.onLivenessTimer(), Math.max(1, due - now + 1))
+    this.livenessTimer = setTimeout(() => this.onLivenessTimer(), clamp(due - now + 1, 1, Defaults.maxTimerMs))
     ;(this.livenessTimer as { unref?: () => void }).unref?.()
   }
 
@@ -737,7 +799,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
       for (const c of this.incoming.values()) c.abort(error)
       this.incoming.clear()
     }
-    this.held = []
+    this.backlog.clear()
     if (this.hooksDone) {
       for (const hook of this.iface?.disconnectedHooks ?? []) {
         try {
@@ -749,6 +811,10 @@ export class Connection<S = unknown> implements SessionContext<S> {
     }
     this.options.onClose?.(reason, opts.error)
   }
+}
+
+function clamp(v: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, v))
 }
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {

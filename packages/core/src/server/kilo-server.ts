@@ -230,7 +230,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
       transport.established?.()
       log.info?.(`session ${transport.remoteAddress} established${clientId ? ` (client ${clientId.toString()})` : ' (anonymous)'}${arq ? ' in reliable datagram mode' : ''}`)
       for (const f of buffered.splice(0)) c.onFrame(f)
-      void c.runConnectedHooks()
+      c.runConnectedHooks()
     }
 
     transport.setHandlers({

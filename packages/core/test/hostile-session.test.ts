@@ -1,0 +1,135 @@
+import * as bp from '@kp/bipack'
+import { SigningKey } from '@kp/crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { command, connect, KiloInterface, memoryConnector, memoryListener, serve, type ServeOptions } from '../src/index.js'
+import { writeCall, writePush } from '../src/protocol/messages.js'
+import { rawMemoryPeer } from './support/raw-peer.js'
+
+const key = SigningKey.generate()
+const echo = command('echo', bp.string, bp.string)
+const slow = command('slow', bp.string, bp.unit)
+const within = <T,>(p: Promise<T>, ms = 3000): Promise<T> => Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`not within ${ms} ms`)), ms))])
+const cleanups: (() => unknown)[] = []
+
+// Any unhandled rejection or uncaught exception during a hostile sequence fails the test.
+const trapped: unknown[] = []
+const trap = (e: unknown) => trapped.push(e)
+beforeEach(() => {
+  trapped.length = 0
+  process.on('unhandledRejection', trap)
+  process.on('uncaughtException', trap)
+})
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+  // let late rejections surface before the trap is removed
+  await new Promise((r) => setTimeout(r, 20))
+  process.off('unhandledRejection', trap)
+  process.off('uncaughtException', trap)
+  expect(trapped).toEqual([])
+})
+
+async function server(iface: KiloInterface, opts: Partial<ServeOptions<unknown>> = {}) {
+  const l = await memoryListener()
+  const s = serve(l, iface, { key, ...opts })
+  cleanups.push(() => s.close())
+  return { s, port: l.address.port }
+}
+
+/** A good client keeps calling: the server must still answer it. */
+async function goodClientAnswers(port: number): Promise<void> {
+  const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
+  cleanups.push(() => c.close())
+  expect(await c.call(echo, 'still here', { timeoutMs: 2000 })).toBe('still here')
+}
+
+describe('hostile sessions end at most their own connection (issue 14)', () => {
+  const hooks = {
+    'no hooks': () => new KiloInterface().on(echo, (s) => s).on(slow, () => new Promise<void>((r) => setTimeout(r, 50))),
+    'async onConnected': () =>
+      new KiloInterface()
+        .on(echo, (s) => s)
+        .on(slow, () => new Promise<void>((r) => setTimeout(r, 50)))
+        .onConnected(async () => {
+          await new Promise((r) => setTimeout(r, 5))
+        }),
+  }
+  for (const [name, make] of Object.entries(hooks)) {
+    for (const auth of [false, true]) {
+      const opts: Partial<ServeOptions<unknown>> = auth
+        ? {
+            authorize: async () => {
+              await new Promise((r) => setTimeout(r, 5))
+              return true
+            },
+          }
+        : {}
+      const label = `${name}${auth ? ', async authorize' : ''}`
+      it(`finding 1: two CALLs with the same id in flight, right behind FINISH, close only that session (${label})`, async () => {
+        const { s, port } = await server(make(), opts)
+        const peer = await rawMemoryPeer(port)
+        peer.record((w) => {
+          writeCall(w, 1, 'slow', bp.string.encode('a'))
+          writeCall(w, 1, 'slow', bp.string.encode('b'))
+        })
+        const err = await within(peer.closed)
+        expect(err).toBeUndefined() // the server closes its side cleanly (a protocol error sends nothing)
+        await goodClientAnswers(port)
+        expect(s.sessionCount).toBe(1)
+      })
+      it(`finding 1: the same id reused after its answer is fine, right behind FINISH (${label})`, async () => {
+        const { port } = await server(make(), opts)
+        const peer = await rawMemoryPeer(port)
+        peer.record((w) => {
+          writeCall(w, 1, 'echo', bp.string.encode('a'))
+          writeCall(w, 1, 'echo', bp.string.encode('b'))
+        })
+        await peer.waitPlaintexts(1)
+        await goodClientAnswers(port)
+      })
+    }
+  }
+
+  it('finding 1: the same id in a later record while the first call runs closes only that session', async () => {
+    const iface = new KiloInterface().on(echo, (s) => s).on(slow, () => new Promise<void>((r) => setTimeout(r, 50)))
+    const { port } = await server(iface)
+    const peer = await rawMemoryPeer(port)
+    peer.record((w) => writeCall(w, 7, 'slow', bp.string.encode('x')))
+    await peer.waitPlaintexts(1) // READY
+    peer.record((w) => writeCall(w, 7, 'slow', bp.string.encode('y')))
+    await within(peer.closed)
+    await goodClientAnswers(port)
+  })
+
+  it('finding 7: pushes to a slow handler are bounded by maxInFlight (the session ends with a reason, memory stays put)', async () => {
+    let running = 0
+    let maxRunning = 0
+    const iface = new KiloInterface().on(echo, (s) => s).on(slow, async () => {
+      running++
+      maxRunning = Math.max(maxRunning, running)
+      await new Promise((r) => setTimeout(r, 200))
+      running--
+    })
+    const { port } = await server(iface, { maxInFlight: 16 })
+    const peer = await rawMemoryPeer(port)
+    await peer.waitPlaintexts(1) // READY
+    for (let i = 0; i < 100; i++) peer.record((w) => { for (let j = 0; j < 100; j++) writePush(w, 'slow', bp.string.encode('x')) })
+    await within(peer.closed)
+    expect(maxRunning).toBeLessThanOrEqual(16)
+    await goodClientAnswers(port)
+  })
+
+  it('finding 9: a CALL larger than the announced maxMessage is refused on receipt (the handler never runs)', async () => {
+    let ran = false
+    const iface = new KiloInterface().on(echo, (s) => {
+      ran = true
+      return s
+    })
+    const { port } = await server(iface, { maxMessage: 1000 })
+    const peer = await rawMemoryPeer(port)
+    await peer.waitPlaintexts(1) // READY
+    peer.record((w) => writeCall(w, 1, 'echo', bp.string.encode('x'.repeat(5000))))
+    await within(peer.closed)
+    expect(ran).toBe(false)
+    await goodClientAnswers(port)
+  })
+})
