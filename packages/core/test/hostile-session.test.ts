@@ -3,7 +3,7 @@ import { SigningKey } from '@kp/crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { command, connect, KiloInterface, memoryConnector, memoryListener, serve, type ServeOptions } from '../src/index.js'
 import { writeCall, writePush } from '../src/protocol/messages.js'
-import { rawMemoryPeer } from './support/raw-peer.js'
+import { rawMemoryPeer, rawPeer } from './support/raw-peer.js'
 
 const key = SigningKey.generate()
 const echo = command('echo', bp.string, bp.string)
@@ -131,5 +131,39 @@ describe('hostile sessions end at most their own connection (issue 14)', () => {
     await within(peer.closed)
     expect(ran).toBe(false)
     await goodClientAnswers(port)
+  })
+
+  it('finding 13: a datagram server answers a repeated FINISH at most 12 times, and not after a record', async () => {
+    const iface = new KiloInterface().on(echo, (s) => s)
+    const l = await memoryListener({ reliable: false })
+    const s = serve(l, iface, { key })
+    cleanups.push(() => s.close())
+    const t = await memoryConnector(l.address.port)()
+    let finish: Uint8Array | null = null
+    const realSend = t.send.bind(t)
+    t.send = (f: Uint8Array) => {
+      if (f[0] === 3) finish = f
+      realSend(f)
+    }
+    const peer = await rawPeer(t)
+    await peer.waitPlaintexts(1) // READY
+    for (let i = 0; i < 40; i++) realSend(finish!)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(peer.recordFrames() - 1).toBe(12)
+    // a record from the client proves READY arrived: no answer any more
+    const t2 = await memoryConnector(l.address.port)()
+    let finish2: Uint8Array | null = null
+    const send2 = t2.send.bind(t2)
+    t2.send = (f: Uint8Array) => {
+      if (f[0] === 3) finish2 = f
+      send2(f)
+    }
+    const peer2 = await rawPeer(t2)
+    await peer2.waitPlaintexts(1)
+    peer2.record((w) => writeCall(w, 1, 'echo', bp.string.encode('x')))
+    await peer2.waitPlaintexts(2)
+    for (let i = 0; i < 5; i++) send2(finish2!)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(peer2.recordFrames()).toBe(2)
   })
 })

@@ -115,8 +115,11 @@ export class Connection<S = unknown> implements SessionContext<S> {
   private awaitingReady: boolean
   /** Largest message accepted from the peer: what we announced (server) or our own frame limit. */
   private readonly receiveLimit: number
-  /** Datagram server: the first record (READY), resent for a repeated FINISH a bounded number of times. */
-  private firstFrame: Uint8Array | null = null
+  /**
+   * Datagram server: the first record (READY), resent for a repeated FINISH a bounded number of
+   * times; undefined until it is sealed, null once retired.
+   */
+  private firstFrame: Uint8Array | null | undefined = undefined
   private finishRepeats = 0
   private hooksDone = false
   /** CALLs and PUSHes waiting for the connect hooks, and PUSHes beyond the in-flight limit. */
@@ -394,7 +397,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     if (this.out.length === 0) return
     const frame = this.sealer.seal(this.out.view(), FrameType.Record)
     this.out.reset()
-    if (this.firstFrame === null && this.options.role === 'server' && !this.reliable) this.firstFrame = frame
+    if (this.firstFrame === undefined && this.options.role === 'server' && !this.reliable) this.firstFrame = frame
     this.lastSent = Date.now()
     this.sendFrame(frame)
   }

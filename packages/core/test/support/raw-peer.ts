@@ -15,6 +15,8 @@ export interface RawPeer {
   transport: Transport
   /** Frames received after FINISH, opened when they are records. */
   plaintexts: Uint8Array[]
+  /** RECORD frames received, opened or not (a datagram repeat is dropped by the replay window). */
+  recordFrames: () => number
   /** Resolves with the close error (or undefined) when the transport closes. */
   closed: Promise<Error | undefined>
   /** Seals one record holding what `write` writes and sends it. */
@@ -32,6 +34,7 @@ export function rawPeer(transport: Transport, options: { serverId?: PublicKey; r
     let done!: (e: Error | undefined) => void
     const closed = new Promise<Error | undefined>((r) => (done = r))
     const plaintexts: Uint8Array[] = []
+    let recordFrames = 0
     let waiters: (() => void)[] = []
     transport.setHandlers({
       frame(frame) {
@@ -46,6 +49,7 @@ export function rawPeer(transport: Transport, options: { serverId?: PublicKey; r
           return
         }
         if (frame[0] === FrameType.Record) {
+          recordFrames++
           const p = opener!.open(frame)
           if (p) plaintexts.push(p.slice())
           const ws = waiters
@@ -62,6 +66,7 @@ export function rawPeer(transport: Transport, options: { serverId?: PublicKey; r
     const peer: RawPeer = {
       transport,
       plaintexts,
+      recordFrames: () => recordFrames,
       closed,
       record(write) {
         const w = new BipackWriter(256)
