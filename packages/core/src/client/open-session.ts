@@ -49,6 +49,8 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
     let resendFrame: Uint8Array | null = null
     let resendDelay: number = Defaults.helloResendMs
     let resendTimer: ReturnType<typeof setTimeout> | undefined
+    /** Datagrams: the last unauthenticated refusal or bad WELCOME, reported if nothing valid comes. */
+    let ignored: HandshakeError | null = null
 
     const cleanup = () => {
       clearTimeout(timer)
@@ -63,7 +65,10 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
       else transport.close(e)
       reject(e)
     }
-    const timer = setTimeout(() => fail(new HandshakeError('timeout', `no answer from ${transport.remoteAddress} within ${o.handshakeTimeoutMs} ms`)), o.handshakeTimeoutMs)
+    const timer = setTimeout(() => {
+      const why = ignored ? `; ignored an unauthenticated answer: ${ignored.message}` : ''
+      fail(new HandshakeError('timeout', `no valid answer from ${transport.remoteAddress} within ${o.handshakeTimeoutMs} ms${why}`, ignored ? { cause: ignored } : undefined))
+    }, o.handshakeTimeoutMs)
     const onAbort = () => fail(new HandshakeError('timeout', 'connect aborted', { cause: o.signal?.reason }))
     o.signal?.addEventListener('abort', onAbort, { once: true })
 
@@ -141,7 +146,8 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
           if (type === FrameType.Reject) {
             const r = parseReject(frame)
             const check = r.code === RejectCode.Busy ? 'busy' : r.code === RejectCode.UnsupportedVersion ? 'unsupported-version' : 'rejected'
-            return fail(new HandshakeError(check, `the server rejected the handshake (code ${r.code}): ${r.message}`))
+            // REJECT is unauthenticated: on datagrams anyone can forge it from the server's address
+            throw new HandshakeError(check, `the server rejected the handshake (code ${r.code}): ${r.message}`)
           }
           if (phase === 'welcome') {
             if (type === FrameType.Welcome) return onWelcome(frame)
@@ -158,8 +164,14 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
             if (transport.reliable) return fail(new HandshakeError('malformed', `expected READY, got frame type ${type}`))
           }
         } catch (e) {
-          // on datagrams a forged WELCOME must not end the handshake: wait for the real one
-          if (!transport.reliable && HandshakeError.isInstance(e) && (e.check === 'decrypt' || e.check === 'malformed')) return
+          // On datagrams nothing unauthenticated is fatal: a forged REJECT or WELCOME (bad key,
+          // low-order key, wrong signature or pin) is ignored while the real answer may still
+          // come; the handshake timeout reports it if nothing valid arrives (PROTOCOL.md 8).
+          if (!transport.reliable && HandshakeError.isInstance(e)) {
+            ignored = e
+            o.logger.debug?.(`ignored an unauthenticated handshake frame from ${transport.remoteAddress}: ${e.message}`)
+            return
+          }
           fail(e as Error)
         }
       },
