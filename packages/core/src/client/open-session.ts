@@ -66,6 +66,9 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
       reject(e)
     }
     const timer = setTimeout(() => {
+      // A WELCOME correctly signed by another key needs the HELLO (an on-path peer or the wrong
+      // server); when no valid WELCOME came in the whole handshake time, it is the answer.
+      if (ignored?.check === 'pin-mismatch') return fail(ignored)
       const why = ignored ? `; ignored an unauthenticated answer: ${ignored.message}` : ''
       fail(new HandshakeError('timeout', `no valid answer from ${transport.remoteAddress} within ${o.handshakeTimeoutMs} ms${why}`, ignored ? { cause: ignored } : undefined))
     }, o.handshakeTimeoutMs)
@@ -168,7 +171,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
           // low-order key, wrong signature or pin) is ignored while the real answer may still
           // come; the handshake timeout reports it if nothing valid arrives (PROTOCOL.md 8).
           if (!transport.reliable && HandshakeError.isInstance(e)) {
-            ignored = e
+            if (ignored?.check !== 'pin-mismatch') ignored = e
             o.logger.debug?.(`ignored an unauthenticated handshake frame from ${transport.remoteAddress}: ${e.message}`)
             return
           }

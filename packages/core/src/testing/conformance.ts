@@ -217,7 +217,8 @@ export function runTransportConformance(target: ConformanceTarget): void {
 
     scenario('pin mismatch fails with a HandshakeError', async () => {
       const { port } = await startServer()
-      const c = client(port, { serverId: SigningKey.generate().publicKey, reconnect: true })
+      // datagrams wait for a valid WELCOME until the handshake timeout before believing a mismatch
+      const c = client(port, { serverId: SigningKey.generate().publicKey, reconnect: true, handshakeTimeoutMs: 1500 })
       const e = await c.ready().catch((x) => x)
       expect(HandshakeError.isInstance(e)).toBe(true)
       expect(e.check).toBe('pin-mismatch')
