@@ -58,6 +58,12 @@ export const Defaults = {
   handshakeFrameMax: 512,
   handshakeTimeoutMs: 10_000,
   maxHalfOpen: 1024,
+  /** Half-open handshakes per peer address (IP; /24 or /64 for datagram HELLOs without a cookie). */
+  maxHalfOpenPerAddress: 64,
+  /** Handshakes a peer address may start per second while the server is over its handshake budget. */
+  handshakesPerSecondPerAddress: 200,
+  /** Handshakes per second a server starts before per-address rates apply (about 0.7 of a core). */
+  handshakeBudgetPerSecond: 1000,
   maxInFlight: 1024,
   /**
    * Bytes of incoming calls and pushes that may wait (for the connect hooks, or pushes beyond

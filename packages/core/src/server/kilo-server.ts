@@ -9,6 +9,7 @@ import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Transport, TransportListener } from '../transport/transport.js'
 import { type Logger, silentLogger } from '../util/logger.js'
 import { bytesEqual } from '../util/bytes.js'
+import { HandshakeLimits } from './handshake-limits.js'
 import { sendRefusal } from './refusal.js'
 
 /** What `authorize` learns about a client that finished its handshake. */
@@ -28,8 +29,27 @@ export interface ServeOptions<S> {
   authorize?: (remoteId: PublicKey | null, info: AuthorizeInfo) => boolean | Promise<boolean>
   /** A handshake must complete within this time. Default 10 000 ms. */
   handshakeTimeoutMs?: number
-  /** Half-open handshakes allowed at once; beyond: REJECT busy, or COOKIE on datagrams. Default 1024. */
+  /**
+   * Half-open handshakes allowed at once per listener; beyond: REJECT busy, or COOKIE on
+   * datagrams (a datagram listener keeps a second pool of this size for HELLOs whose source
+   * address a cookie has not proven). Default 1024.
+   */
   maxHalfOpen?: number
+  /**
+   * Half-open handshakes per peer address (per IP; per /24 or /64 for datagram HELLOs without a
+   * cookie), enforced once a listener's pool is half full; beyond: REJECT busy, or COOKIE on
+   * datagrams. Default 64.
+   */
+  maxHalfOpenPerAddress?: number
+  /**
+   * Handshakes a peer address may start per second (a token bucket with a burst of the same
+   * size), enforced while the server as a whole starts more than `handshakeBudgetPerSecond`: a
+   * fair share of the handshake CPU under a flood. Beyond: REJECT busy, or COOKIE on datagrams.
+   * Default 200.
+   */
+  handshakesPerSecondPerAddress?: number
+  /** Handshakes per second the whole server starts before per-address rates apply. Default 1000. */
+  handshakeBudgetPerSecond?: number
   /** Established sessions allowed at once; beyond: REJECT busy. Default 100 000. */
   maxSessions?: number
   /** Calls in flight per session and direction; beyond: ERROR kp.Busy. Default 1024. */
@@ -74,7 +94,12 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
   const list = Array.isArray(listeners) ? listeners : [listeners]
   const log = options.logger ?? silentLogger
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs
-  const maxHalfOpen = options.maxHalfOpen ?? Defaults.maxHalfOpen
+  const limits = new HandshakeLimits({
+    maxHalfOpen: options.maxHalfOpen ?? Defaults.maxHalfOpen,
+    maxHalfOpenPerAddress: options.maxHalfOpenPerAddress ?? Defaults.maxHalfOpenPerAddress,
+    handshakesPerSecondPerAddress: options.handshakesPerSecondPerAddress ?? Defaults.handshakesPerSecondPerAddress,
+    handshakeBudgetPerSecond: options.handshakeBudgetPerSecond ?? Defaults.handshakeBudgetPerSecond,
+  })
   const maxSessions = options.maxSessions ?? 100_000
   const cookies = new CookieJar()
   const connections = new Set<Connection<S>>()
@@ -86,7 +111,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
     if (closing && connections.size === 0 && halfOpen.size === 0) for (const w of closedWaiters) w()
   }
 
-  const accept = (transport: Transport) => {
+  const accept = (transport: Transport, pool: TransportListener) => {
     if (closing) {
       transport.close()
       return
@@ -97,13 +122,14 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
     // records that follow FINISH while `authorize` runs: bounded in count and bytes
     const buffered: Uint8Array[] = []
     let bufferedBytes = 0
-    let counted = false
+    let leavePool: (() => void) | null = null
     const timer = setTimeout(() => fail(new HandshakeError('timeout', `no complete handshake within ${handshakeTimeoutMs} ms`)), handshakeTimeoutMs)
 
     const leaveHalfOpen = () => {
       clearTimeout(timer)
-      if (counted) {
-        counted = false
+      if (leavePool) {
+        leavePool()
+        leavePool = null
         halfOpen.delete(transport)
       }
     }
@@ -128,23 +154,28 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         const code = fe.reason === 'unsupported-version' ? RejectCode.UnsupportedVersion : RejectCode.Malformed
         return fail(new HandshakeError(fe.reason, fe.message), { code, message: fe.message })
       }
-      if (!transport.reliable) {
-        const underLoad = halfOpen.size >= maxHalfOpen
-        if ((options.cookie === 'always' || underLoad) && !cookies.verify(transport.remoteAddress, ephemeral, cookie)) {
-          // Stateless: answer with a cookie and forget this transport (PROTOCOL.md 4.6).
-          phase = 'done'
-          clearTimeout(timer)
-          sendRefusal(transport, encodeCookie(cookies.issue(transport.remoteAddress, ephemeral)))
-          transport.close()
-          return
-        }
-      } else if (halfOpen.size >= maxHalfOpen) {
-        return fail(new HandshakeError('busy', 'too many handshakes in progress'), { code: RejectCode.Busy, message: 'server busy: too many handshakes in progress, retry later' })
+      const reliable = transport.reliable
+      const address = transport.remoteAddress
+      const verified = !reliable && cookie.length > 0 && cookies.verify(address, ephemeral, cookie)
+      const verdict = !reliable && !verified && options.cookie === 'always' ? 'cookie' : limits.judge(pool, address, reliable, verified)
+      if (verdict === 'cookie') {
+        // Stateless: answer with a cookie and forget this transport (PROTOCOL.md 4.6).
+        phase = 'done'
+        clearTimeout(timer)
+        sendRefusal(transport, encodeCookie(cookies.issue(address, ephemeral)))
+        transport.close()
+        return
+      }
+      if (verdict === 'busy') {
+        return fail(new HandshakeError('busy', `too many handshakes in progress (from ${address} or in all)`), {
+          code: RejectCode.Busy,
+          message: 'server busy: too many handshakes in progress, retry later',
+        })
       }
       if (connections.size >= maxSessions) {
         return fail(new HandshakeError('busy', 'too many sessions'), { code: RejectCode.Busy, message: 'server busy: session limit reached, retry later' })
       }
-      counted = true
+      leavePool = limits.enter(pool, address, reliable, verified)
       halfOpen.add(transport)
       try {
         hs = new ServerHandshake(frame, options.key)
@@ -277,7 +308,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
     })
   }
 
-  for (const l of list) l.onConnection(accept)
+  for (const l of list) l.onConnection((t) => accept(t, l))
 
   return {
     get sessionCount() {
