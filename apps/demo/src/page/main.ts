@@ -178,7 +178,11 @@ function start(): void {
     }
   })
 
-  const run = async (button: HTMLButtonElement, action: () => Promise<string>) => {
+  // every button runs through here: its failures are shown, never left unhandled
+  const run = (button: HTMLButtonElement, action: () => Promise<string>): void => {
+    attempt(button, action).catch((e) => console.error('demo page bug:', e))
+  }
+  const attempt = async (button: HTMLButtonElement, action: () => Promise<string>) => {
     button.disabled = true
     try {
       showResult('ok', await action())
@@ -223,7 +227,7 @@ function start(): void {
     })
   ui.chatSend.onclick = send
   ui.chatText.onkeydown = (e) => {
-    if (e.key === 'Enter' && !ui.chatSend.disabled) void send()
+    if (e.key === 'Enter' && !ui.chatSend.disabled) send()
   }
   ui.pingText.onkeydown = (e) => {
     if (e.key === 'Enter' && !ui.ping.disabled) ui.ping.click()

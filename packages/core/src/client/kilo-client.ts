@@ -88,7 +88,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
   private lastError: Error | null = null
   private readonly abort = new AbortController()
   private retryTimer: ReturnType<typeof setTimeout> | undefined
-  private closedPromise: Promise<void> | null = null
+  private shutDown = false
 
   constructor(connector: Connector, options: ConnectOptions<S> = {}) {
     super()
@@ -96,8 +96,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     this.connector = connector
     this.options = options
     this.serverId = options.serverId === undefined ? undefined : PublicKey.from(options.serverId)
-    options.signal?.addEventListener('abort', () => void this.close(), { once: true })
-    queueMicrotask(() => this.run())
+    options.signal?.addEventListener('abort', () => this.shutdown(), { once: true })
+    queueMicrotask(() => this.startRun())
   }
 
   private get isClosed(): boolean {
@@ -143,19 +143,30 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
 
   /** Closes the connection and stops reconnecting. Resolves when closed. */
   close(): Promise<void> {
-    if (this.closedPromise) return this.closedPromise
-    this.closedPromise = new Promise<void>((resolve) => {
-      this.abort.abort()
-      clearTimeout(this.retryTimer)
-      const c = this.connection ?? this.early
-      this.connection = null
-      this.early = null
-      this.setState('closed')
-      this.failWaiters(new ConnectionClosedError('client closed'))
-      if (c && !c.isClosed) c.close('client closed')
-      resolve()
+    this.shutdown()
+    return Promise.resolve()
+  }
+
+  private shutdown(): void {
+    if (this.shutDown) return
+    this.shutDown = true
+    this.abort.abort()
+    clearTimeout(this.retryTimer)
+    const c = this.connection ?? this.early
+    this.connection = null
+    this.early = null
+    this.setState('closed')
+    this.failWaiters(new ConnectionClosedError('client closed'))
+    if (c && !c.isClosed) c.close('client closed')
+  }
+
+  /** Starts one connect attempt; `run` handles its own failures, this catches a bug in it. */
+  private startRun(): void {
+    this.run().then(undefined, (e) => {
+      ;(this.options.logger ?? silentLogger).error?.(`client connect loop failed: ${(e as Error)?.stack ?? e}`)
+      this.lastError = e as Error
+      this.shutdown()
     })
-    return this.closedPromise
   }
 
   private current(signal: AbortSignal | undefined, early: boolean): Promise<Connection<S>> {
@@ -277,7 +288,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     this.attempt++
     // "equal jitter": half fixed, half random, so clients restarting together spread out
     const delay = base / 2 + Math.random() * (base / 2)
-    this.retryTimer = setTimeout(() => void this.run(), delay)
+    this.retryTimer = setTimeout(() => this.startRun(), delay)
   }
 }
 
