@@ -29,7 +29,7 @@ export async function launchChromium<B>(chromium: Launcher<B>): Promise<B> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: the browser tests need it. Install it with ` +
-        '`apt-get update && apt-get install -y chromium` (CI does this in .ci/run).',
+        '`apt-get update && apt-get install -y chromium` (`pnpm test` does it first: scripts/ensure-test-deps.mjs).',
     )
   }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 })

@@ -1,23 +1,18 @@
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { loadVectors, runVector, type VectorFile } from './vector-runner.js'
+import { loadVectors, runVector } from './vector-runner.js'
 
-// /work/main/packages/bipack/test → /work/shared (shared/ is a sibling of the repo root).
-const SHARED = fileURLToPath(new URL('../../../../shared/vectors/bipack.json', import.meta.url))
+// Reference encodings of the bipack format, kept in the repository (test/vectors/bipack.json).
+// The TCP transport's frame-header test reads the same file.
+const VECTORS = fileURLToPath(new URL('./vectors/bipack.json', import.meta.url))
+const file = loadVectors(VECTORS)
 
-let shared: VectorFile = { vectors: [] }
-let sharedError: string | null = null
-if (existsSync(SHARED)) shared = loadVectors(SHARED)
-else sharedError = `shared vectors not found at ${SHARED}: check out shared/ next to the repo root`
-
-describe('shared vectors (shared/vectors/bipack.json)', () => {
-  it('the vector file exists and is not empty', () => {
-    if (sharedError) throw new Error(sharedError)
-    expect(shared.vectors.length).toBeGreaterThan(0)
+describe('reference vectors (test/vectors/bipack.json)', () => {
+  it('the vector file is not empty', () => {
+    expect(file.vectors.length).toBeGreaterThan(0)
   })
 
-  shared.vectors.forEach((v, i) => {
+  file.vectors.forEach((v, i) => {
     it(`#${i} ${v.op} ${JSON.stringify(v.value)} ⇄ ${v.hex}`, () => runVector(v))
   })
 })

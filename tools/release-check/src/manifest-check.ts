@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { minNodeVersion } from './engines.js'
+import { checkReadmeLinks, repositoryBase } from './readme-links.js'
 import type { Manifest, PublishedPackage } from './workspace.js'
 
 /** The export condition that points workspace tests and type checks at `src/`. */
@@ -49,6 +50,10 @@ export function checkManifest(pkg: PublishedPackage, root: Manifest): string[] {
 
   const repo = m.repository
   need(repo && repo.type === 'git' && typeof repo.url === 'string', 'repository { type: "git", url } is missing')
+  need(
+    repositoryBase(repo?.url) !== null,
+    `repository.url must be the https URL of the repository (git+https://host/owner/name.git), got ${JSON.stringify(repo?.url)}`,
+  )
   need(repo?.directory === pkg.relDir, `repository.directory must be "${pkg.relDir}", got ${JSON.stringify(repo?.directory)}`)
   need(Array.isArray(m.keywords) && m.keywords.length > 0, 'keywords are missing')
 
@@ -100,8 +105,12 @@ export function checkManifest(pkg: PublishedPackage, root: Manifest): string[] {
   return problems
 }
 
-/** The README sections every package needs: install, a runnable example, limits, where it runs. */
-export function checkReadme(pkg: PublishedPackage): string[] {
+/**
+ * The README sections every package needs: install, a runnable example, limits, where it runs;
+ * and links that work on the npm page (absolute, into the repository through its base URL).
+ * `repoRoot` is where links into the repository are looked up.
+ */
+export function checkReadme(pkg: PublishedPackage, repoRoot: string): string[] {
   const file = join(pkg.dir, 'README.md')
   if (!existsSync(file)) return ['README.md is missing']
   const text = readFileSync(file, 'utf8')
@@ -122,5 +131,6 @@ export function checkReadme(pkg: PublishedPackage): string[] {
   // which browsers they run in, Node-only ones that they are Node only.
   if (pkg.browser) need(/\bbrowsers?\b/i.test(text), 'must say which browsers it runs in')
   else need(/\bNode(\.js)?\b/.test(text), 'must say it runs in Node.js')
+  problems.push(...checkReadmeLinks(text, { file: `${pkg.relDir}/README.md`, repoRoot, base: repositoryBase(pkg.manifest.repository?.url) }))
   return problems
 }

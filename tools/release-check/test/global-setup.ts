@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { runOk } from '../src/exec.js'
+import { buildPackages } from '../src/build.js'
 import { type Packed, pack } from '../src/pack.js'
-import { publishedPackages, repoRoot } from '../src/workspace.js'
+import { publishedPackages } from '../src/workspace.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,13 +23,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const started = Date.now()
-  if (!process.env.TURBO_HASH && !process.env.KP_SKIP_BUILD) {
-    console.log('[release-check] not under turbo: building the packages (turbo, cached)…')
-    await runOk('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@kp/release-check^...', '--output-logs=errors-only'], {
-      cwd: repoRoot,
-      timeoutMs: 600_000,
-    })
-  }
+  await buildPackages((line) => console.log(`[release-check] not under turbo: ${line}`))
   const dir = await mkdtemp(join(tmpdir(), 'kp-pack-'))
   const packed: Record<string, Packed> = {}
   let packError: string | null = null

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { compareVersions, minNodeVersion, parseVersion } from '../src/engines.js'
+import { existsSync } from 'node:fs'
 import { checkManifest, checkReadme } from '../src/manifest-check.js'
+import { repositoryBase } from '../src/readme-links.js'
 import { publishedPackages, readJson, repoRoot } from '../src/workspace.js'
 
 const root = readJson(`${repoRoot}/package.json`)
@@ -18,12 +20,21 @@ describe('package.json metadata', () => {
       expect(checkManifest(pkg, root)).toEqual([])
     })
   }
+
+  it('every package.json of the workspace names the same repository URL, the root one', () => {
+    const rootUrl = root.repository?.url
+    expect(repositoryBase(rootUrl), `root repository.url ${rootUrl}`).not.toBeNull()
+    const others = ['apps/demo', 'bench', 'tools/release-check'].filter((d) => existsSync(`${repoRoot}/${d}/package.json`))
+    for (const m of [...packages.map((p) => p.manifest), ...others.map((d) => readJson(`${repoRoot}/${d}/package.json`))]) {
+      expect(m.repository?.url, `${m.name}: repository.url`).toBe(rootUrl)
+    }
+  })
 })
 
 describe('README', () => {
   for (const pkg of packages) {
-    it(`${pkg.name}: install, example, limits, ${pkg.browser ? 'browsers' : 'Node.js'}`, () => {
-      expect(checkReadme(pkg)).toEqual([])
+    it(`${pkg.name}: install, example, limits, ${pkg.browser ? 'browsers' : 'Node.js'}, links that work on npm`, () => {
+      expect(checkReadme(pkg, repoRoot)).toEqual([])
     })
   }
 })

@@ -141,7 +141,8 @@ const until = async (cond: () => boolean, ms = 10_000, what = 'condition') => {
 
 /**
  * The shared transport conformance suite: declares vitest tests that run every scenario of
- * DESIGN.md over the target transport. A transport package's test is a few lines:
+ * the Transport contract (src/transport/transport.ts) over the target transport. A transport
+ * package's test is a few lines:
  * @example
  * runTransportConformance({ name: 'tcp', reliable: true, listen: port => tcpListener({ host: '127.0.0.1', port: port ?? 0 }), connector: port => tcpConnector({ host: '127.0.0.1', port }) })
  */
