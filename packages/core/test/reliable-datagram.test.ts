@@ -1,6 +1,16 @@
 import { SigningKey } from '@kp/crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { connect, ConnectionClosedError, HandshakeError, KiloInterface, memoryConnector, memoryListener, MessageTooLargeError, serve } from '../src/index.js'
+import {
+  connect,
+  ConnectionClosedError,
+  HandshakeError,
+  KiloInterface,
+  memoryConnector,
+  memoryListener,
+  MessageTooLargeError,
+  serve,
+  setProcessMemoryBudget,
+} from '../src/index.js'
 import { suiteApi } from '../src/testing/index.js'
 
 const key = SigningKey.generate()
@@ -77,6 +87,44 @@ describe('reliable datagram mode (PROTOCOL.md 9) over the in-memory datagram tra
     const e = await c.call(suiteApi.echo, 'into the void').catch((x) => x)
     expect(ConnectionClosedError.isInstance(e)).toBe(true)
     expect(e.reason).toMatch(/dead link/)
+  })
+
+  it('a client that stops reading: the server ends the session at the zero-window deadline and gives its bytes back', async () => {
+    const budget = setProcessMemoryBudget(64 * 1024 * 1024)
+    const closes: string[] = []
+    const logger = { info: (m: string) => void (m.includes(' closed: ') && closes.push(m)) }
+    const { c } = await setup({ reliable: false }, { idleTimeoutMs: 1_000, logger })
+    await c.ready()
+    // the client's engine holds what it receives: its window shrinks to 0 and stays there
+    ;(c as unknown as { connection: { arq: { pause(): void } } }).connection.arq.pause()
+    const t0 = performance.now()
+    const calls = [0, 1, 2].map(() => c.call(suiteApi.echoBytes, new Uint8Array(200_000)).catch((e) => e))
+    while (closes.length === 0 && performance.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 10))
+    const elapsed = performance.now() - t0
+    expect(closes).toEqual([expect.stringMatching(/closed: dead link: peer window closed for \d+ ms with \d+ bytes waiting to be sent/)])
+    expect(elapsed).toBeGreaterThanOrEqual(1_000) // the deadline is the session's idle timeout
+    expect(elapsed).toBeLessThan(2_000)
+    await c.close()
+    for (const e of await Promise.all(calls)) expect(ConnectionClosedError.isInstance(e)).toBe(true)
+    expect(budget.used).toBe(0)
+  })
+
+  it('the server enforces the maxMessage it announced on every reassembled message; turns are cut to fit it', async () => {
+    const closes: string[] = []
+    const logger = { info: (m: string) => void (m.includes(' closed: ') && closes.push(m)) }
+    const { c, got } = await setup({ reliable: false }, { maxMessage: 3_000, logger })
+    await c.ready()
+    // 30 pushes of ~400 bytes in one turn: 12 KB, sent as several ARQ messages of at most 3 000
+    for (let i = 0; i < 30; i++) c.push(suiteApi.note, 'x'.repeat(400) + i)
+    for (let i = 0; i < 500 && got.length < 30; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(got).toHaveLength(30)
+    expect(closes).toEqual([])
+    // a client that ignores the limit: one ARQ message of 5 000 bytes
+    const arq = (c as unknown as { connection: { arq: { send(m: Uint8Array): void; flush(): void } } }).connection.arq
+    arq.send(new Uint8Array(5_000))
+    arq.flush()
+    for (let i = 0; i < 500 && closes.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(closes).toEqual([expect.stringMatching(/closed: the peer sent a message of more than 3000 bytes \(maxMessage\)/)])
   })
 
   it('a reliable transport refuses the reliable-mode flag', async () => {

@@ -36,4 +36,12 @@ export const ArqDefaults = {
   probeMaxMs: 10_000,
   redundancy: 2,
   redundancyGap: 5,
+  /**
+   * Bytes held for sending before the link ends with `kp.SlowPeer`: about 12 largest messages
+   * (255 × 1 347 B with the default 1 400-byte datagrams) or 24 full send windows; a peer that
+   * reads drains a window per round trip, so this is seconds of backlog at 100 ms.
+   */
+  maxBuffered: 4 * 1024 * 1024,
+  /** Bytes one engine holds before it charges the process-wide memory budget. */
+  budgetAllowance: 16 * 1024,
 } as const

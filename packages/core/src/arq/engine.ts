@@ -1,100 +1,16 @@
 import { BipackWriter } from '@kp/bipack'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
+import type { KiloError } from '../errors/kilo-error.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
+import { processMemoryBudget } from '../limits/memory-budget.js'
 import { ArqDecodeError } from './arq-decode-error.js'
 import { ackSize, ArqScan, pushSize, uintSize } from './codec.js'
 import { ArqDefaults, MAX_FRAGMENTS, MAX_SN_BYTES, SegTag } from './constants.js'
+import { type ArqEngineOptions, type ArqStats, int, newArqStats, num, typeName } from './engine-options.js'
+import { ARQ_SEGMENT_OVERHEAD, ARQ_VIEW_OVERHEAD, ArqMemory, arqMaxReassembly, slowPeerError, tooLargeError } from './limits.js'
 import { OutSegment } from './segment.js'
 
-/** Options of {@link ArqEngine}. Times are milliseconds of the `now` clock. */
-export interface ArqEngineOptions {
-  /** The clock, in milliseconds (`performance.now`, `Date.now`, or a virtual clock). */
-  now: () => number
-  /**
-   * Receives each outgoing ARQ payload, to be sealed into one ARQ frame. The array is a view
-   * of the engine's buffer, valid only during the call (sealing copies it). Must not call back
-   * into the engine.
-   */
-  output: (packet: Uint8Array) => void
-  /** Most bytes of one ARQ payload (before sealing); at least 64. */
-  mtu: number
-  /** Send window in segments (default 128). */
-  sndWnd?: number
-  /** Receive window in segments (default 128). */
-  rcvWnd?: number
-  /** Timer granularity: the floor of `rto - srtt` (default 10). */
-  interval?: number
-  /** Lower clamp of the retransmission timeout (default 30). */
-  minRto?: number
-  /** Upper clamp of the retransmission timeout (default 60 000). */
-  maxRto?: number
-  /** Retransmission timeout before the first round-trip sample (default 200). */
-  initialRto?: number
-  /** Later segments that must be ACKed before a fast retransmit (default 2; 0 disables). */
-  fastResend?: number
-  /** A segment is fast-retransmitted only while sent at most this many times (default 5). */
-  fastLimit?: number
-  /**
-   * Early retransmit (RFC 5827 style, default true): when nothing new is queued and fewer than
-   * `fastResend` later segments are in flight, as many ACKs as there are later segments suffice.
-   */
-  earlyRetransmit?: boolean
-  /**
-   * Redundant copies (default 2): a payload that is sent anyway and has room left carries
-   * copies of in-flight unACKed segments, oldest first, each segment at most this many times per
-   * regular transmission. Costs bytes, never packets; repairs a lost packet one packet later
-   * instead of one round trip later. 0 disables.
-   */
-  redundancy?: number
-  /** A segment is copied only if its last transmission is at least this old, ms (default 5). */
-  redundancyGap?: number
-  /** A segment unACKed this long since its first transmission ends the link (default 30 000; 0: never). */
-  deadLinkMs?: number
-  /** A segment sent this many times whose last copy also times out ends the link (default 20). */
-  deadLinkTransmissions?: number
-  /** Called once when the link is declared dead; the engine then does nothing more. */
-  onDead?: (reason: string) => void
-}
-
-/** Counters of one engine; all monotonic. */
-export interface ArqStats {
-  /** Payloads handed to `output`. */
-  packetsSent: number
-  /** Bytes handed to `output`. */
-  bytesSent: number
-  /** Payloads accepted by `input`. */
-  packetsReceived: number
-  /** Payloads refused by `input` with `ArqDecodeError`. */
-  malformed: number
-  /** Messages queued by `send`. */
-  messagesSent: number
-  /** Messages returned by `input` or `resume`. */
-  delivered: number
-  /** PUSH transmissions, first copies and retransmissions. */
-  segmentsSent: number
-  /** Retransmissions after a timeout. */
-  retransmits: number
-  /** Fast retransmissions (`fastResend` later segments ACKed). */
-  fastRetransmits: number
-  /** Early retransmissions (fewer later segments than `fastResend`, nothing new queued). */
-  earlyRetransmits: number
-  /** Redundant copies of in-flight segments carried in spare room (see `redundancy`). */
-  copiesSent: number
-  /** ACK segments sent. */
-  acksSent: number
-  /** ACK segments received. */
-  acksReceived: number
-  /** PUSH segments received that were already received. */
-  duplicates: number
-  /** PUSH segments received beyond the receive window (dropped, not ACKed). */
-  outOfWindow: number
-  /** In-order fragments that did not continue the message being reassembled (dropped). */
-  badFragments: number
-  /** WASK probes sent. */
-  probesSent: number
-  /** WINS tells sent. */
-  windowTells: number
-}
+export type { ArqEngineOptions, ArqStats } from './engine-options.js'
 
 const EMPTY: readonly Uint8Array[] = Object.freeze([]) as readonly Uint8Array[]
 
@@ -117,26 +33,7 @@ type Why = (typeof Why)[keyof typeof Why]
  */
 export class ArqEngine {
   /** Counters; read freely, never write. */
-  readonly stats: ArqStats = {
-    packetsSent: 0,
-    bytesSent: 0,
-    packetsReceived: 0,
-    malformed: 0,
-    messagesSent: 0,
-    delivered: 0,
-    segmentsSent: 0,
-    retransmits: 0,
-    fastRetransmits: 0,
-    earlyRetransmits: 0,
-    copiesSent: 0,
-    acksSent: 0,
-    acksReceived: 0,
-    duplicates: 0,
-    outOfWindow: 0,
-    badFragments: 0,
-    probesSent: 0,
-    windowTells: 0,
-  }
+  readonly stats: ArqStats = newArqStats()
   /** Largest message `send` accepts: 255 fragments of `mss` bytes. */
   readonly maxMessageSize: number
   /** Data bytes per fragment. */
@@ -145,7 +42,7 @@ export class ArqEngine {
 
   private readonly now: () => number
   private readonly output: (packet: Uint8Array) => void
-  private readonly onDead: ((reason: string) => void) | undefined
+  private readonly onDead: ((reason: string, error?: KiloError) => void) | undefined
   private readonly sndWnd: number
   private readonly rcvWnd: number
   private readonly interval: number
@@ -158,6 +55,12 @@ export class ArqEngine {
   private readonly redundancy: number
   private readonly redundancyGap: number
   private readonly deadLinkTransmissions: number
+  /** Zero-window deadline; null: follows `deadLinkMs`. */
+  private zeroWindowMs: number | null
+  private readonly maxBuffered: number
+  /** Largest message reassembled (the receive-side limit). */
+  private readonly maxMessage: number
+  private readonly mem: ArqMemory
 
   // ---- send side
   private readonly sndRing: (OutSegment | undefined)[]
@@ -173,19 +76,25 @@ export class ArqEngine {
   /** The peer's cumulative ACK and free window, from the latest payload it sent. */
   private rmtUna = 0
   private rmtWnd: number
+  /** Clock time since which queued data waits for the peer's window, or -1. */
+  private blockedSince = -1
 
   // ---- receive side
   private readonly rcvData: (Uint8Array | undefined)[]
   private readonly rcvFrg: Uint8Array
+  /** Bytes charged for each held slot of `rcvData`. */
+  private readonly rcvCost: Uint32Array
   private readonly rcvMask: number
   private rcvNxt = 0
   private readonly asmParts: Uint8Array[] = []
   private asmBytes = 0
+  private asmCost = 0
   /** `frg` the next in-order fragment must carry, or -1 between messages. */
   private asmNext = -1
   private paused = false
   private held: Uint8Array[] = []
   private heldCount = 0
+  private heldCost = 0
   private advertisedZero = false
   private readonly ackSn: number[] = []
   private readonly ackTs: number[] = []
@@ -218,6 +127,8 @@ export class ArqEngine {
     if (typeof options.now !== 'function') throw new TypeError('"now" expected a function')
     if (typeof options.output !== 'function') throw new TypeError('"output" expected a function')
     if (options.onDead !== undefined && typeof options.onDead !== 'function') throw new TypeError('"onDead" expected a function')
+    const budget = options.memoryBudget ?? processMemoryBudget()
+    if (typeof budget?.take !== 'function' || typeof budget.give !== 'function') throw new TypeError('"memoryBudget" expected a MemoryBudget')
     this.now = options.now
     this.output = options.output
     this.onDead = options.onDead
@@ -235,8 +146,17 @@ export class ArqEngine {
     this.deadLinkTransmissions = int('deadLinkTransmissions', options.deadLinkTransmissions ?? ArqDefaults.deadLinkTransmissions, 1, 1000)
     this.redundancy = int('redundancy', options.redundancy ?? ArqDefaults.redundancy, 0, 100)
     this.redundancyGap = num('redundancyGap', options.redundancyGap ?? ArqDefaults.redundancyGap, 0, 60_000)
+    this.zeroWindowMs = options.zeroWindowMs === undefined ? null : num('zeroWindowMs', options.zeroWindowMs, 0, Number.MAX_SAFE_INTEGER)
     this.mss = arqMss(this.mtu, this.rcvWnd)
     this.maxMessageSize = this.mss * MAX_FRAGMENTS
+    const oneMessage = this.maxMessageSize + MAX_FRAGMENTS * ARQ_SEGMENT_OVERHEAD
+    this.maxBuffered =
+      options.maxBuffered === undefined
+        ? Math.max(ArqDefaults.maxBuffered, oneMessage)
+        : int('maxBuffered', options.maxBuffered, oneMessage, Number.MAX_SAFE_INTEGER)
+    const reassembly = arqMaxReassembly(this.mtu)
+    this.maxMessage = options.maxMessage === undefined ? reassembly : Math.min(int('maxMessage', options.maxMessage, 1, Number.MAX_SAFE_INTEGER), reassembly)
+    this.mem = new ArqMemory(budget, int('budgetAllowance', options.budgetAllowance ?? ArqDefaults.budgetAllowance, 0, Number.MAX_SAFE_INTEGER))
     this.rmtWnd = this.rcvWnd // assume the peer runs our defaults until it says otherwise
     const sndCap = pow2(this.sndWnd)
     this.sndRing = new Array(sndCap).fill(undefined)
@@ -244,6 +164,7 @@ export class ArqEngine {
     const rcvCap = pow2(this.rcvWnd)
     this.rcvData = new Array(rcvCap).fill(undefined)
     this.rcvFrg = new Uint8Array(rcvCap)
+    this.rcvCost = new Uint32Array(rcvCap)
     this.rcvMask = rcvCap - 1
     this.out = new BipackWriter(this.mtu + 32)
   }
@@ -252,9 +173,10 @@ export class ArqEngine {
 
   /**
    * Queues one whole message (the plaintext of PROTOCOL.md 6), cut into fragments of `mss`
-   * bytes. The bytes are copied. Nothing is sent before `flush()`.
-   * Throws `MessageTooLargeError` above `maxMessageSize` (more than 255 fragments) and
-   * `ConnectionClosedError` once the link is dead.
+   * bytes, each copied on its own (an ACKed fragment frees its bytes). Nothing is sent before
+   * `flush()`. Throws `MessageTooLargeError` above `maxMessageSize` (more than 255 fragments)
+   * and `ConnectionClosedError` once the link is dead. Beyond `maxBuffered`, or when the memory
+   * budget refuses, the message is dropped and the link ends (`onDead` with the error).
    */
   send(message: Uint8Array): void {
     if (!(message instanceof Uint8Array)) throw new TypeError(`"message" expected Uint8Array, got ${typeName(message)}`)
@@ -263,10 +185,12 @@ export class ArqEngine {
     const mss = this.mss
     if (n > this.maxMessageSize) throw new MessageTooLargeError(n, this.maxMessageSize)
     const count = n <= mss ? 1 : Math.ceil(n / mss)
-    const copy = message.slice()
+    const cost = n + count * ARQ_SEGMENT_OVERHEAD
+    if (this.mem.sending + cost > this.maxBuffered) return this.die(null, slowPeerError(this.mem.sending, cost, this.maxBuffered))
+    if (!this.mem.take(cost, true)) return this.die(null, this.mem.refused(cost, 'to send'))
     const q = this.sndQueue
-    if (count === 1) q.push(new OutSegment(0, copy))
-    else for (let i = 0; i < count; i++) q.push(new OutSegment(count - 1 - i, copy.subarray(i * mss, Math.min(n, (i + 1) * mss))))
+    if (count === 1) q.push(new OutSegment(0, message.slice()))
+    else for (let i = 0; i < count; i++) q.push(new OutSegment(count - 1 - i, message.slice(i * mss, Math.min(n, (i + 1) * mss))))
     this.stats.messagesSent++
   }
 
@@ -281,6 +205,9 @@ export class ArqEngine {
     if (this.deadReason !== null) return EMPTY
     const s = this.scan
     try {
+      // A payload longer than our own is refused whole: no PUSH is then longer than
+      // arqMaxSegmentData(mtu), and a held view never keeps more than `mtu` bytes alive.
+      if (packet.length > this.mtu) throw new ArqDecodeError(`payload of ${packet.length} bytes exceeds the mtu of ${this.mtu}`)
       s.scan(packet)
       if (s.una > this.sndNxt) throw new ArqDecodeError(`una ${s.una} is beyond the next sequence number ${this.sndNxt}`)
       for (let i = 0; i < s.count; i++) {
@@ -315,6 +242,7 @@ export class ArqEngine {
       const rtt = (ts32 - ts) | 0
       if (rtt >= 0) this.updateRtt(rtt)
       ring[sn & mask] = undefined
+      this.mem.give(seg.data.length + ARQ_SEGMENT_OVERHEAD, true)
       this.newSn[nNew] = sn
       this.newTs[nNew] = ts
       nNew++
@@ -325,7 +253,12 @@ export class ArqEngine {
     this.rmtWnd = s.wnd
     if (s.una > this.rmtUna) this.rmtUna = s.una
     if (s.una > this.sndUna) {
-      for (let sn = this.sndUna; sn < s.una; sn++) ring[sn & mask] = undefined
+      for (let sn = this.sndUna; sn < s.una; sn++) {
+        const seg = ring[sn & mask]
+        if (seg === undefined) continue
+        ring[sn & mask] = undefined
+        this.mem.give(seg.data.length + ARQ_SEGMENT_OVERHEAD, true)
+      }
       this.sndUna = s.una
     }
 
@@ -341,9 +274,16 @@ export class ArqEngine {
           this.ackTs[k] = s.ts[i]!
           const idx = sn & this.rcvMask
           if (sn >= rcvNxt && this.rcvData[idx] === undefined) {
+            // the view keeps the whole payload alive: that is what it costs
+            const cost = packet.length + ARQ_VIEW_OVERHEAD
+            if (!this.mem.take(cost, false)) {
+              this.die(null, this.mem.refused(cost, 'to receive'))
+              return EMPTY
+            }
             const start = s.start[i]!
             this.rcvData[idx] = packet.subarray(start, start + s.len[i]!)
             this.rcvFrg[idx] = s.frg[i]!
+            this.rcvCost[idx] = cost
           } else {
             stats.duplicates++
           }
@@ -359,6 +299,7 @@ export class ArqEngine {
     if (this.sndNxt < this.rmtUna + this.rmtWnd) {
       this.probeAt = 0
       this.probeWait = 0
+      this.blockedSince = -1
     }
     return this.deliver(null)
   }
@@ -448,6 +389,9 @@ export class ArqEngine {
         this.probeWait = Math.max(this.rxRto, ArqDefaults.probeMinMs)
         this.probeAt = now + this.probeWait
       }
+      // Data waits for the peer's window: the zero-window deadline runs until it reopens.
+      if (this.sndQHead === this.sndQueue.length || this.sndNxt < rmtLimit) this.blockedSince = -1
+      else if (this.blockedSince < 0) this.blockedSince = now
     }
     this.emit()
   }
@@ -467,6 +411,11 @@ export class ArqEngine {
         this.die(`segment ${oldest.sn} unacknowledged for ${Math.round(now - oldest.firstAt)} ms`)
         return
       }
+    }
+    const zeroWindowAt = this.zeroWindowDeadline()
+    if (now >= zeroWindowAt) {
+      this.die(`peer window closed for ${Math.round(now - this.blockedSince)} ms with ${this.mem.sending} bytes waiting to be sent`)
+      return
     }
     for (let sn = this.sndUna; sn < this.sndNxt; sn++) {
       const seg = ring[sn & mask]
@@ -501,6 +450,8 @@ export class ArqEngine {
       if (d < t) t = d
     }
     if (this.probeAt > 0 && this.probeAt < t) t = this.probeAt
+    const z = this.zeroWindowDeadline()
+    if (z < t) t = z
     return t === Number.POSITIVE_INFINITY ? null : t
   }
 
@@ -522,6 +473,8 @@ export class ArqEngine {
       this.stats.delivered += result.length
       this.held = []
       this.heldCount = 0
+      this.mem.give(this.heldCost, false)
+      this.heldCost = 0
     }
     if (this.advertisedZero) {
       this.probe |= ASK_TELL
@@ -530,15 +483,36 @@ export class ArqEngine {
     return this.deliver(result)
   }
 
-  /** The reason the link was declared dead, or null while it is alive. */
-  /** Changes the dead-link time (the client learns the session's idle timeout from READY). */
+  /**
+   * Changes the dead-link time (the client learns the session's idle timeout from READY), and
+   * the zero-window deadline with it unless `zeroWindowMs` was given.
+   */
   setDeadLinkMs(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`"ms" expected a finite number >= 0, got ${ms}`)
     this.deadLinkMs = ms
   }
 
+  /**
+   * Ends the engine without calling `onDead` (the host closes the session): drops what it holds
+   * and gives the bytes back to the memory budget. Idempotent.
+   */
+  close(): void {
+    if (this.deadReason === null) this.end('closed')
+  }
+
+  /** The reason the link ended (`'closed'` after `close()`), or null while it is alive. */
   get dead(): string | null {
     return this.deadReason
+  }
+
+  /** Bytes held for sending (queue and in flight, each segment with its overhead), as bounded by `maxBuffered`. */
+  get bufferedBytes(): number {
+    return this.mem.sending
+  }
+
+  /** Bytes held on the receive side: out-of-order segments, the message being reassembled, paused messages. */
+  get receiveBytes(): number {
+    return this.mem.receiving
   }
 
   /** Smoothed round-trip time in ms (0 before the first sample). */
@@ -633,7 +607,10 @@ export class ArqEngine {
     this.resendWhy[k] = why
   }
 
-  /** Moves in-order fragments into messages; completes `result` (allocated on demand). */
+  /**
+   * Moves in-order fragments into messages; completes `result` (allocated on demand). A fragment
+   * that would take the message past `maxMessage` ends the link before it joins the message.
+   */
   private deliver(result: Uint8Array[] | null): readonly Uint8Array[] {
     const data = this.rcvData
     const mask = this.rcvMask
@@ -643,32 +620,35 @@ export class ArqEngine {
       const d = data[idx]
       if (d === undefined) break
       const frg = this.rcvFrg[idx]!
+      let cost = this.rcvCost[idx]!
       data[idx] = undefined
       this.rcvNxt++
-      let message: Uint8Array | null = null
-      let segs = 1
       if (this.asmNext !== -1 && frg !== this.asmNext) {
         // The peer broke fragment order: drop the partial message, start over with this one.
         this.stats.badFragments++
         this.asmParts.length = 0
         this.asmBytes = 0
         this.asmNext = -1
+        this.mem.give(this.asmCost, false)
+        this.asmCost = 0
       }
-      if (this.asmNext === -1) {
-        if (frg === 0) message = d
-        else {
-          this.asmParts.push(d)
-          this.asmBytes = d.length
-          this.asmNext = frg - 1
-        }
-      } else {
+      const size = this.asmBytes + d.length // asmBytes is 0 between messages
+      if (size > this.maxMessage) {
+        this.die(null, tooLargeError(size, this.maxMessage))
+        return EMPTY
+      }
+      let message: Uint8Array | null = null
+      let segs = 1
+      if (this.asmNext === -1 && frg === 0) message = d
+      else {
         this.asmParts.push(d)
-        this.asmBytes += d.length
+        this.asmBytes = size
+        this.asmCost += cost
         this.asmNext = frg - 1
         if (frg === 0) {
           const parts = this.asmParts
           segs = parts.length
-          message = new Uint8Array(this.asmBytes)
+          message = new Uint8Array(size)
           let o = 0
           for (const p of parts) {
             message.set(p, o)
@@ -676,13 +656,17 @@ export class ArqEngine {
           }
           parts.length = 0
           this.asmBytes = 0
+          cost = this.asmCost
+          this.asmCost = 0
         }
       }
       if (message === null) continue
       if (this.paused) {
         this.held.push(message)
         this.heldCount += segs
+        this.heldCost += cost
       } else {
+        this.mem.give(cost, false)
         if (result === null) result = []
         result.push(message)
         this.stats.delivered++
@@ -757,15 +741,34 @@ export class ArqEngine {
     this.stats.segmentsSent++
   }
 
-  private die(reason: string): void {
+  /** Time the zero-window deadline passes, or +Infinity when it does not run. */
+  private zeroWindowDeadline(): number {
+    const ms = this.zeroWindowMs ?? this.deadLinkMs
+    return this.blockedSince >= 0 && ms > 0 ? this.blockedSince + ms : Number.POSITIVE_INFINITY
+  }
+
+  /** Ends the link and tells the host: a dead link (`reason`), or a limit (`error`). */
+  private die(reason: string | null, error?: KiloError): void {
+    const why = reason ?? error!.message
+    this.end(why)
+    this.onDead?.(why, error)
+  }
+
+  /** Drops everything the engine holds and gives its bytes back. */
+  private end(reason: string): void {
     this.deadReason = reason
     this.sndQueue = []
     this.sndQHead = 0
     this.sndRing.fill(undefined)
     this.rcvData.fill(undefined)
+    this.rcvCost.fill(0)
+    this.asmParts.length = 0
+    this.asmBytes = this.asmCost = this.heldCost = this.heldCount = 0
     this.held = []
     this.resendCount = 0
-    this.onDead?.(reason)
+    this.blockedSince = -1
+    this.probeAt = 0
+    this.mem.release()
   }
 }
 
@@ -794,20 +797,4 @@ function pow2(n: number): number {
   let c = 1
   while (c < n) c *= 2
   return c
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v
-}
-
-function int(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number') throw new TypeError(`"${name}" expected integer, got ${typeName(v)}`)
-  if (!(Number.isSafeInteger(v) && v >= min && v <= max)) throw new RangeError(`"${name}" expected integer ${min}..${max}, got ${v}`)
-  return v
-}
-
-function num(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number') throw new TypeError(`"${name}" expected number, got ${typeName(v)}`)
-  if (!(v >= min && v <= max)) throw new RangeError(`"${name}" expected number ${min}..${max}, got ${v}`)
-  return v
 }

@@ -12,8 +12,10 @@
  *                                              // is reused after the call; must not re-enter the engine
  *   mtu: transport.maxFrame - (1 + 10 + 16),   // bytes of one ARQ payload before sealing
  *   deadLinkMs: idleTimeoutMs,                 // the session's idle timeout (PROTOCOL.md 9)
- *   onDead: (reason) => close(`dead link: ${reason}`), // fail pending calls with ConnectionClosedError
+ *   maxMessage: announcedMaxMessage,           // server: the maxMessage of its READY
+ *   onDead: (reason, error) => close(error ? reason : `dead link: ${reason}`, error),
  * })
+ * // and on every close of the session: arq.close() (gives its bytes back to the memory budget)
  * ```
  * 1. **Sending.** At the end of a turn, pass the record plaintext built in that turn (one or more
  *    RPC messages, PROTOCOL.md 6) as ONE message: `arq.send(plaintext)` (copied), then
@@ -35,9 +37,16 @@
  *    early is harmless, so a host may keep an armed timer that is earlier than needed and
  *    re-arm only when `nextTimerAt()` is earlier than it. There is no polling loop: an idle
  *    session arms nothing (`interval` only floors `rto - srtt`, as in KCP).
- * 5. **Dead link.** A segment sent 20 times whose last copy also timed out, or one unACKed for
- *    `deadLinkMs`, calls `onDead(reason)` once; the engine then ignores everything
+ * 5. **Dead link.** A segment sent 20 times whose last copy also timed out, one unACKed for
+ *    `deadLinkMs`, or data that waited `zeroWindowMs` (default `deadLinkMs`) for a peer window
+ *    that stayed closed, calls `onDead(reason)` once; the engine then ignores everything
  *    (`arq.dead` holds the reason). Close the session then.
+ * 5b. **Limits.** `onDead(reason, error)` also ends the link, with an error, when a `send`
+ *    would hold more than `maxBuffered` bytes (default 4 MiB; `TransportError` `kp.SlowPeer`),
+ *    when the memory budget refuses bytes (`kp.MemoryBudget`), or when a message being
+ *    reassembled would pass `maxMessage` (`ProtocolError`). A payload longer than `mtu` is
+ *    malformed. What the engine holds (`bufferedBytes`, `receiveBytes`) is charged, beyond
+ *    16 KiB, to `processMemoryBudget()` (or `memoryBudget`), and given back on ACK and end.
  * 6. **Slow reader (optional).** `arq.pause()` holds complete messages (the peer sees the
  *    window shrink to 0, then probes with WASK); `arq.resume()` returns them and tells the
  *    peer (WINS) at the next flush.
@@ -58,7 +67,9 @@
  * arq.send(new TextEncoder().encode('hello'))
  * arq.flush()
  */
-export { ArqEngine, arqMaxMessageSize, arqMss, type ArqEngineOptions, type ArqStats } from './engine.js'
+export { ArqEngine, arqMaxMessageSize, arqMss } from './engine.js'
+export type { ArqEngineOptions, ArqStats } from './engine-options.js'
+export { ARQ_SEGMENT_OVERHEAD, ARQ_VIEW_OVERHEAD } from './limits.js'
 export { ArqDecodeError } from './arq-decode-error.js'
 export { ArqDefaults, MAX_FRAGMENTS, SegTag } from './constants.js'
 export { decodeArqPayload, encodeArqPayload, type ArqPayload, type ArqSegment } from './codec.js'

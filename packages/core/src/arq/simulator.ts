@@ -388,6 +388,8 @@ export function runEcho(options: EchoOptions): EchoResult {
   sim.run((n - 1) * every + (options.drainMs ?? 120_000), () => echoed === n || sim.a.deadReason !== null)
   const ea = sim.a.engine.stats
   const eb = sim.b.engine.stats
+  sim.a.engine.close() // give their bytes back to the memory budget
+  sim.b.engine.close()
   return summarize(n, echoed, rtts, duplicated, outOfOrder, ea.bytesSent + eb.bytesSent, ea.packetsSent + eb.packetsSent, ea, eb)
 }
 

@@ -169,7 +169,10 @@ export class Connection<S = unknown> implements SessionContext<S> {
         output: (payload) => this.sendFrame(this.sealer.seal(payload, FrameType.Arq)),
         mtu: Math.min(options.transport.maxFrame, Defaults.arqDatagram) - RECORD_OVERHEAD,
         deadLinkMs: options.idleTimeoutMs,
-        onDead: (reason) => queueMicrotask(() => this.close(`dead link: ${reason}`, { sendClose: false })),
+        // the server enforces the maxMessage it announces on every reassembled message
+        maxMessage: client ? undefined : options.maxMessage,
+        // a limit (kp.SlowPeer, kp.MemoryBudget, ProtocolError) comes with its error
+        onDead: (reason, error) => queueMicrotask(() => this.close(error ? reason : `dead link: ${reason}`, { sendClose: false, error })),
       })
       // one turn's plaintext is one ARQ message of up to 255 fragments
       this.maxRecordPlaintext = this.arq.maxMessageSize
@@ -359,7 +362,9 @@ export class Connection<S = unknown> implements SessionContext<S> {
 
   /** Makes room for a message of `size` bytes in the record being built; flushes at the end of the turn. */
   private reserve(size: number): void {
-    if (this.out.length > 0 && this.out.length + size > this.maxRecordPlaintext) this.flush()
+    // reliable datagrams: one turn is one ARQ message, which the receiver bounds by maxMessage
+    const cap = this.arq ? this.peerMaxMessage : this.maxRecordPlaintext
+    if (this.out.length > 0 && this.out.length + size > cap) this.flush()
     if (!this.flushScheduled) {
       this.flushScheduled = true
       scheduleTurn(this.flushNow)
@@ -784,6 +789,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     this.closeReason = reason
     if (this.livenessTimer) clearTimeout(this.livenessTimer)
     if (this.arqTimer) clearTimeout(this.arqTimer)
+    this.arq?.close() // gives its bytes back to the memory budget
     if (!this.closedTransport) {
       this.closedTransport = true
       this.transport.close(opts.error)
