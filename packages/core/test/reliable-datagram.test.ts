@@ -81,9 +81,9 @@ describe('reliable datagram mode (PROTOCOL.md 9) over the in-memory datagram tra
     const { c } = await setup({ reliable: false }, { idleTimeoutMs: 60_000 })
     await c.ready()
     // the server vanishes without a word: every datagram towards it is lost from now on
-    const conn = (c as unknown as { connection: { transport: { peer: { closed: boolean } }; arq: { setDeadLinkMs(ms: number): void } } }).connection
-    conn.arq.setDeadLinkMs(300) // the session's idle timeout, shortened for the test
-    conn.transport.peer.closed = true
+    const link = (c as unknown as { connection: { link: { transport: { peer: { closed: boolean } }; records: { arq: { setDeadLinkMs(ms: number): void } } } } }).connection.link
+    link.records.arq.setDeadLinkMs(300) // the session's idle timeout, shortened for the test
+    link.transport.peer.closed = true
     const e = await c.call(suiteApi.echo, 'into the void').catch((x) => x)
     expect(ConnectionClosedError.isInstance(e)).toBe(true)
     expect(e.reason).toMatch(/dead link/)
@@ -96,7 +96,7 @@ describe('reliable datagram mode (PROTOCOL.md 9) over the in-memory datagram tra
     const { c } = await setup({ reliable: false }, { idleTimeoutMs: 1_000, logger })
     await c.ready()
     // the client's engine holds what it receives: its window shrinks to 0 and stays there
-    ;(c as unknown as { connection: { arq: { pause(): void } } }).connection.arq.pause()
+    ;(c as unknown as { connection: { link: { records: { arq: { pause(): void } } } } }).connection.link.records.arq.pause()
     const t0 = performance.now()
     const calls = [0, 1, 2].map(() => c.call(suiteApi.echoBytes, new Uint8Array(200_000)).catch((e) => e))
     while (closes.length === 0 && performance.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 10))
@@ -120,7 +120,7 @@ describe('reliable datagram mode (PROTOCOL.md 9) over the in-memory datagram tra
     expect(got).toHaveLength(30)
     expect(closes).toEqual([])
     // a client that ignores the limit: one ARQ message of 5 000 bytes
-    const arq = (c as unknown as { connection: { arq: { send(m: Uint8Array): void; flush(): void } } }).connection.arq
+    const arq = (c as unknown as { connection: { link: { records: { arq: { send(m: Uint8Array): void; flush(): void } } } } }).connection.link.records.arq
     arq.send(new Uint8Array(5_000))
     arq.flush()
     for (let i = 0; i < 500 && closes.length === 0; i++) await new Promise((r) => setTimeout(r, 10))

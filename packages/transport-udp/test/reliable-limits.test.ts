@@ -19,7 +19,7 @@ interface Engine {
   send(m: Uint8Array): void
   pause(): void
 }
-const engineOf = (conn: unknown) => (conn as { arq: Engine }).arq
+const engineOf = (conn: unknown) => (conn as { link: { records: { arq: Engine } } }).link.records.arq
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

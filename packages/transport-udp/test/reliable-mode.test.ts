@@ -99,7 +99,7 @@ describe('UDP reliable mode (ARQ) on real sockets', () => {
       expect(settled).toBe(false)
       // the link dies: everything towards the server is lost from now on
       proxy.impair('toServer', { loss: 1 })
-      ;(c as unknown as { connection: { arq: { setDeadLinkMs(ms: number): void } } }).connection.arq.setDeadLinkMs(400)
+      ;(c as unknown as { connection: { link: { records: { arq: { setDeadLinkMs(ms: number): void } } } } }).connection.link.records.arq.setDeadLinkMs(400)
       const probe = c.call(api.echo, 'into the void')
       const e = await probe.catch((x) => x)
       expect(ConnectionClosedError.isInstance(e)).toBe(true)

@@ -4,7 +4,7 @@ import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { HandshakeError } from '../errors/handshake-error.js'
 import { Defaults } from '../protocol/constants.js'
 import type { Command } from '../rpc/command.js'
-import type { Connection } from '../rpc/connection.js'
+import type { Session } from '../rpc/session.js'
 import type { CallOptions, PeerApi } from '../rpc/context.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Connector } from '../transport/transport.js'
@@ -62,7 +62,7 @@ export interface ClientEvents {
 
 /** A call made while not connected waits here. */
 interface Waiter {
-  resolve(c: Connection<unknown>): void
+  resolve(c: Session<unknown>): void
   reject(e: Error): void
   /** A call may go out right after FINISH on reliable transports; `ready()` waits for READY. */
   early: boolean
@@ -79,9 +79,9 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
   private readonly connector: Connector
   private readonly options: ConnectOptions<S>
   private readonly serverId: PublicKey | undefined
-  private connection: Connection<S> | null = null
+  private connection: Session<S> | null = null
   /** Reliable transports: the connection between FINISH and READY, already usable for calls. */
-  private early: Connection<S> | null = null
+  private early: Session<S> | null = null
   private waiters: Waiter[] = []
   private _state: ClientState = 'connecting'
   private attempt = 0
@@ -169,12 +169,12 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     })
   }
 
-  private current(signal: AbortSignal | undefined, early: boolean): Promise<Connection<S>> {
+  private current(signal: AbortSignal | undefined, early: boolean): Promise<Session<S>> {
     const c = this.connection ?? (early ? this.early : null)
     if (c && !c.isClosed) return Promise.resolve(c)
     if (this.isClosed) return Promise.reject(this.lastError ?? new ConnectionClosedError('client closed'))
     return new Promise((resolve, reject) => {
-      const w: Waiter = { resolve: resolve as (c: Connection<unknown>) => void, reject, early }
+      const w: Waiter = { resolve: resolve as (c: Session<unknown>) => void, reject, early }
       this.waiters.push(w)
       signal?.addEventListener(
         'abort',
@@ -226,7 +226,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
           this.early = early
           const go = this.waiters.filter((w) => w.early)
           this.waiters = this.waiters.filter((w) => !w.early)
-          for (const w of go) w.resolve(early as Connection<unknown>)
+          for (const w of go) w.resolve(early as Session<unknown>)
         },
         onClose: (reason) => this.onDisconnected(reason),
       })
@@ -242,7 +242,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
       this.emit('connected')
       const ws = this.waiters
       this.waiters = []
-      for (const w of ws) w.resolve(conn as Connection<unknown>)
+      for (const w of ws) w.resolve(conn as Session<unknown>)
     } catch (e) {
       this.early = null
       if (this.isClosed) return

@@ -4,7 +4,8 @@ import { TransportError } from '../errors/transport-error.js'
 import { ClientHandshake } from '../handshake/client-handshake.js'
 import { Defaults, FrameType, RejectCode } from '../protocol/constants.js'
 import { parseCookie, parseReject } from '../protocol/handshake-frames.js'
-import { Connection } from '../rpc/connection.js'
+import { createSession } from '../rpc/create-session.js'
+import type { Session } from '../rpc/session.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Transport } from '../transport/transport.js'
 import type { Logger } from '../util/logger.js'
@@ -28,7 +29,7 @@ export interface OpenSessionOptions<S> {
    * Reliable transports: called right after FINISH is sent with the not-yet-ready connection,
    * which may already carry calls (PROTOCOL.md 4.5): the first call saves a round trip.
    */
-  onFinishSent?: (connection: Connection<S>) => void
+  onFinishSent?: (connection: Session<S>) => void
   /** Called once when the established connection closes. */
   onClose: (reason: string, error: Error | undefined) => void
 }
@@ -39,13 +40,13 @@ export interface OpenSessionOptions<S> {
  * 250 ms, doubling, until answered. Rejects with `HandshakeError` naming the failed check.
  * @internal
  */
-export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): Promise<Connection<S>> {
+export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): Promise<Session<S>> {
   return new Promise((resolve, reject) => {
     const arq = !!o.reliable && !transport.reliable
     const hs = new ClientHandshake({ key: o.key, serverId: o.serverId, requestReliable: arq, ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}) })
     let phase: 'welcome' | 'ready' | 'done' = 'welcome'
     let established = false
-    let connection: Connection<S> | null = null
+    let connection: Session<S> | null = null
     let resendFrame: Uint8Array | null = null
     let resendDelay: number = Defaults.helloResendMs
     let resendTimer: ReturnType<typeof setTimeout> | undefined
@@ -61,7 +62,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
       if (phase === 'done') return
       phase = 'done'
       cleanup()
-      if (connection) connection.close(e.message, { sendClose: false, error: e })
+      if (connection) connection.link.close(e.message, { sendClose: false, error: e, code: 'local' })
       else transport.close(e)
       reject(e)
     }
@@ -96,7 +97,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
       // the server proved its key: the transport may take frames up to maxFrame now
       transport.authenticated?.()
       phase = 'ready'
-      connection = new Connection<S>({
+      connection = createSession<S>({
         transport,
         keys: result.keys,
         role: 'client',
@@ -119,12 +120,12 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
           resolve(connection!)
           connection!.runConnectedHooks()
         },
-        onClose: (reason, error) => {
+        onClose: ({ reason, error, code, peerReason }) => {
           if (phase !== 'done') {
-            const unauthorized = reason.startsWith('closed by peer: unauthorized')
+            // a CLOSE in place of READY is the server's refusal (PROTOCOL.md 4.3)
             fail(
-              unauthorized
-                ? new HandshakeError('unauthorized', `the server refused this client (${reason.slice('closed by peer: '.length)}); check the client key and the server's authorization`)
+              code === 'refused'
+                ? new HandshakeError('unauthorized', `the server refused this client (${peerReason}); check the client key and the server's authorization`)
                 : new HandshakeError('malformed', `connection ended during the handshake: ${reason}`, { cause: error }),
             )
             return
@@ -138,7 +139,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
 
     transport.setHandlers({
       frame(frame) {
-        if (phase === 'done' && connection) return connection.onFrame(frame)
+        if (phase === 'done' && connection) return connection.link.onFrame(frame)
         const type = frame[0]
         if (phase === 'welcome' && frame.length > Defaults.handshakeFrameMax) {
           // before WELCOME verifies only handshake-sized frames are valid (transports enforce it too)
@@ -163,7 +164,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
             return
           }
           if (phase === 'ready') {
-            if (type === FrameType.Record || type === FrameType.Arq) return connection!.onFrame(frame)
+            if (type === FrameType.Record || type === FrameType.Arq) return connection!.link.onFrame(frame)
             if (transport.reliable) return fail(new HandshakeError('malformed', `expected READY, got frame type ${type}`))
           }
         } catch (e) {
@@ -179,7 +180,7 @@ export function openSession<S>(transport: Transport, o: OpenSessionOptions<S>): 
         }
       },
       close(error) {
-        if (connection) return connection.onTransportClose(error)
+        if (connection) return connection.link.onTransportClose(error)
         // a transport failure (refused, reset, timed out) is reported as itself, with its code
         if (error && TransportError.isInstance(error)) return fail(error)
         fail(new HandshakeError('rejected', `the connection closed during the handshake${error ? `: ${error.message}` : ''}`, { cause: error }))

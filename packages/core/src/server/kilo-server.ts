@@ -4,7 +4,8 @@ import { CookieJar } from '../handshake/cookie-jar.js'
 import { ServerHandshake } from '../handshake/server-handshake.js'
 import { Defaults, FrameType, RECORD_OVERHEAD, RejectCode } from '../protocol/constants.js'
 import { encodeCookie, encodeReject, type FrameParseError, parseHello } from '../protocol/handshake-frames.js'
-import { Connection } from '../rpc/connection.js'
+import { createSession } from '../rpc/create-session.js'
+import type { Session } from '../rpc/session.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Transport, TransportListener } from '../transport/transport.js'
 import { type Logger, silentLogger } from '../util/logger.js'
@@ -102,7 +103,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
   })
   const maxSessions = options.maxSessions ?? 100_000
   const cookies = new CookieJar()
-  const connections = new Set<Connection<S>>()
+  const connections = new Set<Session<S>>()
   const halfOpen = new Set<Transport>()
   const closedWaiters = new Set<() => void>()
   let closing = false
@@ -118,7 +119,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
     }
     let hs: ServerHandshake | null = null
     let phase: 'hello' | 'finish' | 'authorizing' | 'done' = 'hello'
-    let connection: Connection<S> | null = null
+    let connection: Session<S> | null = null
     // records that follow FINISH while `authorize` runs: bounded in count and bytes
     const buffered: Uint8Array[] = []
     let bufferedBytes = 0
@@ -228,7 +229,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         settleIfIdle()
         return
       }
-      const c = new Connection<S>({
+      const c = createSession<S>({
         transport,
         keys,
         role: 'server',
@@ -245,7 +246,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         arq,
         announce: ok,
         logger: log,
-        onClose: (reason) => {
+        onClose: ({ reason }) => {
           connections.delete(c)
           log.info?.(`session ${transport.remoteAddress} closed: ${reason}`)
           settleIfIdle()
@@ -260,13 +261,13 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
       connections.add(c)
       transport.established?.()
       log.info?.(`session ${transport.remoteAddress} established${clientId ? ` (client ${clientId.toString()})` : ' (anonymous)'}${arq ? ' in reliable datagram mode' : ''}`)
-      for (const f of buffered.splice(0)) c.onFrame(f)
+      for (const f of buffered.splice(0)) c.link.onFrame(f)
       c.runConnectedHooks()
     }
 
     transport.setHandlers({
       frame(frame) {
-        if (connection) return connection.onFrame(frame)
+        if (connection) return connection.link.onFrame(frame)
         const type = frame[0]
         if (phase !== 'authorizing' && frame.length > Defaults.handshakeFrameMax) {
           // before FINISH verifies only handshake-sized frames are valid (transports enforce it too)
@@ -298,7 +299,7 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
         }
       },
       close(error) {
-        if (connection) return connection.onTransportClose(error)
+        if (connection) return connection.link.onTransportClose(error)
         if (phase !== 'done') {
           phase = 'done'
           leaveHalfOpen()

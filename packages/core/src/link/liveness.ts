@@ -1,0 +1,78 @@
+import { Defaults } from '../protocol/constants.js'
+
+/**
+ * The two liveness timers of a link (PROTOCOL.md 6.2) in one `setTimeout`: ping after
+ * `pingIntervalMs` without sending, give up after `idleTimeoutMs` without receiving. @internal
+ */
+export class Liveness {
+  private lastSent = Date.now()
+  private lastReceived = Date.now()
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private stopped = false
+  /** The client pings only once READY has arrived. */
+  pingEnabled: boolean
+
+  constructor(
+    private pingIntervalMs: number,
+    private idleTimeoutMs: number,
+    pingEnabled: boolean,
+    private readonly ping: () => void,
+    private readonly idle: (idleTimeoutMs: number) => void,
+  ) {
+    this.pingEnabled = pingEnabled
+    this.arm()
+  }
+
+  get idleTimeout(): number {
+    return this.idleTimeoutMs
+  }
+
+  /** Something was sent now. */
+  sent(): void {
+    this.lastSent = Date.now()
+  }
+
+  /** Something was received now. */
+  received(): void {
+    this.lastReceived = Date.now()
+  }
+
+  /** New intervals (the client adopts the server's from READY); 0 disables each. */
+  configure(pingIntervalMs: number, idleTimeoutMs: number): void {
+    this.pingIntervalMs = pingIntervalMs
+    this.idleTimeoutMs = idleTimeoutMs
+    this.arm()
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  /** (Re)arms the one timer for the earliest deadline. */
+  arm(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.stopped) return
+    let due = Number.POSITIVE_INFINITY
+    if (this.idleTimeoutMs > 0) due = Math.min(due, this.lastReceived + this.idleTimeoutMs)
+    if (this.pingIntervalMs > 0 && this.pingEnabled) due = Math.min(due, this.lastSent + this.pingIntervalMs)
+    if (due === Number.POSITIVE_INFINITY) return
+    const delay = Math.min(Defaults.maxTimerMs, Math.max(1, due - Date.now() + 1))
+    this.timer = setTimeout(this.onTimer, delay)
+    ;(this.timer as { unref?: () => void }).unref?.()
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined
+    if (this.stopped) return
+    const now = Date.now()
+    if (this.idleTimeoutMs > 0 && now - this.lastReceived >= this.idleTimeoutMs) return this.idle(this.idleTimeoutMs)
+    if (this.pingIntervalMs > 0 && this.pingEnabled && now - this.lastSent >= this.pingIntervalMs) {
+      this.lastSent = now
+      this.ping()
+    }
+    this.arm()
+  }
+}

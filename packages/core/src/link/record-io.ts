@@ -1,0 +1,186 @@
+import { BipackWriter } from '@kp/bipack'
+import { ArqDecodeError } from '../arq/arq-decode-error.js'
+import { ArqEngine } from '../arq/engine.js'
+import { Defaults, FrameType, RECORD_OVERHEAD } from '../protocol/constants.js'
+import { RecordOpener, type RecordStats } from '../record/record-opener.js'
+import { RecordSealer } from '../record/record-sealer.js'
+import type { Transport } from '../transport/transport.js'
+import { scheduleTurn } from '../util/schedule-turn.js'
+
+/** Settings of a {@link RecordIo}. @internal */
+export interface RecordIoOptions {
+  transport: Transport
+  sealKey: Uint8Array
+  openKey: Uint8Array
+  /** Reliable datagram mode (PROTOCOL.md 9): every message travels in ARQ frames. */
+  arq: boolean
+  /** ARQ: the dead-link time (the idle timeout). */
+  deadLinkMs: number
+  /** ARQ: the largest reassembled message accepted (the server's announced maxMessage). */
+  maxMessage: number | undefined
+  /** Called when a record or ARQ frame was handed to the transport. */
+  onSent: (frame: Uint8Array, type: number) => void
+  /** The engine or the transport failed: the link must close (called at most once, async). */
+  onFailure: (reason: string, error: Error | undefined) => void
+}
+
+/**
+ * The record layer of one link (PROTOCOL.md 5, 9): collects the messages of one event-loop turn
+ * into one BipackWriter, seals them into one RECORD at the end of the turn (or hands them to the
+ * ARQ engine as one message), and opens what arrives. The hot path: one writer per link, one
+ * seal per turn. @internal
+ */
+export class RecordIo {
+  /** Messages of this turn; written in place by {@link reserve}'s callers. */
+  readonly out = new BipackWriter(1024)
+  readonly arq: ArqEngine | null = null
+  /** Largest plaintext of one record (or one ARQ message). */
+  readonly maxRecordPlaintext: number
+  private readonly sealer: RecordSealer
+  private readonly opener: RecordOpener
+  private readonly transport: Transport
+  private flushScheduled = false
+  private stopped = false
+  private arqTimer: ReturnType<typeof setTimeout> | undefined
+  private arqTimerAt = Number.POSITIVE_INFINITY
+  /** Largest turn towards the peer; ARQ: the peer's maxMessage bounds one message. */
+  turnLimit: number
+
+  constructor(private readonly options: RecordIoOptions) {
+    this.transport = options.transport
+    this.sealer = new RecordSealer(options.sealKey)
+    this.opener = new RecordOpener(options.openKey, options.transport.reliable)
+    let max = options.transport.maxFrame - RECORD_OVERHEAD
+    if (options.arq) {
+      this.arq = new ArqEngine({
+        now: () => performance.now(),
+        // each (re)transmission is a new ARQ frame with a new counter (PROTOCOL.md 9)
+        output: (payload) => this.sendFrame(this.sealer.seal(payload, FrameType.Arq), FrameType.Arq),
+        mtu: Math.min(options.transport.maxFrame, Defaults.arqDatagram) - RECORD_OVERHEAD,
+        deadLinkMs: options.deadLinkMs,
+        maxMessage: options.maxMessage,
+        // a limit (kp.SlowPeer, kp.MemoryBudget, ProtocolError) comes with its error
+        onDead: (reason, error) => queueMicrotask(() => options.onFailure(error ? reason : `dead link: ${reason}`, error)),
+      })
+      // one turn's plaintext is one ARQ message of up to 255 fragments
+      max = this.arq.maxMessageSize
+    }
+    this.maxRecordPlaintext = max
+    this.turnLimit = max
+  }
+
+  get stats(): Readonly<RecordStats> {
+    return this.opener.stats
+  }
+
+  /** Makes room for a message of `size` bytes in this turn's record; the flush follows at the end of the turn. */
+  reserve(size: number): BipackWriter {
+    if (this.out.length > 0 && this.out.length + size > this.turnLimit) this.flush()
+    this.scheduleFlush()
+    return this.out
+  }
+
+  /** Appends one encoded message to this turn's record. */
+  append(message: Uint8Array): void {
+    this.reserve(message.length).fixed(message)
+  }
+
+  /** Flush at the end of this turn (ACKs of an ARQ input leave then too). */
+  scheduleFlush(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      scheduleTurn(this.flushNow)
+    }
+  }
+
+  private readonly flushNow = () => this.flush()
+
+  /** Seals what was queued into one record and sends it. */
+  flush(): void {
+    this.flushScheduled = false
+    if (this.stopped) return
+    const arq = this.arq
+    if (arq) {
+      if (this.out.length > 0) {
+        arq.send(this.out.view()) // copies
+        this.out.reset()
+      }
+      arq.flush()
+      this.armArqTimer()
+      return
+    }
+    if (this.out.length === 0) return
+    const frame = this.sealer.seal(this.out.view(), FrameType.Record)
+    this.out.reset()
+    this.sendFrame(frame, FrameType.Record)
+  }
+
+  /** Sends a frame already sealed (a repeated first record). */
+  resend(frame: Uint8Array): void {
+    this.sendFrame(frame, FrameType.Record)
+  }
+
+  private sendFrame(frame: Uint8Array, type: number): void {
+    try {
+      this.transport.send(frame)
+    } catch (e) {
+      queueMicrotask(() => this.options.onFailure(`send failed: ${(e as Error).message}`, e as Error))
+      return
+    }
+    this.options.onSent(frame, type)
+  }
+
+  /**
+   * Opens a RECORD. Returns its plaintext, or null when a datagram is dropped (replayed, forged).
+   * Throws `ProtocolError` on a reliable transport.
+   */
+  open(frame: Uint8Array): Uint8Array | null {
+    return this.opener.open(frame)
+  }
+
+  /**
+   * Reliable datagram mode: opens an ARQ frame and returns the messages it completes (possibly
+   * none), or null when it is dropped. Never throws for what a peer sends.
+   */
+  openArq(frame: Uint8Array): readonly Uint8Array[] | null {
+    const payload = this.opener.open(frame) // datagram opener: never throws, drops and counts
+    if (payload === null) return null
+    try {
+      const messages = this.arq!.input(payload)
+      // ACKs (and anything the handlers queue) leave at the end of this turn
+      this.scheduleFlush()
+      return messages
+    } catch (e) {
+      if (ArqDecodeError.isInstance(e)) {
+        this.opener.stats.forged++
+        return null
+      }
+      throw e
+    }
+  }
+
+  /** Stops timers and the engine (its bytes go back to the memory budget); nothing is sent after. */
+  stop(): void {
+    this.stopped = true
+    if (this.arqTimer) clearTimeout(this.arqTimer)
+    this.arq?.close()
+  }
+
+  /** Keeps the link's one ARQ timer armed for the engine's next deadline. */
+  private armArqTimer(): void {
+    const at = this.arq!.nextTimerAt()
+    if (at === null || this.stopped) return
+    if (this.arqTimer && at >= this.arqTimerAt) return // an earlier timer is armed: onTimer early is harmless
+    if (this.arqTimer) clearTimeout(this.arqTimer)
+    this.arqTimerAt = at
+    this.arqTimer = setTimeout(this.onArqTimer, Math.max(0, at - performance.now()))
+  }
+
+  private readonly onArqTimer = () => {
+    this.arqTimer = undefined
+    this.arqTimerAt = Number.POSITIVE_INFINITY
+    if (this.stopped || !this.arq) return
+    this.arq.onTimer()
+    this.armArqTimer()
+  }
+}

@@ -1,0 +1,58 @@
+import { KiloError } from '../errors/kilo-error.js'
+import { RemoteError } from '../errors/remote-error.js'
+import { ErrorCode } from '../protocol/constants.js'
+import type { Logger } from '../util/logger.js'
+import { ApplicationError, errorRegistry } from './application-error.js'
+
+const EMPTY: Uint8Array = new Uint8Array(0)
+
+/** An ERROR message's fields. @internal */
+export interface WireError {
+  code: string
+  message: string
+  data: Uint8Array
+}
+
+/**
+ * Maps what a handler threw to the fields of an ERROR message (PROTOCOL.md 6.1): a registered
+ * application error keeps its code and payload, a nested call's RemoteError passes through,
+ * a library error keeps its `kp.` code, anything else is `kp.Internal`. Stacks never cross.
+ * @internal
+ */
+export function errorToWire(error: unknown, command: string, logger: Logger): WireError {
+  if (ApplicationError.isInstance(error)) {
+    const cls = errorRegistry().get(error.code)
+    let data = EMPTY
+    if (cls?.dataSchema) {
+      try {
+        data = cls.dataSchema.encode(error.data)
+      } catch (e) {
+        logger.warn?.(`data of error '${error.code}' does not encode: ${(e as Error).message}`)
+      }
+    }
+    return { code: error.code, message: error.message, data }
+  }
+  // An error from a nested call passes through with its code.
+  if (RemoteError.isInstance(error)) return { code: error.code, message: error.message, data: error.data }
+  logger.warn?.(`handler of '${command}' failed: ${(error as Error)?.stack ?? String(error)}`)
+  const code = KiloError.isInstance(error) ? error.code : ErrorCode.Internal
+  const message = KiloError.isInstance(error) ? error.message : `internal error in handler of '${command}'`
+  return { code: code.startsWith('kp.') ? code : ErrorCode.Internal, message, data: EMPTY }
+}
+
+/**
+ * The error a caller sees for an ERROR message: an instance of the registered application error
+ * class for its code (with the decoded payload), else a `RemoteError`. @internal
+ */
+export function wireToError(code: string, message: string, data: Uint8Array): Error {
+  const cls = code.startsWith('kp.') ? undefined : errorRegistry().get(code)
+  if (cls) {
+    try {
+      const payload = cls.dataSchema ? cls.dataSchema.decode(data) : undefined
+      return new (cls as new (m: string, d: unknown) => Error)(message, payload)
+    } catch {
+      // payload does not decode: fall through to RemoteError
+    }
+  }
+  return new RemoteError(code, message, data.slice())
+}

@@ -1,0 +1,219 @@
+import type { BipackWriter, Schema } from '@kp/bipack'
+import { AbortedError } from '../errors/aborted-error.js'
+import { MessageTooLargeError } from '../errors/message-too-large-error.js'
+import { ProtocolError } from '../errors/protocol-error.js'
+import { Defaults, ErrorCode } from '../protocol/constants.js'
+import { resultSize } from '../protocol/message-size.js'
+import { writeError, writeResult } from '../protocol/messages.js'
+import type { Logger } from '../util/logger.js'
+import { IncomingCall } from './call-context.js'
+import type { Command } from './command.js'
+import type { SessionContext } from './context.js'
+import { errorToWire } from './error-mapping.js'
+import { InboundBacklog } from './inbound-backlog.js'
+import type { KiloInterface } from './kilo-interface.js'
+import type { Outbox } from './outbox.js'
+
+const EMPTY: Uint8Array = new Uint8Array(0)
+
+/** What the incoming calls table needs from its session. @internal */
+export interface IncomingHost<S> extends Outbox {
+  /** The context handlers see (the session). */
+  readonly context: SessionContext<S> & { readonly isClosed: boolean; readonly closeReason: string }
+  /** Encodes into the session's scratch writer; the view is valid until the next encode. */
+  encode<T>(schema: Schema<T>, value: T): Uint8Array
+  /** Writes into the session's scratch writer; the view is valid until the next encode. */
+  encodeWith(write: (w: BipackWriter) => void): Uint8Array
+  /** A hostile message found outside a frame handler: end the session with it. */
+  protocolError(e: Error): void
+}
+
+/**
+ * The peer's calls and pushes to this side (PROTOCOL.md 6): handlers running, CANCEL, results
+ * and errors, the in-flight limit, and the backlog where calls and pushes wait for the connect
+ * hooks (and pushes for a slot). Handles its own failures: a hostile message ends at most the
+ * session, never the process. @internal
+ */
+export class IncomingCalls<S> {
+  private readonly running = new Map<number, IncomingCall<S>>()
+  /** Push handlers still running (their promises not settled): counted with incoming calls. */
+  private runningPushes = 0
+  private readonly backlog: InboundBacklog
+  private hooksDone = false
+
+  constructor(
+    private readonly host: IncomingHost<S>,
+    private readonly iface: KiloInterface<S> | undefined,
+    private readonly maxInFlight: number,
+    receiveLimit: number,
+    private readonly logger: Logger,
+  ) {
+    this.backlog = new InboundBacklog(maxInFlight, Math.max(Defaults.backlogBytes, 2 * receiveLimit))
+  }
+
+  /** Calls whose handler has not finished. */
+  get size(): number {
+    return this.running.size
+  }
+
+  /** A CALL arrived. Throws `ProtocolError` for a reused id or a full backlog. */
+  call(id: number, name: string, args: Uint8Array): void {
+    // in order behind what already waits; the connect hooks run first
+    if (!this.hooksDone || this.backlog.size > 0) return this.backlog.add(id, name, args, 'calls and pushes')
+    this.onCall(id, name, args)
+  }
+
+  /** A PUSH arrived. */
+  push(name: string, args: Uint8Array): void {
+    // a push has no answer to refuse it with: beyond the in-flight limit it waits (bounded)
+    if (!this.hooksDone || this.backlog.size > 0 || this.running.size + this.runningPushes >= this.maxInFlight) {
+      return this.backlog.add(-1, name, args, 'calls and pushes (the handlers do not keep up)')
+    }
+    this.onPush(name, args)
+  }
+
+  /** A CANCEL arrived: abort that handler's signal; no answer will be sent. */
+  cancel(id: number): void {
+    const c = this.running.get(id)
+    if (c && !c.cancelled) {
+      c.cancelled = true
+      c.abort(new AbortedError('call cancelled by the caller'))
+    }
+  }
+
+  /** The connect hooks finished: start what waited. */
+  hooksFinished(): void {
+    this.hooksDone = true
+    this.drainBacklog()
+  }
+
+  /** True once the connect hooks ran (the disconnect hooks run only then). */
+  get ready(): boolean {
+    return this.hooksDone
+  }
+
+  /** The session ended: abort every running handler with `error` (null when none runs). */
+  abortAll(error: Error | null): void {
+    if (error) for (const c of this.running.values()) c.abort(error)
+    this.running.clear()
+    this.backlog.clear()
+  }
+
+  /**
+   * Starts what waits in the backlog, in order, while the in-flight limit allows (calls beyond
+   * it are answered kp.Busy). Runs outside the frame handler, so it catches for itself.
+   */
+  private drainBacklog(): void {
+    try {
+      for (let w = this.backlog.peek(); w && this.hooksDone && !this.host.isClosed; w = this.backlog.peek()) {
+        if (w.id < 0 && this.running.size + this.runningPushes >= this.maxInFlight) return
+        this.backlog.shift()
+        if (w.id < 0) this.onPush(w.name, w.args)
+        else this.onCall(w.id, w.name, w.args)
+      }
+    } catch (e) {
+      this.host.protocolError(e as Error)
+    }
+  }
+
+  private readonly drainNow = () => this.drainBacklog()
+
+  private onCall(id: number, name: string, argBytes: Uint8Array): void {
+    if (this.running.has(id)) throw new ProtocolError(`call id ${id} reused while in flight`)
+    if (this.running.size >= this.maxInFlight) {
+      return this.sendError(id, ErrorCode.Busy, `more than ${this.maxInFlight} calls in flight`, EMPTY)
+    }
+    const reg = this.iface?.handlers.get(name)
+    if (!reg) return this.sendError(id, ErrorCode.UnknownCommand, `unknown command '${name}'`, EMPTY)
+    let args: unknown
+    try {
+      args = reg.command.args.decode(argBytes)
+    } catch (e) {
+      return this.sendError(id, ErrorCode.BadArguments, `arguments of '${name}' do not decode: ${(e as Error).message}`, EMPTY)
+    }
+    const call = new IncomingCall<S>(this.host.context)
+    this.running.set(id, call)
+    let result: unknown
+    try {
+      result = reg.handler(args, call)
+    } catch (e) {
+      this.finish(id, call, name, reg.command, undefined, e)
+      return
+    }
+    if (isPromiseLike(result)) {
+      result.then(
+        (v) => this.finish(id, call, name, reg.command, v, undefined),
+        (e) => this.finish(id, call, name, reg.command, undefined, e ?? new Error('rejected')),
+      )
+    } else this.finish(id, call, name, reg.command, result, undefined)
+  }
+
+  private finish(id: number, call: IncomingCall<S>, name: string, command: Command<unknown, unknown>, value: unknown, error: unknown): void {
+    this.running.delete(id)
+    if (call.cancelled || this.host.isClosed) return
+    if (this.backlog.size > 0) queueMicrotask(this.drainNow)
+    if (error !== undefined) {
+      const w = errorToWire(error, name, this.logger)
+      return this.sendError(id, w.code, w.message, w.data)
+    }
+    let encoded: Uint8Array
+    try {
+      encoded = this.host.encode(command.result, value)
+    } catch (e) {
+      this.logger.warn?.(`result of '${name}' does not encode: ${(e as Error).message}`)
+      return this.sendError(id, ErrorCode.Internal, `result of '${name}' does not encode`, EMPTY)
+    }
+    const size = resultSize(id, encoded.length)
+    const limit = this.host.peerMaxMessage
+    if (size > limit) {
+      const tooLarge = new MessageTooLargeError(size, limit, `result of '${name}'`)
+      return this.sendError(id, ErrorCode.Internal, tooLarge.message, EMPTY)
+    }
+    writeResult(this.host.reserve(size), id, encoded)
+  }
+
+  private sendError(id: number, code: string, message: string, data: Uint8Array): void {
+    const text = message.length > 1000 ? message.slice(0, 1000) : message
+    let m = this.host.encodeWith((w) => writeError(w, id, code, text, data))
+    if (m.length > this.host.peerMaxMessage) m = this.host.encodeWith((w) => writeError(w, id, code, 'error too large to send', EMPTY))
+    this.host.append(m)
+  }
+
+  private onPush(name: string, argBytes: Uint8Array): void {
+    const reg = this.iface?.handlers.get(name)
+    if (!reg) {
+      this.logger.debug?.(`push of unknown command '${name}' ignored`)
+      return
+    }
+    let args: unknown
+    try {
+      args = reg.command.args.decode(argBytes)
+    } catch (e) {
+      this.logger.debug?.(`push '${name}' arguments do not decode: ${(e as Error).message}`)
+      return
+    }
+    const call = new IncomingCall<S>(this.host.context)
+    const report = (e: unknown) => this.logger.warn?.(`push handler of '${name}' failed: ${(e as Error)?.message ?? e}`)
+    try {
+      const r = reg.handler(args, call)
+      if (isPromiseLike(r)) {
+        this.runningPushes++
+        r.then(this.pushDone, (e) => {
+          report(e)
+          this.pushDone()
+        })
+      }
+    } catch (e) {
+      report(e)
+    }
+  }
+
+  private readonly pushDone = () => {
+    this.runningPushes--
+    if (this.backlog.size > 0 && !this.host.isClosed) this.drainBacklog()
+  }
+}
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
+}
