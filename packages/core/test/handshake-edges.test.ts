@@ -1,5 +1,5 @@
 import { SigningKey } from '@kp/crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   connect,
   HandshakeError,
@@ -16,6 +16,7 @@ import { suiteApi } from '../src/testing/index.js'
 const key = SigningKey.generate()
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 const api = () =>
@@ -116,22 +117,50 @@ describe('handshake edges', () => {
     expect(await c.call(suiteApi.echo, 'through the cookie')).toBe('through the cookie')
   })
 
+  /** Advances fake timers in steps, letting the memory transport's real setImmediate turns run. */
+  async function advance(ms: number, step = 100) {
+    for (let t = 0; t < ms; t += step) {
+      await vi.advanceTimersByTimeAsync(step)
+      await new Promise((r) => setImmediate(r))
+    }
+  }
+
   it('idle sessions close after idleTimeoutMs', async () => {
-    const { port } = await server({ idleTimeoutMs: 200, pingIntervalMs: 60_000 })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const { port } = await server({ idleTimeoutMs: 1000, pingIntervalMs: 60_000 })
     const c = connect(memoryConnector(port), { reconnect: false })
     cleanups.push(() => c.close())
     await c.ready()
-    const reason = await new Promise<string>((r) => c.on('disconnected', r))
-    expect(reason).toMatch(/idle timeout/)
+    const reason = new Promise<string>((r) => c.on('disconnected', r))
+    await advance(1200)
+    expect(await reason).toMatch(/idle timeout/)
   })
 
   it('pings keep an idle session alive', async () => {
-    const { port } = await server({ idleTimeoutMs: 1000, pingIntervalMs: 100 })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const { port } = await server({ idleTimeoutMs: 2500, pingIntervalMs: 1000 })
     const c = connect(memoryConnector(port), { reconnect: false })
     cleanups.push(() => c.close())
     await c.ready()
-    await new Promise((r) => setTimeout(r, 2500))
+    await advance(10_000)
     expect(c.state).toBe('connected')
+  })
+
+  it('server options are validated: a ping interval or idle timeout under 1 s is refused by name', async () => {
+    const l = await memoryListener()
+    expect(() => serve(l, api(), { key, pingIntervalMs: 100 })).toThrow(/"options.pingIntervalMs" expected 0 or at least 1000, got 100/)
+    expect(() => serve(l, api(), { key, idleTimeoutMs: 1.5 })).toThrow(TypeError)
+    expect(() => serve(l, api(), { key, maxInFlight: 0 })).toThrow(/"options.maxInFlight" expected an integer in 1\.\.1048576, got 0/)
+  })
+
+  it('serve() refuses a listener already served or closed', async () => {
+    const l = await memoryListener()
+    const s = serve(l, api(), { key })
+    cleanups.push(() => s.close())
+    expect(() => serve(l, api(), { key })).toThrow(/already served/)
+    const l2 = await memoryListener()
+    await l2.close()
+    expect(() => serve(l2, api(), { key })).toThrow(/is closed/)
   })
 
   it('the callee answers kp.Busy beyond its in-flight limit', async () => {

@@ -65,6 +65,8 @@ export const Defaults = {
   /** Handshakes per second a server starts before per-address rates apply (about 0.7 of a core). */
   handshakeBudgetPerSecond: 1000,
   maxInFlight: 1024,
+  /** Established sessions per server; beyond: REJECT busy. */
+  maxSessions: 100_000,
   /**
    * Bytes of incoming calls and pushes that may wait (for the connect hooks, or pushes beyond
    * the in-flight limit) before the connection ends; at least twice the message limit.

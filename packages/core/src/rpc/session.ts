@@ -131,6 +131,18 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     writePush(this.link.reserve(size), command.name, encoded)
   }
 
+  /**
+   * Queues a PUSH whose arguments are already encoded (one encoding for many sessions).
+   * False when the session is closed or the message is over the peer's limit. @internal
+   */
+  pushEncoded(name: string, encoded: Uint8Array): boolean {
+    if (this.closed) return false
+    const size = pushSize(name, encoded.length)
+    if (size > this.link.peerMaxMessage) return false
+    writePush(this.link.reserve(size), name, encoded)
+    return true
+  }
+
   /** Closes the session: sends CLOSE with the reason and ends the link. */
   close(reason = 'closed'): void {
     this.link.close(reason, { sendClose: true, code: 'local' })

@@ -24,12 +24,17 @@ export async function memoryListener(options: MemoryListenerOptions = {}): Promi
   const slot = (t: Transport) => (accept ? accept(t) : t.close(new TransportError('listener has no handler')))
   listeners.set(port, slot)
   optionsByPort.set(port, options)
+  let closed = false
   return {
     address: { host: 'memory', port },
+    get isClosed() {
+      return closed
+    },
     onConnection(cb) {
       accept = cb
     },
     async close() {
+      closed = true
       if (listeners.get(port) === slot) {
         listeners.delete(port)
         optionsByPort.delete(port)

@@ -65,6 +65,8 @@ export interface TransportListener {
   readonly address: { host: string; port: number }
   /** Stops accepting; resolves when the listening socket is closed. Open transports are core's to close. */
   close(): Promise<void>
+  /** Optional: true once `close` was called (`serve` refuses a closed listener). */
+  readonly isClosed?: boolean
 }
 
 /** Client side: opens one transport to the server. Called again on every reconnect. */

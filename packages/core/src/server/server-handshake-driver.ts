@@ -1,0 +1,280 @@
+import type { PublicKey } from '@kp/crypto'
+import { HandshakeError } from '../errors/handshake-error.js'
+import type { CookieJar } from '../handshake/cookie-jar.js'
+import { ServerHandshake, type ServerHandshakeResult } from '../handshake/server-handshake.js'
+import { Defaults, FrameType, RECORD_OVERHEAD, RejectCode } from '../protocol/constants.js'
+import { encodeCookie, encodeReject, type FrameParseError, parseHello } from '../protocol/handshake-frames.js'
+import { createSession } from '../rpc/create-session.js'
+import type { KiloInterface } from '../rpc/kilo-interface.js'
+import type { Session } from '../rpc/session.js'
+import type { Transport, TransportListener } from '../transport/transport.js'
+import { bytesEqual } from '../util/bytes.js'
+import type { Logger } from '../util/logger.js'
+import type { HandshakeLimits } from './handshake-limits.js'
+import { sendRefusal } from './refusal.js'
+import type { ResolvedServeOptions } from './serve-options.js'
+
+/** What a handshake driver shares with the server that runs it. @internal */
+export interface ServerHandshakeHost<S> {
+  readonly options: ResolvedServeOptions<S>
+  readonly iface: KiloInterface<S>
+  readonly log: Logger
+  readonly limits: HandshakeLimits
+  readonly cookies: CookieJar
+  /** Established sessions right now (the `maxSessions` check). */
+  readonly sessionCount: number
+  /** True once the server is closing: nothing new is admitted. */
+  readonly closing: boolean
+  /** Handshakes in progress, for close(). */
+  readonly halfOpen: Set<Transport>
+  /** A session was established (it is not yet counted). */
+  opened(session: Session<S>): void
+  /** A session ended. */
+  closed(session: Session<S>, reason: string): void
+  /** A handshake ended without a session (for close() to settle). */
+  settled(): void
+}
+
+/** Records kept while `authorize` runs (PROTOCOL.md 4.3): count, and bytes as frame multiples. */
+const EARLY_RECORDS = { frames: 1024, frameMultiple: 2 } as const
+
+type Phase = 'hello' | 'finish' | 'authorizing' | 'done'
+
+/**
+ * The server side of one handshake on one transport (PROTOCOL.md 4), as named steps:
+ * {@link onHello} (parse, admit or ask for a cookie, WELCOME), {@link onFinish} (verify, the
+ * peer is proven), {@link authorize}, {@link establish} (the session takes over the transport).
+ * Frames that are not valid in the current step end a reliable transport and are dropped on
+ * datagrams. @internal
+ */
+export class ServerHandshakeDriver<S> {
+  private phase: Phase = 'hello'
+  private hs: ServerHandshake | null = null
+  private session: Session<S> | null = null
+  private readonly early: Uint8Array[] = []
+  private earlyBytes = 0
+  private leavePool: (() => void) | null = null
+  private readonly timer: ReturnType<typeof setTimeout>
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly pool: TransportListener,
+    private readonly host: ServerHandshakeHost<S>,
+  ) {
+    const ms = host.options.handshakeTimeoutMs
+    this.timer = setTimeout(() => this.fail(new HandshakeError('timeout', `no complete handshake within ${ms} ms`)), ms)
+    transport.setHandlers({ frame: (f) => this.onFrame(f), close: (e) => this.onClose(e) })
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  private onFrame(frame: Uint8Array): void {
+    if (this.session) return this.session.link.onFrame(frame)
+    const type = frame[0]
+    const reliable = this.transport.reliable
+    if (this.phase !== 'authorizing' && frame.length > Defaults.handshakeFrameMax) {
+      // before FINISH verifies only handshake-sized frames are valid (transports enforce it too)
+      if (reliable) this.fail(new HandshakeError('malformed', `frame of ${frame.length} bytes during the handshake (at most ${Defaults.handshakeFrameMax})`))
+      return
+    }
+    switch (this.phase) {
+      case 'hello':
+        if (type === FrameType.Hello) return this.onHello(frame)
+        break
+      case 'finish':
+        if (type === FrameType.Finish) return this.onFinish(frame)
+        // a repeated HELLO gets the same WELCOME again (our WELCOME was lost)
+        if (type === FrameType.Hello && !reliable) {
+          if (bytesEqual(frame, this.hs!.hello)) this.transport.send(this.hs!.welcome)
+          return
+        }
+        break
+      case 'authorizing':
+        // records may follow FINISH at once on reliable transports; keep them for the session
+        if (reliable && type === FrameType.Record) return this.holdEarlyRecord(frame)
+        return
+      case 'done':
+        return
+    }
+    if (reliable) this.fail(new HandshakeError('malformed', `expected ${this.phase === 'hello' ? 'HELLO' : 'FINISH'}, got frame type ${type}`))
+  }
+
+  private onClose(error: Error | undefined): void {
+    if (this.session) return this.session.link.onTransportClose(error)
+    if (this.phase === 'done') return
+    this.phase = 'done'
+    this.leaveHalfOpen()
+    this.host.settled()
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  /** Step 1: HELLO. Parse, admit it under the limits (or answer COOKIE / REJECT busy), send WELCOME. */
+  private onHello(frame: Uint8Array): void {
+    const transport = this.transport
+    let ephemeral: Uint8Array
+    let cookie: Uint8Array
+    try {
+      ;({ ephemeral, cookie } = parseHello(frame))
+    } catch (e) {
+      const fe = e as FrameParseError
+      if (!transport.reliable && fe.reason === 'malformed') return this.fail(new HandshakeError('malformed', fe.message))
+      const code = fe.reason === 'unsupported-version' ? RejectCode.UnsupportedVersion : RejectCode.Malformed
+      return this.fail(new HandshakeError(fe.reason, fe.message), { code, message: fe.message })
+    }
+    const { cookies, limits, options } = this.host
+    const reliable = transport.reliable
+    const address = transport.remoteAddress
+    const verified = !reliable && cookie.length > 0 && cookies.verify(address, ephemeral, cookie)
+    const verdict = !reliable && !verified && options.cookie === 'always' ? 'cookie' : limits.judge(this.pool, address, reliable, verified)
+    if (verdict === 'cookie') {
+      // Stateless: answer with a cookie and forget this transport (PROTOCOL.md 4.6).
+      this.phase = 'done'
+      clearTimeout(this.timer)
+      sendRefusal(transport, encodeCookie(cookies.issue(address, ephemeral)))
+      transport.close()
+      return
+    }
+    if (verdict === 'busy') {
+      return this.fail(new HandshakeError('busy', `too many handshakes in progress (from ${address} or in all)`), {
+        code: RejectCode.Busy,
+        message: 'server busy: too many handshakes in progress, retry later',
+      })
+    }
+    if (this.host.sessionCount >= options.maxSessions) {
+      return this.fail(new HandshakeError('busy', 'too many sessions'), { code: RejectCode.Busy, message: 'server busy: session limit reached, retry later' })
+    }
+    this.leavePool = limits.enter(this.pool, address, reliable, verified)
+    this.host.halfOpen.add(transport)
+    try {
+      this.hs = new ServerHandshake(frame, options.key)
+    } catch (e) {
+      return this.fail(e as Error, { code: RejectCode.Malformed, message: (e as Error).message })
+    }
+    this.phase = 'finish'
+    transport.send(this.hs.welcome)
+  }
+
+  /** Step 2: FINISH. Verify it; from here the peer has proven the handshake. */
+  private onFinish(frame: Uint8Array): void {
+    const transport = this.transport
+    let result: ServerHandshakeResult
+    try {
+      result = this.hs!.onFinish(frame)
+    } catch (e) {
+      // A forged FINISH on a datagram transport must not end a real handshake: drop it.
+      if (!transport.reliable && HandshakeError.isInstance(e) && e.check === 'decrypt') return
+      return this.fail(e as Error, { code: RejectCode.Malformed, message: (e as Error).message })
+    }
+    // the peer proved the handshake: the transport may take frames up to maxFrame now
+    transport.authenticated?.()
+    if (result.reliableRequested && transport.reliable) {
+      const msg = 'reliable datagram mode requested on a reliable transport'
+      return this.fail(new HandshakeError('malformed', msg), { code: RejectCode.Malformed, message: msg })
+    }
+    this.phase = 'authorizing'
+    this.authorize(result).then(
+      (ok) => this.establish(ok, result, frame),
+      (e) => {
+        this.host.log.warn?.(`authorize hook failed: ${(e as Error)?.message ?? e}`)
+        this.establish(false, result, frame)
+      },
+    )
+  }
+
+  /** Step 3: may this client connect? (`requireClientId`, then the application's `authorize`). */
+  private async authorize(result: ServerHandshakeResult): Promise<boolean> {
+    const { options } = this.host
+    if (options.requireClientId && !result.clientId) return false
+    if (!options.authorize) return true
+    return await options.authorize(result.clientId, { remoteAddress: this.transport.remoteAddress })
+  }
+
+  /** Step 4: the session takes over the transport (READY), or the client is refused (CLOSE). */
+  private establish(ok: boolean, result: ServerHandshakeResult, finish: Uint8Array): void {
+    if (this.phase !== 'authorizing') return
+    this.phase = 'done'
+    this.leaveHalfOpen()
+    const host = this.host
+    const transport = this.transport
+    if (host.closing) {
+      transport.close()
+      host.settled()
+      return
+    }
+    try {
+      const s = this.createSession(ok, result.keys, result.clientId, finish, result.reliableRequested)
+      if (!ok) {
+        s.close(host.options.requireClientId && !result.clientId ? 'unauthorized: this server requires a client identity key' : 'unauthorized')
+        host.settled()
+        return
+      }
+      this.session = s
+      host.opened(s)
+      transport.established?.()
+      for (const f of this.early.splice(0)) s.link.onFrame(f)
+      s.runConnectedHooks()
+    } catch (e) {
+      // a bug, not the peer: end this transport, never the process
+      host.log.error?.(`establishing the session of ${transport.remoteAddress} failed: ${(e as Error)?.stack ?? e}`)
+      transport.close(e as Error)
+      host.settled()
+    }
+  }
+
+  private createSession(announce: boolean, keys: ServerHandshakeResult['keys'], clientId: PublicKey | null, finish: Uint8Array, arq: boolean): Session<S> {
+    const { options, iface, log } = this.host
+    const transport = this.transport
+    const s: Session<S> = createSession<S>({
+      transport,
+      keys,
+      role: 'server',
+      iface,
+      session: options.session(),
+      remoteId: clientId,
+      maxInFlight: options.maxInFlight,
+      // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
+      maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
+      pingIntervalMs: options.pingIntervalMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      callTimeoutMs: options.callTimeoutMs ?? (transport.reliable || arq ? 0 : Defaults.datagramCallTimeoutMs),
+      finish,
+      arq,
+      announce,
+      logger: log,
+      onClose: ({ reason }) => this.host.closed(s, reason),
+    })
+    return s
+  }
+
+  /** Records sent right behind FINISH while `authorize` runs: kept, bounded in count and bytes. */
+  private holdEarlyRecord(frame: Uint8Array): void {
+    this.earlyBytes += frame.length
+    if (this.early.length >= EARLY_RECORDS.frames || this.earlyBytes > EARLY_RECORDS.frameMultiple * this.transport.maxFrame) {
+      return this.fail(new HandshakeError('malformed', 'too much sent before the server finished the handshake'))
+    }
+    this.early.push(frame)
+  }
+
+  // ---------------------------------------------------------------- endings
+
+  private leaveHalfOpen(): void {
+    clearTimeout(this.timer)
+    if (this.leavePool) {
+      this.leavePool()
+      this.leavePool = null
+      this.host.halfOpen.delete(this.transport)
+    }
+  }
+
+  /** Ends the handshake: REJECT first when given (reliable transports, or a real datagram peer). */
+  private fail(e: Error, reject?: { code: number; message: string }): void {
+    if (this.phase === 'done') return
+    this.phase = 'done'
+    this.leaveHalfOpen()
+    this.host.log.debug?.(`handshake from ${this.transport.remoteAddress} failed: ${e.message}`)
+    if (reject) sendRefusal(this.transport, encodeReject(reject.code, reject.message))
+    this.transport.close(e)
+    this.host.settled()
+  }
+}
