@@ -11,7 +11,7 @@ export { ApplicationError, defineError, type ApplicationErrorClass } from './rpc
 export type { RecordStats } from './record/record-opener.js'
 export { serve, KiloServer, type AuthorizeInfo, type ServeOptions, type ServerEvents } from './server/kilo-server.js'
 export { integerOption } from './util/options.js'
-export { connect, KiloClient, type ClientEvents, type ClientState, type ConnectOptions, type ReconnectOptions } from './client/kilo-client.js'
+export { connect, KiloClient, type ClientEvents, type ClientState, type ConnectOptions, type ReadyOptions, type ReconnectOptions } from './client/kilo-client.js'
 export { MemoryBudget, DEFAULT_PROCESS_BUDGET_BYTES, processMemoryBudget, setProcessMemoryBudget } from './limits/memory-budget.js'
 export { consoleLogger, silentLogger, type Logger } from './util/logger.js'
 export { Defaults, ErrorCode, FrameType, PROTOCOL_VERSION, RejectCode } from './protocol/constants.js'

@@ -1,27 +1,24 @@
 import { PublicKey, type SigningKey } from '@kp/crypto'
-import { AbortedError } from '../errors/aborted-error.js'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
-import { HandshakeError } from '../errors/handshake-error.js'
+import { NotConnectedError } from '../errors/not-connected-error.js'
+import type { LinkClose } from '../link/close-code.js'
 import { Defaults } from '../protocol/constants.js'
 import type { Command } from '../rpc/command.js'
-import type { Session } from '../rpc/session.js'
 import type { CallOptions, PeerApi } from '../rpc/context.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
+import type { Session } from '../rpc/session.js'
 import type { Connector } from '../transport/transport.js'
 import { Emitter } from '../util/emitter.js'
 import { type Logger, silentLogger } from '../util/logger.js'
-import { openSession } from './open-session.js'
+import { integerOption } from '../util/options.js'
+import { ClientHandshakeDriver } from './client-handshake-driver.js'
+import { ConnectionWaiters } from './connection-waiters.js'
+import { ReconnectPolicy, type ReconnectOptions } from './reconnect-policy.js'
+
+export type { ReconnectOptions } from './reconnect-policy.js'
 
 /** Connection state of a {@link KiloClient}. */
 export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'closed'
-
-/** Reconnect backoff settings. */
-export interface ReconnectOptions {
-  /** First delay. Default 100 ms. */
-  minDelayMs?: number
-  /** Largest delay. Default 10 000 ms. */
-  maxDelayMs?: number
-}
 
 /** Options of {@link connect}. */
 export interface ConnectOptions<S = unknown> {
@@ -39,17 +36,27 @@ export interface ConnectOptions<S = unknown> {
   handshakeTimeoutMs?: number
   /**
    * Datagram transports: ask for reliable mode (PROTOCOL.md 9): KCP-style retransmission inside
-   * the encrypted session, messages up to 255 datagrams, no default call timeout. Ignored on
-   * reliable transports. Default false.
+   * the encrypted session, messages up to 255 datagrams. Ignored on reliable transports. Default false.
    */
   reliable?: boolean
-  /** Default call timeout: none on reliable transports and in reliable datagram mode, 10 s on datagram transports. 0: none. */
+  /**
+   * Default timeout of a call, including the time it waits for a connection: 30 000 ms on
+   * reliable transports and in reliable datagram mode, 10 000 ms on plain datagrams. 0: none.
+   */
   callTimeoutMs?: number
   /** Our calls in flight at once; more wait locally. Default 1024. */
   maxInFlight?: number
   /** Aborting closes the client. */
   signal?: AbortSignal
   logger?: Logger
+}
+
+/** Options of {@link KiloClient.ready}. */
+export interface ReadyOptions {
+  /** Reject with `TimeoutError` (saying why there is no connection) after this long. Default: no limit. */
+  timeoutMs?: number
+  /** Reject with `AbortedError` when aborted (the client keeps connecting). */
+  signal?: AbortSignal
 }
 
 /** Events of a {@link KiloClient}. */
@@ -60,42 +67,41 @@ export interface ClientEvents {
   error: [Error]
 }
 
-/** A call made while not connected waits here. */
-interface Waiter {
-  resolve(c: Session<unknown>): void
-  reject(e: Error): void
-  /** A call may go out right after FINISH on reliable transports; `ready()` waits for READY. */
-  early: boolean
-}
-
-/** Handshake failures that retrying cannot fix: stop instead of reconnecting. */
-const FATAL_CHECKS = new Set(['pin-mismatch', 'bad-signature', 'unauthorized', 'unsupported-version', 'low-order-key'])
-
 /**
  * A client: connects, reconnects with backoff unless told not to, and calls the server.
- * Calls made while (re)connecting wait for the connection.
+ * Calls made while (re)connecting wait for the connection, within their timeout.
  */
 export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements PeerApi {
   private readonly connector: Connector
   private readonly options: ConnectOptions<S>
   private readonly serverId: PublicKey | undefined
+  private readonly log: Logger
+  private readonly policy: ReconnectPolicy
+  private readonly waiters: ConnectionWaiters
   private connection: Session<S> | null = null
-  /** Reliable transports: the connection between FINISH and READY, already usable for calls. */
+  /** Reliable transports: the session between FINISH and READY, already usable for calls. */
   private early: Session<S> | null = null
-  private waiters: Waiter[] = []
   private _state: ClientState = 'connecting'
-  private attempt = 0
+  private announced = false
   private lastError: Error | null = null
+  private lastAddress: string | null = null
   private readonly abort = new AbortController()
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private shutDown = false
 
   constructor(connector: Connector, options: ConnectOptions<S> = {}) {
     super()
-    if (typeof connector !== 'function') throw new TypeError('"connector" expected a function (signal?) => Promise<Transport>')
+    if (typeof connector !== 'function') throw new TypeError('"connector" expected a function (signal?) => Promise<Transport>, e.g. tcpConnector({ host, port })')
+    if (options === null || typeof options !== 'object') throw new TypeError('"options" expected an object')
     this.connector = connector
     this.options = options
     this.serverId = options.serverId === undefined ? undefined : PublicKey.from(options.serverId)
+    integerOption('callTimeoutMs', options.callTimeoutMs, 0, 0, Defaults.maxTimerMs)
+    integerOption('handshakeTimeoutMs', options.handshakeTimeoutMs, 0, 1, Defaults.maxTimerMs)
+    integerOption('maxInFlight', options.maxInFlight, 1, 1, 1 << 20)
+    this.log = options.logger ?? silentLogger
+    this.policy = new ReconnectPolicy(options.reconnect)
+    this.waiters = new ConnectionWaiters(() => this.whyNotConnected())
     options.signal?.addEventListener('abort', () => this.shutdown(), { once: true })
     queueMicrotask(() => this.startRun())
   }
@@ -124,20 +130,48 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     return this.connection?.stats ?? null
   }
 
-  /** Resolves when connected; rejects when the client closes or a fatal handshake error happens. */
-  ready(): Promise<void> {
-    return this.current(undefined, false).then(() => undefined)
+  /**
+   * Resolves when connected; rejects when the client closes, after a fatal handshake error, or
+   * with `TimeoutError` after `timeoutMs` (saying why there is no connection).
+   */
+  ready(options: ReadyOptions = {}): Promise<void> {
+    const timeoutMs = integerOption('timeoutMs', options.timeoutMs, 0, 0, Defaults.maxTimerMs)
+    const c = this.usable(false)
+    if (c) return Promise.resolve()
+    if (this.isClosed) return Promise.reject(this.lastError ?? new ConnectionClosedError('client closed'))
+    return this.waiters.wait<S>('ready()', false, timeoutMs, options.signal).then(() => undefined)
   }
 
+  /**
+   * Calls a command on the server. While not connected the call waits for a connection; its
+   * timeout (`options.timeoutMs`, else `callTimeoutMs`) covers the wait and the call together.
+   */
   call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
-    const c = this.connection ?? this.early
-    if (c && !c.isClosed) return c.call(command, args, options)
-    return this.current(options?.signal, true).then((conn) => conn.call(command, args, options))
+    const c = this.usable(true)
+    if (c) return c.call(command, args, options)
+    if (this.isClosed) return Promise.reject(this.lastError ?? new ConnectionClosedError('client closed', { outcome: 'not-sent' }))
+    const timeoutMs = options?.timeoutMs ?? this.options.callTimeoutMs ?? Defaults.callTimeoutMs
+    const started = Date.now()
+    return this.waiters.wait<S>(`call '${command?.name}'`, true, timeoutMs, options?.signal).then((conn) => {
+      if (options?.timeoutMs === undefined || timeoutMs === 0) return conn.call(command, args, options)
+      // what is left of the caller's timeout after waiting for the connection
+      return conn.call(command, args, { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) })
+    })
   }
 
+  /**
+   * Sends a fire-and-forget PUSH. Throws `NotConnectedError` while there is no connection (a
+   * push has nothing to wait on): use `call`, or `await client.ready()` first.
+   */
   push<A>(command: Command<A, unknown>, args: A): void {
-    const c = this.connection
-    if (!c || c.isClosed) throw new ConnectionClosedError(`not connected (state: ${this._state})`)
+    const c = this.usable(true)
+    if (!c) {
+      throw new NotConnectedError(
+        this.isClosed
+          ? `push '${command?.name}': the client is closed`
+          : `push '${command?.name}': not connected yet (state: ${this._state}); await client.ready() first, or use call(), which waits for the connection`,
+      )
+    }
     c.push(command, args)
   }
 
@@ -145,6 +179,21 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
   close(): Promise<void> {
     this.shutdown()
     return Promise.resolve()
+  }
+
+  /** The session calls may use now: the established one, or (for calls) the early one. */
+  private usable(early: boolean): Session<S> | null {
+    const c = this.connection ?? (early ? this.early : null)
+    return c && !c.isClosed ? c : null
+  }
+
+  private whyNotConnected(): { detail: string; cause: Error | undefined } {
+    const target = this.connector.target ?? this.lastAddress ?? 'the server'
+    const attempts = this.policy.attempts
+    const cause = this.lastError ?? undefined
+    const last = cause ? ` (last error: ${cause.message})` : ''
+    if (attempts === 0) return { detail: `no connection to ${target} yet (state: ${this._state})${last}`, cause }
+    return { detail: `no connection to ${target} after ${attempts} attempt${attempts === 1 ? '' : 's'}${last}`, cause }
   }
 
   private shutdown(): void {
@@ -156,139 +205,110 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     this.connection = null
     this.early = null
     this.setState('closed')
-    this.failWaiters(new ConnectionClosedError('client closed'))
+    this.waiters.failAll(new ConnectionClosedError('client closed', { outcome: 'not-sent' }))
     if (c && !c.isClosed) c.close('client closed')
+  }
+
+  private setState(s: ClientState): void {
+    if (this._state === s && this.announced) return
+    this.announced = true
+    this._state = s
+    this.emit('state', s)
   }
 
   /** Starts one connect attempt; `run` handles its own failures, this catches a bug in it. */
   private startRun(): void {
     this.run().then(undefined, (e) => {
-      ;(this.options.logger ?? silentLogger).error?.(`client connect loop failed: ${(e as Error)?.stack ?? e}`)
+      this.log.error?.(`client connect loop failed: ${(e as Error)?.stack ?? e}`)
       this.lastError = e as Error
       this.shutdown()
     })
-  }
-
-  private current(signal: AbortSignal | undefined, early: boolean): Promise<Session<S>> {
-    const c = this.connection ?? (early ? this.early : null)
-    if (c && !c.isClosed) return Promise.resolve(c)
-    if (this.isClosed) return Promise.reject(this.lastError ?? new ConnectionClosedError('client closed'))
-    return new Promise((resolve, reject) => {
-      const w: Waiter = { resolve: resolve as (c: Session<unknown>) => void, reject, early }
-      this.waiters.push(w)
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const i = this.waiters.indexOf(w)
-          if (i >= 0) this.waiters.splice(i, 1)
-          reject(new AbortedError('call', { cause: signal.reason }))
-        },
-        { once: true },
-      )
-    })
-  }
-
-  private failWaiters(e: Error): void {
-    const ws = this.waiters
-    this.waiters = []
-    for (const w of ws) w.reject(e)
-  }
-
-  private setState(s: ClientState): void {
-    if (this._state === s) return
-    this._state = s
-    this.emit('state', s)
   }
 
   private async run(): Promise<void> {
     if (this.isClosed) return
     this.setState('connecting')
     const o = this.options
-    const log = o.logger ?? silentLogger
     try {
       const transport = await this.connector(this.abort.signal)
       if (this.isClosed) {
         transport.close()
         return
       }
-      const conn = await openSession<S>(transport, {
+      this.lastAddress = transport.remoteAddress
+      const reliableCalls = transport.reliable || o.reliable === true
+      const driver = new ClientHandshakeDriver<S>(transport, {
         key: o.key,
         serverId: this.serverId,
         iface: o.iface,
         session: o.session as S,
         handshakeTimeoutMs: o.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs,
         maxInFlight: o.maxInFlight ?? Defaults.maxInFlight,
-        callTimeoutMs: o.callTimeoutMs ?? (transport.reliable || o.reliable ? 0 : Defaults.datagramCallTimeoutMs),
+        callTimeoutMs: o.callTimeoutMs ?? (reliableCalls ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
         reliable: o.reliable ?? false,
-        logger: log,
+        logger: this.log,
         signal: this.abort.signal,
         onFinishSent: (early) => {
           this.early = early
-          const go = this.waiters.filter((w) => w.early)
-          this.waiters = this.waiters.filter((w) => !w.early)
-          for (const w of go) w.resolve(early as Session<unknown>)
+          this.waiters.release(early as Session<unknown>, true)
         },
-        onClose: (reason) => this.onDisconnected(reason),
+        onEstablished: (session) => this.established(session),
+        onClose: (close) => this.onDisconnected(close),
       })
-      this.early = null
-      if (this.isClosed) {
-        conn.close('client closed')
-        return
-      }
-      this.attempt = 0
-      this.lastError = null
-      this.connection = conn
-      this.setState('connected')
-      this.emit('connected')
-      const ws = this.waiters
-      this.waiters = []
-      for (const w of ws) w.resolve(conn as Session<unknown>)
+      await driver.run()
     } catch (e) {
       this.early = null
       if (this.isClosed) return
-      const error = e as Error
-      this.lastError = error
-      log.debug?.(`connect failed: ${error.message}`)
-      this.emit('error', error)
-      const fatal = HandshakeError.isInstance(error) && FATAL_CHECKS.has(error.check)
-      if (fatal || !this.reconnectEnabled()) {
-        this.failWaiters(error)
-        this.setState('closed')
-        this.abort.abort()
-        return
-      }
-      this.setState('disconnected')
-      this.scheduleReconnect()
+      this.failedAttempt(e as Error)
     }
   }
 
-  private onDisconnected(reason: string): void {
+  /** READY arrived (synchronously, before the server's first messages reach our handlers). */
+  private established(session: Session<S>): void {
+    this.early = null
+    if (this.isClosed) {
+      session.close('client closed')
+      return
+    }
+    this.policy.reset()
+    this.lastError = null
+    this.connection = session
+    this.setState('connected')
+    this.emit('connected')
+    this.waiters.release(session as Session<unknown>, false)
+  }
+
+  private failedAttempt(error: Error): void {
+    this.lastError = error
+    this.log.debug?.(`connect failed: ${error.message}`)
+    this.emit('error', error)
+    if (this.policy.isFatal(error) || !this.policy.enabled) {
+      this.policy.nextDelay() // counts the attempt for messages
+      this.waiters.failAll(error)
+      this.setState('closed')
+      this.abort.abort()
+      return
+    }
+    this.setState('disconnected')
+    this.scheduleReconnect()
+  }
+
+  private onDisconnected(close: LinkClose): void {
     if (this.isClosed) return
     this.connection = null
     this.setState('disconnected')
-    this.emit('disconnected', reason)
-    if (!this.reconnectEnabled()) {
-      this.lastError = new ConnectionClosedError(reason)
+    this.emit('disconnected', close.reason)
+    if (!this.policy.enabled) {
+      this.lastError = new ConnectionClosedError(close.reason, { outcome: 'not-sent' })
       this.setState('closed')
-      this.failWaiters(this.lastError)
+      this.waiters.failAll(this.lastError)
       return
     }
     this.scheduleReconnect()
   }
 
-  private reconnectEnabled(): boolean {
-    return this.options.reconnect !== false
-  }
-
   private scheduleReconnect(): void {
-    const r = typeof this.options.reconnect === 'object' ? this.options.reconnect : {}
-    const min = r.minDelayMs ?? 100
-    const max = r.maxDelayMs ?? 10_000
-    const base = Math.min(max, min * 2 ** this.attempt)
-    this.attempt++
-    // "equal jitter": half fixed, half random, so clients restarting together spread out
-    const delay = base / 2 + Math.random() * (base / 2)
-    this.retryTimer = setTimeout(() => this.startRun(), delay)
+    this.retryTimer = setTimeout(() => this.startRun(), this.policy.nextDelay())
   }
 }
 

@@ -1,6 +1,7 @@
 export { KiloError, type KiloErrorOptions } from './kilo-error.js'
 export { HandshakeError, type HandshakeCheck } from './handshake-error.js'
-export { ConnectionClosedError } from './connection-closed-error.js'
+export { ConnectionClosedError, type CallOutcome } from './connection-closed-error.js'
+export { NotConnectedError } from './not-connected-error.js'
 export { MessageTooLargeError } from './message-too-large-error.js'
 export { TimeoutError } from './timeout-error.js'
 export { AbortedError } from './aborted-error.js'

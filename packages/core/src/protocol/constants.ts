@@ -74,6 +74,8 @@ export const Defaults = {
   backlogBytes: 8 * 1024 * 1024,
   pingIntervalMs: 10_000,
   idleTimeoutMs: 30_000,
+  /** Caller-side call timeout on reliable transports and in reliable datagram mode (0 in options: none). */
+  callTimeoutMs: 30_000,
   datagramCallTimeoutMs: 10_000,
   replayWindow: 1024,
   cookieRotateMs: 120_000,

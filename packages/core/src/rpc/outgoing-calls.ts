@@ -1,5 +1,6 @@
 import { BipackWriter } from '@kp/bipack'
 import { AbortedError } from '../errors/aborted-error.js'
+import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { KiloError } from '../errors/kilo-error.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import { TimeoutError } from '../errors/timeout-error.js'
@@ -108,15 +109,21 @@ export class OutgoingCalls {
     p.reject(wireToError(code, message, data))
   }
 
-  /** The session ended: every call fails with `error`. */
-  failAll(error: Error): void {
+  /**
+   * The session ended: every call fails with `ConnectionClosedError`, which says whether the call
+   * was sent (outcome unknown) or still queued here (never sent: safe to retry).
+   */
+  failAll(reason: string, cause: Error | undefined): void {
     const pending = [...this.pending.values()]
     this.pending.clear()
     this.waiting.length = 0
+    let sent: ConnectionClosedError | undefined
+    let queued: ConnectionClosedError | undefined
     for (const p of pending) {
       if (p.timer) clearTimeout(p.timer)
       if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort)
-      p.reject(error)
+      if (p.queued) p.reject((queued ??= new ConnectionClosedError(reason, { cause, outcome: 'not-sent' })))
+      else p.reject((sent ??= new ConnectionClosedError(reason, { cause, outcome: 'unknown' })))
     }
   }
 

@@ -208,11 +208,9 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     this.closed = true
     const { reason, error } = close
     this.closeReason = reason
-    // built only when someone is waiting: an error with a stack costs more than the close
-    const waiting = this.outgoing.size > 0 || this.incoming.size > 0
-    const e = waiting ? new ConnectionClosedError(reason, error ? { cause: error } : undefined) : null
-    if (e) this.outgoing.failAll(e)
-    this.incoming.abortAll(e)
+    // errors are built only when someone waits: an error with a stack costs more than the close
+    if (this.outgoing.size > 0) this.outgoing.failAll(reason, error)
+    this.incoming.abortAll(this.incoming.size > 0 ? new ConnectionClosedError(reason, error ? { cause: error } : undefined) : null)
     if (this.incoming.ready) {
       for (const hook of this.options.iface?.disconnectedHooks ?? []) {
         try {

@@ -51,7 +51,7 @@ export interface ServeOptions<S> {
   pingIntervalMs?: number
   /** Close a session that sent nothing for this long. Default 30 000 ms. */
   idleTimeoutMs?: number
-  /** Caller-side timeout of the server's own calls to clients. Default none on reliable, 10 s on datagram transports. */
+  /** Caller-side timeout of the server's own calls to clients. Default 30 s on reliable transports and in reliable datagram mode, 10 s on plain datagrams; 0: none. */
   callTimeoutMs?: number
   /** Datagram transports: `'always'` asks every HELLO for a cookie; `'auto'` (default) only under load. */
   cookie?: 'auto' | 'always'

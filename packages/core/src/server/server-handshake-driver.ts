@@ -237,7 +237,7 @@ export class ServerHandshakeDriver<S> {
       maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
       pingIntervalMs: options.pingIntervalMs,
       idleTimeoutMs: options.idleTimeoutMs,
-      callTimeoutMs: options.callTimeoutMs ?? (transport.reliable || arq ? 0 : Defaults.datagramCallTimeoutMs),
+      callTimeoutMs: options.callTimeoutMs ?? (transport.reliable || arq ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
       finish,
       arq,
       announce,

@@ -45,7 +45,7 @@ export async function memoryListener(options: MemoryListenerOptions = {}): Promi
 
 /** A connector to the in-memory listener on `port` (it follows restarts on that port). */
 export function memoryConnector(port: number): Connector {
-  return async (signal?: AbortSignal) => {
+  const connector = async (signal?: AbortSignal) => {
     signal?.throwIfAborted()
     const accept = listeners.get(port)
     if (!accept) throw new TransportError(`connection refused: nothing listens on memory port ${port}`, { code: 'kp.ConnectionRefused' })
@@ -58,4 +58,5 @@ export function memoryConnector(port: number): Connector {
     accept(server)
     return client
   }
+  return Object.assign(connector, { target: `memory:${port}` })
 }

@@ -70,4 +70,8 @@ export interface TransportListener {
 }
 
 /** Client side: opens one transport to the server. Called again on every reconnect. */
-export type Connector = (signal?: AbortSignal) => Promise<Transport>
+export interface Connector {
+  (signal?: AbortSignal): Promise<Transport>
+  /** Optional: where it connects (`"127.0.0.1:4000"`, `"ws://host/kp"`), for error messages and logs. */
+  readonly target?: string
+}

@@ -1,0 +1,254 @@
+import type { PublicKey, SigningKey } from '@kp/crypto'
+import { HandshakeError } from '../errors/handshake-error.js'
+import { TransportError } from '../errors/transport-error.js'
+import { ClientHandshake } from '../handshake/client-handshake.js'
+import type { LinkClose } from '../link/close-code.js'
+import { Defaults, FrameType, RejectCode } from '../protocol/constants.js'
+import { parseCookie, parseReject } from '../protocol/handshake-frames.js'
+import { createSession } from '../rpc/create-session.js'
+import type { KiloInterface } from '../rpc/kilo-interface.js'
+import type { Session } from '../rpc/session.js'
+import type { Transport } from '../transport/transport.js'
+import type { Logger } from '../util/logger.js'
+
+/** Settings of one client handshake. @internal */
+export interface ClientHandshakeOptions<S> {
+  key: SigningKey | undefined
+  serverId: PublicKey | undefined
+  iface: KiloInterface<S> | undefined
+  session: S
+  handshakeTimeoutMs: number
+  maxInFlight: number
+  callTimeoutMs: number
+  logger: Logger
+  signal?: AbortSignal | undefined
+  /** Ask for reliable datagram mode (ignored on reliable transports, PROTOCOL.md 9). */
+  reliable?: boolean
+  /** Test hook: a fixed ephemeral secret (handshake vectors). */
+  ephemeralSecret?: Uint8Array
+  /**
+   * The early-call path (PROTOCOL.md 4.5), reliable transports only: called right after FINISH
+   * is sent with the session that is not READY yet but may already carry calls, which saves a
+   * round trip to the first answer.
+   */
+  onFinishSent?: (session: Session<S>) => void
+  /**
+   * READY arrived: called synchronously, before the connect hooks run and before any message
+   * that followed READY is handled, so the client is `connected` before the server's first
+   * call or push reaches its handlers.
+   */
+  onEstablished: (session: Session<S>) => void
+  /** Called once when the established session closes. */
+  onClose: (close: LinkClose) => void
+}
+
+type Phase = 'welcome' | 'ready' | 'done'
+
+/**
+ * The client side of one handshake on a fresh transport (PROTOCOL.md 4), as named steps:
+ * {@link sendHandshake} (HELLO, resent on datagrams), {@link onCookie}, {@link onWelcome}
+ * (verify the server, send FINISH, the early-call path), {@link onReady}; {@link fail} ends it.
+ * `run()` resolves with the session once READY arrived, or rejects with a `HandshakeError`
+ * naming the failed check. @internal
+ */
+export class ClientHandshakeDriver<S> {
+  private phase: Phase = 'welcome'
+  private readonly hs: ClientHandshake
+  private readonly arq: boolean
+  private session: Session<S> | null = null
+  private established = false
+  private resendFrame: Uint8Array | null = null
+  private resendDelay: number = Defaults.helloResendMs
+  private resendTimer: ReturnType<typeof setTimeout> | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  /** Datagrams: the last unauthenticated refusal or bad WELCOME, reported if nothing valid comes. */
+  private ignored: HandshakeError | null = null
+  private resolve!: (s: Session<S>) => void
+  private reject!: (e: Error) => void
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly o: ClientHandshakeOptions<S>,
+  ) {
+    this.arq = !!o.reliable && !transport.reliable
+    this.hs = new ClientHandshake({ key: o.key, serverId: o.serverId, requestReliable: this.arq, ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}) })
+  }
+
+  /** Runs the handshake; resolves with the session once READY arrived. Call once. */
+  run(): Promise<Session<S>> {
+    return new Promise<Session<S>>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+      this.timer = setTimeout(this.onTimeout, this.o.handshakeTimeoutMs)
+      this.o.signal?.addEventListener('abort', this.onAbort, { once: true })
+      this.transport.setHandlers({ frame: (f) => this.onFrame(f), close: (e) => this.onTransportClose(e) })
+      this.sendHandshake(this.hs.hello)
+    })
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  private onFrame(frame: Uint8Array): void {
+    const session = this.session
+    if (this.phase === 'done') {
+      if (session) session.link.onFrame(frame)
+      return
+    }
+    const type = frame[0]
+    const reliable = this.transport.reliable
+    if (this.phase === 'welcome' && frame.length > Defaults.handshakeFrameMax) {
+      // before WELCOME verifies only handshake-sized frames are valid (transports enforce it too)
+      if (reliable) this.fail(new HandshakeError('malformed', `frame of ${frame.length} bytes during the handshake (at most ${Defaults.handshakeFrameMax})`))
+      return
+    }
+    try {
+      if (type === FrameType.Reject) return this.onReject(frame)
+      if (this.phase === 'welcome') {
+        if (type === FrameType.Welcome) return this.onWelcome(frame)
+        if (type === FrameType.Cookie && !reliable) return this.onCookie(frame)
+        if (reliable) return this.fail(new HandshakeError('malformed', `expected WELCOME, got frame type ${type}`))
+        return
+      }
+      // phase 'ready': the session's link takes records (READY among them)
+      if (type === FrameType.Record || type === FrameType.Arq) return session!.link.onFrame(frame)
+      if (reliable) this.fail(new HandshakeError('malformed', `expected READY, got frame type ${type}`))
+    } catch (e) {
+      // On datagrams nothing unauthenticated is fatal: a forged REJECT or WELCOME (bad key,
+      // low-order key, wrong signature or pin) is ignored while the real answer may still
+      // come; the handshake timeout reports it if nothing valid arrives (PROTOCOL.md 4.2, 8).
+      if (!reliable && HandshakeError.isInstance(e)) {
+        if (this.ignored?.check !== 'pin-mismatch') this.ignored = e
+        this.o.logger.debug?.(`ignored an unauthenticated handshake frame from ${this.transport.remoteAddress}: ${e.message}`)
+        return
+      }
+      this.fail(e as Error)
+    }
+  }
+
+  private onTransportClose(error: Error | undefined): void {
+    if (this.session) return this.session.link.onTransportClose(error)
+    // a transport failure (refused, reset, timed out) is reported as itself, with its code
+    if (error && TransportError.isInstance(error)) return this.fail(error)
+    this.fail(new HandshakeError('rejected', `the connection closed during the handshake${error ? `: ${error.message}` : ''}`, { cause: error }))
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  /** Sends a handshake frame; on datagrams resends it (250 ms, doubling to 1 s) until the next step. */
+  private sendHandshake(frame: Uint8Array): void {
+    this.transport.send(frame)
+    if (this.transport.reliable) return
+    this.resendFrame = frame
+    this.resendDelay = Defaults.helloResendMs
+    clearTimeout(this.resendTimer)
+    this.resendTimer = setTimeout(this.resend, this.resendDelay)
+  }
+
+  private readonly resend = (): void => {
+    if (this.phase === 'done' || !this.resendFrame) return
+    this.transport.send(this.resendFrame)
+    this.resendDelay = Math.min(this.resendDelay * 2, Defaults.helloResendMaxMs)
+    this.resendTimer = setTimeout(this.resend, this.resendDelay)
+  }
+
+  /** REJECT: unauthenticated; thrown as a HandshakeError (ignored on datagrams, see onFrame). */
+  private onReject(frame: Uint8Array): void {
+    const r = parseReject(frame)
+    const check = r.code === RejectCode.Busy ? 'busy' : r.code === RejectCode.UnsupportedVersion ? 'unsupported-version' : 'rejected'
+    throw new HandshakeError(check, `the server rejected the handshake (code ${r.code}): ${r.message}`)
+  }
+
+  /** COOKIE (datagrams): resend the same HELLO with the cookie (PROTOCOL.md 4.6). */
+  private onCookie(frame: Uint8Array): void {
+    const cookie = parseCookie(frame)
+    if (cookie) this.sendHandshake(this.hs.applyCookie(cookie))
+  }
+
+  /** WELCOME: verify the server (throws HandshakeError), send FINISH; the session exists from here. */
+  private onWelcome(frame: Uint8Array): void {
+    const result = this.hs.onWelcome(frame)
+    // the server proved its key: the transport may take frames up to maxFrame now
+    this.transport.authenticated?.()
+    this.phase = 'ready'
+    const o = this.o
+    const transport = this.transport
+    this.session = createSession<S>({
+      transport,
+      keys: result.keys,
+      role: 'client',
+      iface: o.iface,
+      session: o.session,
+      remoteId: result.serverId,
+      maxInFlight: o.maxInFlight,
+      maxMessage: transport.maxFrame,
+      pingIntervalMs: Defaults.pingIntervalMs,
+      idleTimeoutMs: Math.max(o.handshakeTimeoutMs, Defaults.idleTimeoutMs),
+      callTimeoutMs: o.callTimeoutMs,
+      arq: this.arq,
+      logger: o.logger,
+      onReady: () => this.onReady(),
+      onClose: (close) => this.onSessionClose(close),
+    })
+    this.sendHandshake(result.finish)
+    // the early-call path (PROTOCOL.md 4.5): calls may follow FINISH at once
+    if (transport.reliable) o.onFinishSent?.(this.session)
+  }
+
+  /** READY: the session is established; the connect hooks run after the client knows it. */
+  private onReady(): void {
+    if (this.phase !== 'ready') return
+    this.phase = 'done'
+    this.established = true
+    this.cleanup()
+    const session = this.session!
+    this.transport.established?.()
+    this.o.onEstablished(session)
+    this.resolve(session)
+    session.runConnectedHooks()
+  }
+
+  private onSessionClose(close: LinkClose): void {
+    if (this.phase !== 'done') {
+      // a CLOSE in place of READY is the server's refusal (PROTOCOL.md 4.3)
+      this.fail(
+        close.code === 'refused'
+          ? new HandshakeError('unauthorized', `the server refused this client (${close.peerReason}); check the client key and the server's authorization`)
+          : new HandshakeError('malformed', `connection ended during the handshake: ${close.reason}`, { cause: close.error }),
+      )
+      return
+    }
+    if (this.established) this.o.onClose(close)
+  }
+
+  // ---------------------------------------------------------------- endings
+
+  private readonly onTimeout = (): void => {
+    const ignored = this.ignored
+    // A WELCOME correctly signed by another key needs the HELLO (an on-path peer or the wrong
+    // server); when no valid WELCOME came in the whole handshake time, it is the answer.
+    if (ignored?.check === 'pin-mismatch') return this.fail(ignored)
+    const why = ignored ? `; ignored an unauthenticated answer: ${ignored.message}` : ''
+    this.fail(
+      new HandshakeError('timeout', `no valid answer from ${this.transport.remoteAddress} within ${this.o.handshakeTimeoutMs} ms${why}`, ignored ? { cause: ignored } : undefined),
+    )
+  }
+
+  private readonly onAbort = (): void => {
+    this.fail(new HandshakeError('timeout', 'connect aborted', { cause: this.o.signal?.reason }))
+  }
+
+  private cleanup(): void {
+    clearTimeout(this.timer)
+    clearTimeout(this.resendTimer)
+    this.o.signal?.removeEventListener('abort', this.onAbort)
+  }
+
+  private fail(e: Error): void {
+    if (this.phase === 'done') return
+    this.phase = 'done'
+    this.cleanup()
+    if (this.session) this.session.link.close(e.message, { sendClose: false, error: e, code: 'local' })
+    else this.transport.close(e)
+    this.reject(e)
+  }
+}
