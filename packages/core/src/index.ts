@@ -13,7 +13,7 @@ export { serve, KiloServer, type AuthorizeInfo, type ServeOptions, type ServerEv
 export { integerOption } from './util/options.js'
 export { connect, KiloClient, type ClientEvents, type ClientState, type ConnectOptions, type ReadyOptions, type ReconnectOptions } from './client/kilo-client.js'
 export { MemoryBudget, DEFAULT_PROCESS_BUDGET_BYTES, processMemoryBudget, setProcessMemoryBudget } from './limits/memory-budget.js'
-export { consoleLogger, silentLogger, type Logger } from './util/logger.js'
+export { consoleLogger, defaultLogger, silentLogger, type Logger } from './util/logger.js'
 export { Defaults, ErrorCode, FrameType, PROTOCOL_VERSION, RejectCode } from './protocol/constants.js'
 // Re-exported so an app needs only @kp/core for keys and schemas.
 export { PublicKey, SigningKey } from '@kp/crypto'

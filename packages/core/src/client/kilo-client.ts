@@ -9,7 +9,7 @@ import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Session } from '../rpc/session.js'
 import type { Connector } from '../transport/transport.js'
 import { Emitter } from '../util/emitter.js'
-import { type Logger, silentLogger } from '../util/logger.js'
+import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
 import { ClientHandshakeDriver } from './client-handshake-driver.js'
 import { ConnectionWaiters } from './connection-waiters.js'
@@ -48,6 +48,7 @@ export interface ConnectOptions<S = unknown> {
   maxInFlight?: number
   /** Aborting closes the client. */
   signal?: AbortSignal
+  /** Where failures are reported. Default: warnings and errors on the console; `silentLogger` prints nothing. */
   logger?: Logger
 }
 
@@ -99,7 +100,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     integerOption('callTimeoutMs', options.callTimeoutMs, 0, 0, Defaults.maxTimerMs)
     integerOption('handshakeTimeoutMs', options.handshakeTimeoutMs, 0, 1, Defaults.maxTimerMs)
     integerOption('maxInFlight', options.maxInFlight, 1, 1, 1 << 20)
-    this.log = options.logger ?? silentLogger
+    this.log = options.logger ?? defaultLogger
     this.policy = new ReconnectPolicy(options.reconnect)
     this.waiters = new ConnectionWaiters(() => this.whyNotConnected())
     options.signal?.addEventListener('abort', () => this.shutdown(), { once: true })

@@ -8,8 +8,9 @@ export class MessageTooLargeError extends KiloError {
   readonly limit: number
   readonly [BRAND] = true
 
-  constructor(size: number, limit: number, what = 'message') {
-    super('kp.MessageTooLarge', `${what} of ${size} bytes exceeds the limit of ${limit} bytes; send less per call or raise the limit on both ends`)
+  /** @param hint what to do instead (default: send less per call or raise the limit on both ends) */
+  constructor(size: number, limit: number, what = 'message', hint = 'send less per call or raise the limit on both ends') {
+    super('kp.MessageTooLarge', `${what} of ${size} bytes exceeds the limit of ${limit} bytes; ${hint}`)
     this.name = 'MessageTooLargeError'
     this.size = size
     this.limit = limit

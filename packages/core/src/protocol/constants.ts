@@ -38,6 +38,10 @@ export const ErrorCode = {
   BadArguments: 'kp.BadArguments',
   Busy: 'kp.Busy',
   Internal: 'kp.Internal',
+  /** The result did not fit the caller's message limit. */
+  MessageTooLarge: 'kp.MessageTooLarge',
+  /** The handler's own call to its peer failed with a library error (the peer lacked a command, was busy...). */
+  NestedCall: 'kp.NestedCall',
 } as const
 
 export const HELLO_SIZE = 256

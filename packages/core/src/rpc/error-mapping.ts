@@ -19,7 +19,7 @@ export interface WireError {
  * a library error keeps its `kp.` code, anything else is `kp.Internal`. Stacks never cross.
  * @internal
  */
-export function errorToWire(error: unknown, command: string, logger: Logger): WireError {
+export function errorToWire(error: unknown, command: string, peer: string, logger: Logger): WireError {
   if (ApplicationError.isInstance(error)) {
     const cls = errorRegistry().get(error.code)
     let data = EMPTY
@@ -32,9 +32,15 @@ export function errorToWire(error: unknown, command: string, logger: Logger): Wi
     }
     return { code: error.code, message: error.message, data }
   }
-  // An error from a nested call passes through with its code.
-  if (RemoteError.isInstance(error)) return { code: error.code, message: error.message, data: error.data }
-  logger.warn?.(`handler of '${command}' failed: ${(error as Error)?.stack ?? String(error)}`)
+  if (RemoteError.isInstance(error)) {
+    // An application error from a nested call passes through with its code. A library error of
+    // the nested call (its peer lacked the command, was busy...) must not pass for this side's
+    // own: the caller learns that the handler's call to its peer failed (PROTOCOL.md 6.1).
+    if (!error.code.startsWith('kp.')) return { code: error.code, message: error.message, data: error.data }
+    logger.warn?.(`handler of '${command}' (peer ${peer}): its own call to its peer failed: ${error.code}: ${error.message}`)
+    return { code: ErrorCode.NestedCall, message: `the handler of '${command}' called its peer, and that call failed: ${error.code}: ${error.message}`, data: EMPTY }
+  }
+  logger.warn?.(`handler of '${command}' failed (peer ${peer}): ${(error as Error)?.stack ?? String(error)}`)
   const code = KiloError.isInstance(error) ? error.code : ErrorCode.Internal
   const message = KiloError.isInstance(error) ? error.message : `internal error in handler of '${command}'`
   return { code: code.startsWith('kp.') ? code : ErrorCode.Internal, message, data: EMPTY }

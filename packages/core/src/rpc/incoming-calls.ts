@@ -153,23 +153,30 @@ export class IncomingCalls<S> {
     if (call.cancelled || this.host.isClosed) return
     if (this.backlog.size > 0) queueMicrotask(this.drainNow)
     if (error !== undefined) {
-      const w = errorToWire(error, name, this.logger)
+      const w = errorToWire(error, name, this.peerLabel(), this.logger)
       return this.sendError(id, w.code, w.message, w.data)
     }
     let encoded: Uint8Array
     try {
       encoded = this.host.encode(command.result, value)
     } catch (e) {
-      this.logger.warn?.(`result of '${name}' does not encode: ${(e as Error).message}`)
+      this.logger.warn?.(`result of '${name}' does not encode (peer ${this.peerLabel()}): ${(e as Error)?.stack ?? e}`)
       return this.sendError(id, ErrorCode.Internal, `result of '${name}' does not encode`, EMPTY)
     }
     const size = resultSize(id, encoded.length)
     const limit = this.host.peerMaxMessage
     if (size > limit) {
-      const tooLarge = new MessageTooLargeError(size, limit, `result of '${name}'`)
-      return this.sendError(id, ErrorCode.Internal, tooLarge.message, EMPTY)
+      const tooLarge = new MessageTooLargeError(size, limit, `result of '${name}'`, 'return less per call, or raise maxMessage on the server')
+      this.logger.warn?.(`${tooLarge.message} (peer ${this.peerLabel()})`)
+      return this.sendError(id, ErrorCode.MessageTooLarge, tooLarge.message, EMPTY)
     }
     writeResult(this.host.reserve(size), id, encoded)
+  }
+
+  /** The peer, for log lines: its address and, when it proved one, its id. */
+  private peerLabel(): string {
+    const ctx = this.host.context
+    return ctx.remoteId ? `${ctx.remoteAddress}, id ${ctx.remoteId.toString()}` : ctx.remoteAddress
   }
 
   private sendError(id: number, code: string, message: string, data: Uint8Array): void {
@@ -193,7 +200,7 @@ export class IncomingCalls<S> {
       return
     }
     const call = new IncomingCall<S>(this.host.context)
-    const report = (e: unknown) => this.logger.warn?.(`push handler of '${name}' failed: ${(e as Error)?.message ?? e}`)
+    const report = (e: unknown) => this.logger.warn?.(`push handler of '${name}' failed (peer ${this.peerLabel()}): ${(e as Error)?.stack ?? e}`)
     try {
       const r = reg.handler(args, call)
       if (isPromiseLike(r)) {

@@ -8,6 +8,8 @@ export interface Outbox {
   append(message: Uint8Array): void
   /** Largest message the peer accepts. */
   readonly peerMaxMessage: number
+  /** What to do about a message over that limit, for `MessageTooLargeError` (undefined: the generic advice). */
+  readonly limitHint: string | undefined
   /** True once the session ended: nothing more is sent. */
   readonly isClosed: boolean
 }

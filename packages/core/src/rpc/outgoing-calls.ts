@@ -53,7 +53,7 @@ export class OutgoingCalls {
     const id = this.ids.next()
     const size = callSize(id, command.name, encoded.length)
     const limit = this.out.peerMaxMessage
-    if (size > limit) return Promise.reject(new MessageTooLargeError(size, limit, `call '${command.name}'`))
+    if (size > limit) return Promise.reject(new MessageTooLargeError(size, limit, `call '${command.name}'`, this.out.limitHint))
     const signal = options?.signal
     if (signal?.aborted) return Promise.reject(new AbortedError(`call '${command.name}'`, { cause: signal.reason }))
     return new Promise<R>((resolve, reject) => {

@@ -90,6 +90,12 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
   get peerMaxMessage(): number {
     return this.link.peerMaxMessage
   }
+  get limitHint(): string | undefined {
+    const link = this.link
+    // plain UDP: one datagram per message is the transport's limit, not a setting to raise
+    if (!link.reliable && !link.records.arq) return 'plain UDP carries each message in one datagram: connect with { reliable: true } (messages of up to 255 datagrams), or use TCP or WebSocket'
+    return undefined
+  }
   reserve(size: number): BipackWriter {
     return this.link.reserve(size)
   }
@@ -127,7 +133,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     const encoded = this.encode(command.args, args)
     const size = pushSize(command.name, encoded.length)
     const limit = this.link.peerMaxMessage
-    if (size > limit) throw new MessageTooLargeError(size, limit, `push '${command.name}'`)
+    if (size > limit) throw new MessageTooLargeError(size, limit, `push '${command.name}'`, this.limitHint)
     writePush(this.link.reserve(size), command.name, encoded)
   }
 

@@ -1,6 +1,6 @@
 import type { PublicKey, SigningKey } from '@kp/crypto'
 import { Defaults } from '../protocol/constants.js'
-import { type Logger, silentLogger } from '../util/logger.js'
+import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
 
 /** What `authorize` learns about a client that finished its handshake. */
@@ -55,7 +55,11 @@ export interface ServeOptions<S> {
   callTimeoutMs?: number
   /** Datagram transports: `'always'` asks every HELLO for a cookie; `'auto'` (default) only under load. */
   cookie?: 'auto' | 'always'
-  /** Where connection events and failures are reported. Default: silent. */
+  /**
+   * Where connection events and failures are reported. Default: warnings and errors on the
+   * console (a handler that throws, with the command, the peer and the stack); `silentLogger`
+   * prints nothing.
+   */
   logger?: Logger
 }
 
@@ -114,6 +118,6 @@ export function resolveServeOptions<S>(options: ServeOptions<S>): ResolvedServeO
     idleTimeoutMs: idle,
     callTimeoutMs: options.callTimeoutMs === undefined ? undefined : int('callTimeoutMs', 0, 0, Defaults.maxTimerMs),
     cookie: options.cookie ?? 'auto',
-    logger: options.logger ?? silentLogger,
+    logger: options.logger ?? defaultLogger,
   }
 }
