@@ -67,7 +67,7 @@ describe('handshake edges', () => {
     const { t } = await raw(port)
     t.send(encodeHello(crypto.getRandomValues(new Uint8Array(32))))
     while (s.halfOpenCount < 1) await new Promise((r) => setTimeout(r, 5))
-    const e = await connect(memoryConnector(port), { reconnect: false }).ready().catch((x) => x)
+    const e = await connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false }).ready().catch((x) => x)
     expect(HandshakeError.isInstance(e) && e.check).toBe('busy')
   })
 
@@ -85,7 +85,7 @@ describe('handshake edges', () => {
     const l = await memoryListener()
     l.onConnection(() => {})
     cleanups.push(() => l.close())
-    const e = await connect(memoryConnector(l.address.port), { reconnect: false, handshakeTimeoutMs: 100 }).ready().catch((x) => x)
+    const e = await connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, handshakeTimeoutMs: 100 }).ready().catch((x) => x)
     expect(HandshakeError.isInstance(e) && e.check).toBe('timeout')
   })
 
@@ -93,7 +93,7 @@ describe('handshake edges', () => {
     const results = await Promise.all(
       Array.from({ length: 30 }, async (_, seed) => {
         const { port } = await server({}, { reliable: false, drop: 0.2, seed: seed + 1 })
-        const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
+        const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
         cleanups.push(() => c.close())
         return c.ready().then(
           () => true,
@@ -112,7 +112,7 @@ describe('handshake edges', () => {
     expect(frames[0]![0]).toBe(6) // COOKIE
     expect(frames[0]!.length).toBeLessThan(256)
     expect(s.halfOpenCount).toBe(0)
-    const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
+    const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
     expect(await c.call(suiteApi.echo, 'through the cookie')).toBe('through the cookie')
   })
@@ -128,7 +128,7 @@ describe('handshake edges', () => {
   it('idle sessions close after idleTimeoutMs', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const { port } = await server({ idleTimeoutMs: 1000, pingIntervalMs: 60_000 })
-    const c = connect(memoryConnector(port), { reconnect: false })
+    const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
     await c.ready()
     const reason = new Promise<string>((r) => c.on('disconnected', r))
@@ -139,7 +139,7 @@ describe('handshake edges', () => {
   it('pings keep an idle session alive', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const { port } = await server({ idleTimeoutMs: 2500, pingIntervalMs: 1000 })
-    const c = connect(memoryConnector(port), { reconnect: false })
+    const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
     await c.ready()
     await advance(10_000)
@@ -165,7 +165,7 @@ describe('handshake edges', () => {
 
   it('the callee answers kp.Busy beyond its in-flight limit', async () => {
     const { port } = await server({ maxInFlight: 2 })
-    const c = connect(memoryConnector(port), { reconnect: false })
+    const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
     void c.call(suiteApi.hang, undefined).catch(() => {})
     void c.call(suiteApi.hang, undefined).catch(() => {})
@@ -175,7 +175,7 @@ describe('handshake edges', () => {
 
   it('the caller queues calls beyond its own in-flight window', async () => {
     const { port } = await server({ maxInFlight: 2 })
-    const c = connect(memoryConnector(port), { reconnect: false, maxInFlight: 2 })
+    const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false, maxInFlight: 2 })
     cleanups.push(() => c.close())
     const r = await Promise.all(Array.from({ length: 50 }, (_, i) => c.call(suiteApi.echo, `${i}`)))
     expect(r[49]).toBe('49')
@@ -204,7 +204,7 @@ describe('first call on a reliable transport', () => {
         })
       return t
     }
-    const c = connect(connector, { reconnect: false, serverId: key.publicKey })
+    const c = connect(connector, { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
     expect(await c.call(suiteApi.echo, 'early')).toBe('early')
     // HELLO out, WELCOME in, FINISH and the CALL record out before any record comes in
@@ -221,7 +221,7 @@ describe('records sent while the server authorizes', () => {
       await gate
       return true
     } })
-    const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
+    const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
     const calls = Array.from({ length: 20 }, (_, i) => c.call(suiteApi.echo, `early ${i}`))
     await new Promise((r) => setTimeout(r, 50))
@@ -231,7 +231,7 @@ describe('records sent while the server authorizes', () => {
 
   it('a client flooding before READY is cut off', async () => {
     const { port } = await server({ authorize: () => new Promise<boolean>(() => {}) }, { maxFrame: 70_000 })
-    const c = connect(memoryConnector(port), { reconnect: false, serverId: key.publicKey })
+    const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
     const big = 'x'.repeat(60_000)
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => c.call(suiteApi.echo, big)))
@@ -254,7 +254,7 @@ describe('a transport failure during the handshake', () => {
       t.setHandlers = (h) => setHandlers({ frame: h.frame, close: () => h.close(new TransportError('connection refused by the peer', { code: 'kp.ConnectionRefused' })) })
       return t
     }
-    const e = await connect(connector, { reconnect: false }).ready().catch((x) => x)
+    const e = await connect(connector, { serverId: key.publicKey, reconnect: false }).ready().catch((x) => x)
     expect(TransportError.isInstance(e)).toBe(true)
     expect(e.code).toBe('kp.ConnectionRefused')
   })

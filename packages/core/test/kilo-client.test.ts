@@ -157,3 +157,38 @@ describe('client state events (issue 15, section 5)', () => {
     }
   })
 })
+
+describe('pinning nobody forgets (issue 15, section 4)', () => {
+  it('connect without serverId (and without knownServers or the opt-out) is refused with an error naming serverId', () => {
+    expect(() => connect(memoryConnector(1), {})).toThrow(/serverId/)
+    expect(() => connect(memoryConnector(1))).toThrow(/insecureAcceptAnyServer/)
+    const c = connect(memoryConnector(1), { insecureAcceptAnyServer: true, reconnect: false })
+    cleanups.push(() => c.close())
+  })
+
+  it('trust on first use through connect: the first id is recorded, a changed key fails loudly and for good', async () => {
+    const { memoryKnownServers, KnownServerMismatchError } = await import('../src/index.js')
+    const store = memoryKnownServers()
+    const l = await memoryListener()
+    const port = l.address.port
+    const s = serve(l, new KiloInterface().on(echo, (x) => x), { key })
+    const first = connect(memoryConnector(port), { knownServers: store, reconnect: false })
+    expect(await first.call(echo, 'one')).toBe('one')
+    await first.close()
+    expect((await store.get(`memory:${port}`))?.equals(key.publicKey)).toBe(true)
+    const again = connect(memoryConnector(port), { knownServers: store, reconnect: false })
+    expect(await again.call(echo, 'two')).toBe('two')
+    await again.close()
+    await s.close()
+    // the same name now answers with another key
+    const l2 = await memoryListener({ port })
+    const s2 = serve(l2, new KiloInterface().on(echo, (x) => x), { key: SigningKey.generate() })
+    cleanups.push(() => s2.close())
+    const changed = connect(memoryConnector(port), { knownServers: store, reconnect: true })
+    cleanups.push(() => changed.close())
+    const e = await changed.ready().catch((x) => x)
+    expect(KnownServerMismatchError.isInstance(e)).toBe(true)
+    expect(e.message).toContain(key.publicKey.toString())
+    expect(changed.state).toBe('closed')
+  })
+})

@@ -3,8 +3,11 @@ import { abytes, astring, describe, isBytes } from './assert.js'
 import { hash } from './blake2b.js'
 import { constantTimeEqual } from './bytes.js'
 import { isAcceptablePublicKey } from './ed25519-rules.js'
-import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from './encoding.js'
+import { bytesToBase64url, bytesToHex } from './encoding.js'
 import type { EdVerifier, Engine } from './engine.js'
+import { ed25519Spki } from './key-der.js'
+import { describeKeyBytes, parsePublicKeyText } from './key-format.js'
+import { formatPem } from './pem.js'
 
 const BRAND: unique symbol = Symbol.for('kp.crypto.PublicKey')
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
@@ -19,11 +22,12 @@ export interface PublicKeyClass<T extends BasePublicKey = BasePublicKey> {
 
 const REJECT_ALL: EdVerifier = { verify: () => false }
 
-/** Decodes a peer id string: 64 hex digits or 43 base64url characters. */
+/**
+ * Decodes a peer id string: 64 hex digits, 43 base64url characters or a PEM "PUBLIC KEY";
+ * surrounding whitespace is ignored.
+ */
 export function publicKeyBytesFromString(s: string, name: string): Uint8Array {
-  if (s.length === 64) return hexToBytes(s, name)
-  if (s.length === 43) return base64urlToBytes(s, name)
-  throw new RangeError(`"${name}" expected 64 hex or 43 base64url characters, got length=${s.length}`)
+  return parsePublicKeyText(s, name, 'any')
 }
 
 /**
@@ -48,35 +52,49 @@ export class BasePublicKey {
 
   /** Wraps 32 bytes (copied). Any 32 bytes are accepted; a key that can never verify (see README) makes `verify` return false. */
   static fromBytes<T extends BasePublicKey>(this: PublicKeyClass<T>, bytes: Uint8Array): T {
-    abytes(bytes, 'publicKey', 32)
-    return construct(this, bytes.slice())
+    return construct(this, publicKeyBytes(bytes).slice())
   }
 
-  /** Parses 64 hex digits (either case). */
+  /** Parses 64 hex digits (either case); surrounding whitespace (a trailing newline) is ignored. */
   static fromHex<T extends BasePublicKey>(this: PublicKeyClass<T>, hex: string): T {
-    astring(hex, 'publicKey', 64)
-    return construct(this, hexToBytes(hex, 'publicKey'))
+    return construct(this, parsePublicKeyText(astring(hex, 'publicKey'), 'publicKey', 'hex'))
   }
 
-  /** Parses 43 unpadded base64url characters. */
+  /** Parses 43 unpadded base64url characters; surrounding whitespace is ignored. */
   static fromBase64url<T extends BasePublicKey>(this: PublicKeyClass<T>, s: string): T {
-    astring(s, 'publicKey', 43)
-    return construct(this, base64urlToBytes(s, 'publicKey'))
+    return construct(this, parsePublicKeyText(astring(s, 'publicKey'), 'publicKey', 'base64url'))
+  }
+
+  /**
+   * Parses OpenSSL's PEM of an Ed25519 public key (`-----BEGIN PUBLIC KEY-----`, the
+   * SubjectPublicKeyInfo of RFC 8410), as `openssl pkey -in key.pem -pubout` writes it. Text
+   * around the block is ignored. A private key, another key type or an encrypted key is
+   * refused with a RangeError that says which it is.
+   */
+  static fromPem<T extends BasePublicKey>(this: PublicKeyClass<T>, pem: string): T {
+    return construct(this, parsePublicKeyText(astring(pem, 'publicKey'), 'publicKey', 'pem'))
   }
 
   /**
    * Accepts a PublicKey (of any backend; returned as is when it is already of this class), 32
-   * bytes, or a string of 64 hex / 43 base64url characters.
+   * bytes, or a string: 64 hex digits, 43 base64url characters or a PEM "PUBLIC KEY" (surrounding
+   * whitespace ignored, so a file's content works as is). A wrong input is refused with a
+   * RangeError saying what it looks like (hex of another length, standard base64, a private key,
+   * another key type, ...).
    *
    * @example
    * ```ts
-   * const pin = PublicKey.from('3q2-7w...')   // from config
+   * const pin = PublicKey.from('3q2-7w...')                           // from config
+   * const pin2 = PublicKey.from(readFileSync('server.pub', 'utf8'))   // a PEM or one line of text
    * ```
    */
   static from<T extends BasePublicKey>(this: PublicKeyClass<T>, x: BasePublicKey | Uint8Array | string): T {
     if (isPublicKey(x)) return Object.getPrototypeOf(x) === this.prototype ? (x as T) : construct(this, x.bytes)
-    if (isBytes(x)) return construct(this, abytes(x, 'publicKey', 32).slice())
+    if (isBytes(x)) return construct(this, publicKeyBytes(x).slice())
     if (typeof x === 'string') return construct(this, publicKeyBytesFromString(x, 'publicKey'))
+    if (isSigningKeyLike(x)) {
+      throw new TypeError('"publicKey" expected PublicKey, Uint8Array or string, got a SigningKey (a secret key): pass its .publicKey')
+    }
     throw new TypeError(`"publicKey" expected PublicKey, Uint8Array or string, got ${describe(x)}`)
   }
 
@@ -132,6 +150,14 @@ export class BasePublicKey {
     return this.#fingerprint
   }
 
+  /**
+   * OpenSSL's PEM of this key (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo), byte-equal
+   * to `openssl pkey -pubout`; ends with a newline.
+   */
+  toPem(): string {
+    return formatPem('PUBLIC KEY', ed25519Spki(this.#bytes))
+  }
+
   /** The base64url form (so `PublicKey.from(String(key))` round-trips). */
   toString(): string {
     return this.toBase64url()
@@ -150,6 +176,21 @@ export class BasePublicKey {
 /** True for a PublicKey of any backend or copy of this package. */
 export function isPublicKey(x: unknown): x is BasePublicKey {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true
+}
+
+/** 32 bytes, or a RangeError that says what the bytes look like. */
+function publicKeyBytes(bytes: Uint8Array): Uint8Array {
+  abytes(bytes, 'publicKey')
+  if (bytes.length !== 32) {
+    const hint = bytes.length === 64 ? ': the size of a libsodium secret key or a signature, not a public key' : ''
+    throw new RangeError(`"publicKey" expected Uint8Array of length 32, got ${describeKeyBytes(bytes)}${hint}`)
+  }
+  return bytes
+}
+
+/** A SigningKey of any backend or copy (brand set in signing-key.ts). */
+function isSigningKeyLike(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[Symbol.for('kp.crypto.SigningKey')] === true
 }
 
 function construct<T extends BasePublicKey>(cls: PublicKeyClass<T>, bytes: Uint8Array): T {

@@ -14,7 +14,8 @@ import type { Logger } from '../util/logger.js'
 /** Settings of one client handshake. @internal */
 export interface ClientHandshakeOptions<S> {
   key: SigningKey | undefined
-  serverId: PublicKey | undefined
+  /** Checks the server's proven id before FINISH (a pin or a known-servers record). */
+  verifyServer: ((serverId: PublicKey) => void) | undefined
   iface: KiloInterface<S> | undefined
   session: S
   handshakeTimeoutMs: number
@@ -71,7 +72,7 @@ export class ClientHandshakeDriver<S> {
     private readonly o: ClientHandshakeOptions<S>,
   ) {
     this.arq = !!o.reliable && !transport.reliable
-    this.hs = new ClientHandshake({ key: o.key, serverId: o.serverId, requestReliable: this.arq, ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}) })
+    this.hs = new ClientHandshake({ key: o.key, verifyServer: o.verifyServer, requestReliable: this.arq, ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}) })
   }
 
   /** Runs the handshake; resolves with the session once READY arrived. Call once. */

@@ -1,4 +1,4 @@
-import { PublicKey, type SigningKey } from '@kp/crypto'
+import type { PublicKey, SigningKey } from '@kp/crypto'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { NotConnectedError } from '../errors/not-connected-error.js'
 import type { LinkClose } from '../link/close-code.js'
@@ -13,6 +13,7 @@ import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
 import { ClientHandshakeDriver } from './client-handshake-driver.js'
 import { ConnectionWaiters } from './connection-waiters.js'
+import { type Pinning, type PinningOptions, prepareServerCheck, resolvePinning } from './server-check.js'
 import { ReconnectPolicy, type ReconnectOptions } from './reconnect-policy.js'
 
 export type { ReconnectOptions } from './reconnect-policy.js'
@@ -20,16 +21,17 @@ export type { ReconnectOptions } from './reconnect-policy.js'
 /** Connection state of a {@link KiloClient}. */
 export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'closed'
 
-/** Options of {@link connect}. */
-export interface ConnectOptions<S = unknown> {
+/**
+ * Options of {@link connect}. How the server is checked is a choice that must be made: one of
+ * `serverId` (pin), `knownServers` (trust on first use) or `insecureAcceptAnyServer: true`.
+ */
+export interface ConnectOptions<S = unknown> extends PinningOptions {
   /** Commands this client answers (server-initiated calls and pushes). */
   iface?: KiloInterface<S>
   /** The client's own session object, passed to `iface` handlers as `ctx.session`. */
   session?: S
   /** The client's Ed25519 identity; absent: anonymous. */
   key?: SigningKey
-  /** Pin: the handshake fails with `HandshakeError('pin-mismatch')` on any other server key. */
-  serverId?: PublicKey | Uint8Array | string
   /** Reconnect with exponential backoff and jitter (default true). */
   reconnect?: boolean | ReconnectOptions
   /** Default 10 000 ms. */
@@ -75,7 +77,7 @@ export interface ClientEvents {
 export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements PeerApi {
   private readonly connector: Connector
   private readonly options: ConnectOptions<S>
-  private readonly serverId: PublicKey | undefined
+  private readonly pinning: Pinning
   private readonly log: Logger
   private readonly policy: ReconnectPolicy
   private readonly waiters: ConnectionWaiters
@@ -96,7 +98,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     if (options === null || typeof options !== 'object') throw new TypeError('"options" expected an object')
     this.connector = connector
     this.options = options
-    this.serverId = options.serverId === undefined ? undefined : PublicKey.from(options.serverId)
+    // without serverId, knownServers or insecureAcceptAnyServer this throws PinningRequiredError
+    this.pinning = resolvePinning(options)
     integerOption('callTimeoutMs', options.callTimeoutMs, 0, 0, Defaults.maxTimerMs)
     integerOption('handshakeTimeoutMs', options.handshakeTimeoutMs, 0, 1, Defaults.maxTimerMs)
     integerOption('maxInFlight', options.maxInFlight, 1, 1, 1 << 20)
@@ -237,10 +240,18 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
         return
       }
       this.lastAddress = transport.remoteAddress
+      let check: Awaited<ReturnType<typeof prepareServerCheck>>
+      try {
+        // reads the known-servers store before the handshake, so the check inside it is synchronous
+        check = await prepareServerCheck(this.pinning, this.connector.target ?? transport.remoteAddress, this.log)
+      } catch (e) {
+        transport.close()
+        throw e
+      }
       const reliableCalls = transport.reliable || o.reliable === true
       const driver = new ClientHandshakeDriver<S>(transport, {
         key: o.key,
-        serverId: this.serverId,
+        verifyServer: check.verify,
         iface: o.iface,
         session: o.session as S,
         handshakeTimeoutMs: o.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs,
@@ -253,7 +264,11 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
           this.early = early
           this.waiters.release(early as Session<unknown>, true)
         },
-        onEstablished: (session) => this.established(session),
+        onEstablished: (session) => {
+          this.established(session)
+          // records the id on first use; a different id recorded meanwhile ends the session
+          check.confirm(session.remoteId!).then(undefined, (e) => this.checkFailed(session, e as Error))
+        },
         onClose: (close) => this.onDisconnected(close),
       })
       await driver.run()
@@ -277,6 +292,15 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     this.setState('connected')
     this.emit('connected')
     this.waiters.release(session as Session<unknown>, false)
+  }
+
+  /** The known-servers record disagrees (another process recorded another id) or cannot be written. */
+  private checkFailed(session: Session<S>, error: Error): void {
+    this.log.error?.(error.message)
+    this.lastError = error
+    this.emit('error', error)
+    this.shutdown()
+    if (!session.isClosed) session.close(error.message)
   }
 
   private failedAttempt(error: Error): void {

@@ -20,8 +20,9 @@ export class HandshakeError extends KiloError {
   readonly check: HandshakeCheck
   readonly [BRAND] = true
 
-  constructor(check: HandshakeCheck, message: string, options?: KiloErrorOptions) {
-    super('kp.Handshake', `handshake failed (${check}): ${message}`, options)
+  /** `options.code` (default `'kp.Handshake'`) lets a subclass name a more precise failure. */
+  constructor(check: HandshakeCheck, message: string, options?: KiloErrorOptions & { code?: string }) {
+    super(options?.code ?? 'kp.Handshake', `handshake failed (${check}): ${message}`, options)
     this.name = 'HandshakeError'
     this.check = check
   }

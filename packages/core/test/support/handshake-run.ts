@@ -23,7 +23,13 @@ export const READY_VALUES = { maxMessage: 16 * 1024 * 1024 - 27, pingIntervalMs:
 export function runHandshake(inputs: typeof vectorInputs) {
   const clientKey = SigningKey.fromSeed(unhex(inputs.client_seed))
   const serverKey = SigningKey.fromSeed(unhex(inputs.server_seed))
-  const client = new ClientHandshake({ key: clientKey, serverId: serverKey.publicKey, ephemeralSecret: unhex(inputs.client_ephemeral_secret) })
+  const client = new ClientHandshake({
+    key: clientKey,
+    verifyServer: (id) => {
+      if (!id.equals(serverKey.publicKey)) throw new Error('pin mismatch in the vectors')
+    },
+    ephemeralSecret: unhex(inputs.client_ephemeral_secret),
+  })
   const hello = client.hello
   const server = new ServerHandshake(hello, serverKey, unhex(inputs.server_ephemeral_secret))
   const welcome = server.welcome

@@ -27,7 +27,13 @@ export interface RawPeer {
 
 /** Runs HELLO/WELCOME/FINISH on `transport` and returns at once after FINISH (no wait for READY). */
 export function rawPeer(transport: Transport, options: { serverId?: PublicKey; reliable?: boolean } = {}): Promise<RawPeer> {
-  const hs = new ClientHandshake({ serverId: options.serverId, requestReliable: options.reliable ?? false })
+  const pin = options.serverId
+  const hs = new ClientHandshake({
+    verifyServer: (id) => {
+      if (pin && !pin.equals(id)) throw new Error('pin mismatch')
+    },
+    requestReliable: options.reliable ?? false,
+  })
   return new Promise((resolve, reject) => {
     let sealer: RecordSealer | null = null
     let opener: RecordOpener | null = null

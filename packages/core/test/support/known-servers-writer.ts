@@ -1,0 +1,18 @@
+// Child process of known-servers-file.test.ts: records servers in one file at the same time as
+// another copy of itself. Arguments: <file> <tag> <count> <contested id> <start at (ms epoch)>.
+// Prints JSON: the id on record for the contested name as this process saw it after its add.
+import { PublicKey } from '@kp/crypto'
+import { fileKnownServers } from '../../src/known-servers-file/index.js'
+
+const [file, tag, count, contested, startAt] = process.argv.slice(2) as [string, string, string, string, string]
+const store = fileKnownServers(file)
+const id = (i: number) => PublicKey.fromBytes(new Uint8Array(32).fill(i + 1))
+
+await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())))
+const start = Date.now()
+let winner = ''
+for (let i = 0; i < Number(count); i++) {
+  await store.add(`${tag}-${i}.example:4000`, id(i))
+  if (i === Math.floor(Number(count) / 2)) winner = (await store.add('contested.example:4000', PublicKey.from(contested))).toString()
+}
+process.stdout.write(JSON.stringify({ winner, start, end: Date.now() }))
