@@ -129,13 +129,13 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     return this.current(undefined, false).then(() => undefined)
   }
 
-  call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
+  call<A, R>(command: Command<A, R>, args: NoInfer<A>, options?: CallOptions): Promise<R> {
     const c = this.connection ?? this.early
     if (c && !c.isClosed) return c.call(command, args, options)
     return this.current(options?.signal, true).then((conn) => conn.call(command, args, options))
   }
 
-  push<A>(command: Command<A, unknown>, args: A): void {
+  push<A>(command: Command<A, any>, args: NoInfer<A>): void {
     const c = this.connection
     if (!c || c.isClosed) throw new ConnectionClosedError(`not connected (state: ${this._state})`)
     c.push(command, args)

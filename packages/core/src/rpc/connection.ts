@@ -256,7 +256,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     }
   }
 
-  call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
+  call<A, R>(command: Command<A, R>, args: NoInfer<A>, options?: CallOptions): Promise<R> {
     if (this.closed) return Promise.reject(new ConnectionClosedError(this.closeReason))
     let encoded: Uint8Array
     try {
@@ -300,7 +300,7 @@ export class Connection<S = unknown> implements SessionContext<S> {
     })
   }
 
-  push<A>(command: Command<A, unknown>, args: A): void {
+  push<A>(command: Command<A, any>, args: NoInfer<A>): void {
     if (this.closed) throw new ConnectionClosedError(this.closeReason)
     const encoded = this.encode(command.args, args)
     const size = pushSize(command.name, encoded.length)
