@@ -142,3 +142,52 @@ export function optional<S extends AnySchema>(item: S): Schema<Infer<S> | null> 
   assertSchema(item, 'item')
   return new OptionalSchema(item)
 }
+
+/**
+ * A schema whose struct field may be left out: inside {@link struct} it makes the key optional
+ * (`field?: T | undefined`). Made by {@link optionalField}; recognised by its `kind`.
+ */
+export interface OptionalField<T> extends Schema<T | undefined> {
+  readonly kind: 'optionalField'
+  /** The schema of the value when it is present. */
+  readonly item: Schema<T>
+}
+
+class OptionalFieldSchema<T> extends BaseSchema<T | undefined> implements OptionalField<T> {
+  readonly kind = 'optionalField'
+  readonly minSize = 1
+  constructor(readonly item: Schema<T>) {
+    super()
+  }
+
+  write(w: BipackWriter, v: T | null | undefined): void {
+    if (v === undefined || v === null) {
+      w.u8(0)
+    } else {
+      w.u8(1)
+      this.item.write(w, v)
+    }
+  }
+
+  read(r: BipackReader): T | undefined {
+    return r.bool() ? this.item.read(r) : undefined
+  }
+}
+
+/**
+ * A struct field that may be left out (zod's `.optional()`, Kotlin `T? = null`):
+ * `bp.struct({ name: bp.string, nick: bp.optionalField(bp.string) })` is
+ * `{ name: string; nick?: string | undefined }`. Same bytes as {@link optional}: one presence byte
+ * (0 or 1), then the value if present, so a field can move between the two without breaking
+ * peers. Writes a missing key or `undefined` (and, at run time, `null`) as absent; a struct
+ * decodes absent as a missing key. Outside a struct it is `Schema<T | undefined>`.
+ *
+ * @example
+ * const user = bp.struct({ name: bp.string, nick: bp.optionalField(bp.string) })
+ * user.encode({ name: 'ann' }) // 0c 61 6e 6e 00
+ * user.decode(user.encode({ name: 'ann' })) // { name: 'ann' } (no `nick` key)
+ */
+export function optionalField<T>(item: Schema<T>): OptionalField<T> {
+  assertSchema(item, 'item')
+  return new OptionalFieldSchema(item)
+}

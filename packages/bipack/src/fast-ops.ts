@@ -18,8 +18,10 @@ export const OP = {
   U16: 6,
   U32: 7,
   F64: 8,
+  /** An `optionalField`: read and written by the schema; a struct leaves the key out when absent. */
+  OPTIONAL_FIELD: 9,
 } as const
-const { GENERIC, STRING, INT, UINT, BOOL, U8, U16, U32, F64 } = OP
+const { GENERIC, STRING, INT, UINT, BOOL, U8, U16, U32, F64, OPTIONAL_FIELD } = OP
 
 /** Fast-path code of a schema (0 = call its own read/write). */
 export function opOf(s: AnySchema): number {
@@ -31,6 +33,7 @@ export function opOf(s: AnySchema): number {
   if (s === u16) return U16
   if (s === u32) return U32
   if (s === f64) return F64
+  if (s.kind === 'optionalField') return OPTIONAL_FIELD
   return GENERIC
 }
 

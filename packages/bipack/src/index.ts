@@ -42,6 +42,6 @@ export {
   unit,
 } from './primitives.js'
 export { type Fields, type StructValue, struct, type TupleValue, tuple } from './struct.js'
-export { list, map, optional } from './collections.js'
+export { list, map, optional, type OptionalField, optionalField } from './collections.js'
 export { enumOf, type UnionValue, union, type Variants } from './choice.js'
 export { lazy, transform } from './lazy.js'

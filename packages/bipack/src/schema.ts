@@ -7,6 +7,10 @@ import { BipackWriter } from './writer.js'
  * A typed bipack codec for values of type `T`. (Some writers are more lenient at run time than
  * `T` says: `u64`, `i64` and `bigint` also take numbers, `optional` also takes `undefined`.)
  *
+ * `Schema<T>` is invariant in `T`: a schema both writes and reads `T`, so a
+ * `Schema<{ a: number; b: string }>` is not a `Schema<{ a: number }>` (writing `{ a: 1 }` with it
+ * would fail at run time). Generic code that takes any schema uses {@link AnySchema}.
+ *
  * @example
  * const point = bp.struct({ x: bp.int, y: bp.int })
  * point.decode(point.encode({ x: 1, y: -2 })) // { x: 1, y: -2 }
@@ -19,8 +23,11 @@ export interface Schema<T> {
    * allocating. Optional for hand-written schemas (then 1 is assumed).
    */
   readonly minSize?: number
-  /** Appends the encoding of `value`; throws `TypeError`/`RangeError` for an invalid value. */
-  write(w: BipackWriter, value: T): void
+  /**
+   * Appends the encoding of `value`; throws `TypeError`/`RangeError` for an invalid value.
+   * (A property, not a method, so that `Schema<T>` is invariant in `T`.)
+   */
+  readonly write: (w: BipackWriter, value: T) => void
   /** Reads one value; throws `BipackError` on malformed input. */
   read(r: BipackReader): T
   /** Encodes `value` into a fresh array of exact length. */

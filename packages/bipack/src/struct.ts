@@ -7,8 +7,18 @@ import type { BipackWriter } from './writer.js'
 /** Field map of a struct: name → schema, in wire order. */
 export type Fields = Record<string, AnySchema>
 
-/** Decoded type of a struct with the given fields. */
-export type StructValue<F extends Fields> = Simplify<{ -readonly [K in keyof F]: Infer<F[K]> }>
+/** A field schema that makes its key optional: an {@link OptionalField} (by its `kind`). */
+type IsOptionalField<S> = S extends { readonly kind: 'optionalField' } ? true : false
+
+/**
+ * Decoded type of a struct with the given fields: `key: T` for each field, `key?: T | undefined`
+ * for an `optionalField`.
+ */
+export type StructValue<F extends Fields> = Simplify<
+  { -readonly [K in keyof F as IsOptionalField<F[K]> extends true ? never : K]: Infer<F[K]> } & {
+    -readonly [K in keyof F as IsOptionalField<F[K]> extends true ? K : never]?: Infer<F[K]>
+  }
+>
 
 const INDEX_KEY = /^(0|[1-9][0-9]*)$/
 
@@ -87,6 +97,10 @@ class StructSchema<F extends Fields> extends BaseSchema<StructValue<F>> {
         case OP.GENERIC:
           v = schemas[i]!.read(r)
           break
+        case OP.OPTIONAL_FIELD:
+          v = schemas[i]!.read(r)
+          if (v === undefined) continue // absent: leave the key out
+          break
         default:
           v = readOp(r, ops[i]!, schemas[i]!)
       }
@@ -98,7 +112,8 @@ class StructSchema<F extends Fields> extends BaseSchema<StructValue<F>> {
 
 /**
  * Fields written in declaration order with no names on the wire (kotlinx `@Serializable` class).
- * Integer-like field names are rejected, because JavaScript would reorder them.
+ * Integer-like field names are rejected, because JavaScript would reorder them. A field made
+ * with `optionalField` may be left out (`key?: T`); decoding leaves its key out when absent.
  *
  * @example
  * const user = bp.struct({ name: bp.string, age: bp.int, tags: bp.list(bp.string) })

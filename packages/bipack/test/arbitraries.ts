@@ -94,6 +94,11 @@ export const CASES: Case[] = [
       shape: fc.array(fc.constant({ type: 'circle', value: { r: 0.5 } }), { maxLength: 3 }),
     }),
   },
+  {
+    name: 'struct with optionalField',
+    schema: bp.struct({ a: bp.string, nick: bp.optionalField(bp.string), n: bp.optionalField(bp.int), tree: bp.optionalField(TreeSchema) }),
+    arb: fc.record({ a: fc.string(), nick: fc.string(), n: fc.maxSafeInteger(), tree: treeArb }, { requiredKeys: ['a'] }),
+  },
 ]
 
 // Random schema trees: a descriptor is generated first, then values for the schema it builds.

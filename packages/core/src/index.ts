@@ -5,7 +5,7 @@
 export * from './errors/index.js'
 export * from './transport/index.js'
 export { command, type Command, type ArgsOf, type ResultOf } from './rpc/command.js'
-export { KiloInterface, type Handler } from './rpc/kilo-interface.js'
+export { KiloInterface, type Handler, type HandlerResult } from './rpc/kilo-interface.js'
 export type { CallContext, CallOptions, PeerApi, SessionContext } from './rpc/context.js'
 export { ApplicationError, defineError, type ApplicationErrorClass } from './rpc/application-error.js'
 export type { RecordStats } from './record/record-opener.js'

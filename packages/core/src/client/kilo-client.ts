@@ -150,7 +150,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
    * Calls a command on the server. While not connected the call waits for a connection; its
    * timeout (`options.timeoutMs`, else `callTimeoutMs`) covers the wait and the call together.
    */
-  call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
+  call<A, R>(command: Command<A, R>, args: NoInfer<A>, options?: CallOptions): Promise<R> {
     const c = this.usable(true)
     if (c) return c.call(command, args, options)
     if (this.isClosed) return Promise.reject(this.lastError ?? new ConnectionClosedError('client closed', { outcome: 'not-sent' }))
@@ -167,7 +167,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
    * Sends a fire-and-forget PUSH. Throws `NotConnectedError` while there is no connection (a
    * push has nothing to wait on): use `call`, or `await client.ready()` first.
    */
-  push<A>(command: Command<A, unknown>, args: A): void {
+  push<A>(command: Command<A, any>, args: NoInfer<A>): void {
     const c = this.usable(true)
     if (!c) {
       throw new NotConnectedError(

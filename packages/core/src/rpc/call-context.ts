@@ -32,6 +32,9 @@ export class IncomingCall<S> implements CallContext<S> {
   get stats(): Readonly<RecordStats> {
     return this.conn.stats
   }
+  get bufferedAmount(): number {
+    return this.conn.bufferedAmount
+  }
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController()
@@ -40,10 +43,10 @@ export class IncomingCall<S> implements CallContext<S> {
     }
     return this.controller.signal
   }
-  call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
+  call<A, R>(command: Command<A, R>, args: NoInfer<A>, options?: CallOptions): Promise<R> {
     return this.conn.call(command, args, options)
   }
-  push<A>(command: Command<A, unknown>, args: A): void {
+  push<A>(command: Command<A, any>, args: NoInfer<A>): void {
     this.conn.push(command, args)
   }
   close(reason?: string): void {

@@ -1,6 +1,10 @@
 import type { Schema } from '@kp/bipack'
 
-/** A typed command: its name on the wire and the bipack schemas of its argument and result. */
+/**
+ * A typed command: its name on the wire and the bipack schemas of its argument and result.
+ * Invariant in `A` and `R` (as `Schema` is): a `Command<{ a: number; b: string }, R>` is not a
+ * `Command<{ a: number }, R>`.
+ */
 export interface Command<A, R> {
   readonly name: string
   readonly args: Schema<A>
@@ -8,9 +12,9 @@ export interface Command<A, R> {
 }
 
 /** Argument type of a command. */
-export type ArgsOf<C> = C extends Command<infer A, unknown> ? A : never
+export type ArgsOf<C> = C extends Command<infer A, any> ? A : never
 /** Result type of a command. */
-export type ResultOf<C> = C extends Command<unknown, infer R> ? R : never
+export type ResultOf<C> = C extends Command<any, infer R> ? R : never
 
 /**
  * Declares a command, shared by both sides (typically in an `api.ts` both import).

@@ -10,12 +10,15 @@ export interface CallOptions {
   timeoutMs?: number
 }
 
-/** Calls and pushes towards the peer, from either side. */
+/**
+ * Calls and pushes towards the peer, from either side. The argument type comes from the command
+ * alone (`NoInfer`): an argument that misses a field is a compile error, also from a variable.
+ */
 export interface PeerApi {
   /** Calls a command on the peer and resolves with its result. */
-  call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R>
+  call<A, R>(command: Command<A, R>, args: NoInfer<A>, options?: CallOptions): Promise<R>
   /** Sends a fire-and-forget PUSH (no answer of any kind). */
-  push<A>(command: Command<A, unknown>, args: A): void
+  push<A>(command: Command<A, any>, args: NoInfer<A>): void
 }
 
 /** What a handler and the connect hooks know about the connection. */
@@ -30,6 +33,8 @@ export interface SessionContext<S> extends PeerApi {
   readonly remoteAddress: string
   /** Record statistics of this connection (datagram drops are counted here). */
   readonly stats: Readonly<RecordStats>
+  /** Bytes queued towards the peer and not yet handed to the network (back off when it grows). */
+  readonly bufferedAmount: number
   /** Closes this connection (sends CLOSE with the reason). */
   close(reason?: string): void
 }

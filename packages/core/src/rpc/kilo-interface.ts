@@ -1,8 +1,15 @@
 import type { Command } from './command.js'
 import type { CallContext, SessionContext } from './context.js'
 
+/**
+ * What a handler may return for a result of type `R`: `R`, and also nothing (`void`) when `R`
+ * admits `undefined` (a `bp.unit` result), so `text => console.log(text)` is a handler.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler's return type: `void` lets `text => console.log(text)` answer a unit command
+export type HandlerResult<R> = undefined extends R ? R | void : R
+
 /** A command handler: gets the decoded arguments and the call context, returns the result. */
-export type Handler<A, R, S> = (args: A, ctx: CallContext<S>) => R | Promise<R>
+export type Handler<A, R, S> = (args: A, ctx: CallContext<S>) => HandlerResult<R> | Promise<HandlerResult<R>>
 
 /** @internal */
 export interface Registration<S> {
@@ -26,8 +33,12 @@ export class KiloInterface<S = unknown> {
   /** @internal */
   readonly disconnectedHooks: ((ctx: SessionContext<S>, reason: string) => void)[] = []
 
-  /** Registers the handler of a command (one per command name; a second `on` replaces it). */
-  on<A, R>(command: Command<A, R>, handler: Handler<A, R, S>): this {
+  /**
+   * Registers the handler of a command (one per command name; a second `on` replaces it). The
+   * types come from the command alone (`NoInfer`): a handler whose result misses a field, or
+   * whose parameter wants more than the command sends, is a compile error at the handler.
+   */
+  on<A, R>(command: Command<A, R>, handler: NoInfer<Handler<A, R, S>>): this {
     if (typeof handler !== 'function') throw new TypeError(`"handler" of '${command?.name}' expected a function`)
     this.handlers.set(command.name, { command, handler })
     return this

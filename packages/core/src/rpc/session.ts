@@ -117,7 +117,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
 
   // ---------------------------------------------------------------- towards the peer
 
-  call<A, R>(command: Command<A, R>, args: A, options?: CallOptions): Promise<R> {
+  call<A, R>(command: Command<A, R>, args: NoInfer<A>, options?: CallOptions): Promise<R> {
     if (this.closed) return Promise.reject(new ConnectionClosedError(this.closeReason))
     let encoded: Uint8Array
     try {
@@ -128,7 +128,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     return this.outgoing.start(command as Command<unknown, R>, encoded, options)
   }
 
-  push<A>(command: Command<A, unknown>, args: A): void {
+  push<A>(command: Command<A, any>, args: NoInfer<A>): void {
     if (this.closed) throw new ConnectionClosedError(this.closeReason)
     const encoded = this.encode(command.args, args)
     const size = pushSize(command.name, encoded.length)

@@ -83,7 +83,7 @@ export class KiloServer<S = unknown> extends Emitter<ServerEvents<S>> {
    * @example
    * server.pushAll(cmdNews, 'hello everyone')
    */
-  pushAll<A>(command: Command<A, unknown>, args: A, filter?: (session: SessionContext<S>) => boolean): number {
+  pushAll<A>(command: Command<A, any>, args: NoInfer<A>, filter?: (session: SessionContext<S>) => boolean): number {
     const encoded = command.args.encode(args)
     let n = 0
     for (const s of this.connections) {
