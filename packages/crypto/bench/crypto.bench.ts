@@ -72,9 +72,14 @@ interface Row {
   ops: Map<string, number | undefined>
 }
 
+/** Collects the previous engine's garbage before a measurement (when run with --expose-gc). */
+const exposedGc = (globalThis as { gc?: () => void }).gc
+const gc = exposedGc ?? (() => {})
+
 /**
  * Every engine in alternating rounds; each keeps its best round, so a burst of load from
- * other processes on the machine hurts no engine more than another.
+ * other processes on the machine hurts no engine more than another. The order rotates every
+ * round and garbage is collected before each batch, so no engine pays for another's garbage.
  */
 function run(name: string, make: (api: Api) => (() => void) | undefined): Row {
   const fns = engines.map((e) => ({ name: e.name, fn: make(e.api) }))
@@ -84,8 +89,11 @@ function run(name: string, make: (api: Api) => (() => void) | undefined): Row {
     if (fn !== undefined) opsPerSec(fn, 100) // warm-up
   }
   for (let r = 0; r < ROUNDS; r++) {
-    for (const { name: n, fn } of fns) {
-      if (fn !== undefined) row.ops.set(n, Math.max(row.ops.get(n)!, opsPerSec(fn, ROUND_MS)))
+    for (let j = 0; j < fns.length; j++) {
+      const { name: n, fn } = fns[(r + j) % fns.length]!
+      if (fn === undefined) continue
+      gc()
+      row.ops.set(n, Math.max(row.ops.get(n)!, opsPerSec(fn, ROUND_MS)))
     }
   }
   process.stderr.write(`${name}: done\n`)
@@ -213,7 +221,7 @@ const fastest = names[0]!
 
 console.log(`\nNode ${process.version}, OpenSSL ${process.versions.openssl}, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}`)
 console.log(`engines: ${engines.map((e) => `${e.name} (${e.label})`).join(', ')}`)
-console.log(`µs per operation (CPU time), best of ${ROUNDS} alternating rounds of ${ROUND_MS} ms\n`)
+console.log(`µs per operation (CPU time), best of ${ROUNDS} alternating rounds of ${ROUND_MS} ms${exposedGc ? ', garbage collected before each' : ''}\n`)
 const ratio = fastest !== base
 console.log(`| operation | ${names.join(' | ')} |${ratio ? ` ${base} / ${fastest} |` : ''}`)
 console.log(`|---|${names.map(() => '---:').join('|')}|${ratio ? '---:|' : ''}`)

@@ -162,6 +162,24 @@ describe('every engine gives byte-equal results', () => {
     )
   })
 
+  it('BLAKE2b-256: 0 to 6 parts with totals around every buffering threshold', () => {
+    const key = new Uint8Array(32).fill(5)
+    for (const total of [0, 1, 127, 128, 129, 511, 512, 513, 1000, 5000]) {
+      for (let count = 0; count <= 6; count++) {
+        if (count === 0 && total > 0) continue
+        const data = new Uint8Array(total).map((_, i) => i * 31)
+        const cuts = Array.from({ length: count - 1 }, (_, i) => Math.floor(((i + 1) * total) / count))
+        const parts = [0, ...cuts].map((from, i) => data.subarray(from, i < cuts.length ? cuts[i] : total))
+        const h = toHex(nobleApi.hash(data))
+        const k = toHex(nobleApi.kdf(key, data))
+        for (const { name, api } of impls) {
+          expect(toHex(api.hash(...parts)), `${name} hash ${count} parts of ${total}`).toBe(h)
+          expect(toHex(api.kdf(key, ...parts)), `${name} kdf ${count} parts of ${total}`).toBe(k)
+        }
+      }
+    }
+  })
+
   it('BLAKE2b-256: the caller\'s array of parts is not changed', () => {
     const parts: (Uint8Array | string)[] = ['kp1-th1', new Uint8Array([1, 2])]
     for (const { api } of impls) {

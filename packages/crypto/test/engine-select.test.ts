@@ -15,7 +15,7 @@ describe('engine selection (selectEngine with an injected loader)', () => {
     expect(info).toMatchObject({ name: 'sodium', selectedBy: 'default' })
     expect(info.fallbackReason).toBeUndefined()
     expect(info.summary).toMatch(
-      /^sodium engine \(default\): aead, blake2b, x25519: libsodium \(sodium-native \d+\.\d+\.\d+\); ed25519: libsodium \(sodium-native [\d.]+\) \+ node:crypto for signatures with a small-order R$/,
+      /^sodium engine \(default\): aead: libsodium \(sodium-native \d+\.\d+\.\d+\) below 64 KiB, node:crypto \(OpenSSL [^)]+\) from 64 KiB; blake2b, x25519: libsodium \(sodium-native [\d.]+\); ed25519: libsodium \(sodium-native [\d.]+\) \+ node:crypto for signatures with a small-order R$/,
     )
   })
 
@@ -99,7 +99,8 @@ describe('the Node entry point', () => {
   it('runs on sodium here, where sodium-native is installed, and says so', () => {
     expect(sodiumApi.backend).toBe('sodium')
     expect(sodiumApi.backendInfo.name).toBe('sodium')
-    expect(sodiumApi.backendInfo.operations.aead).toMatch(/^libsodium \(sodium-native /)
+    expect(sodiumApi.backendInfo.operations.aead).toMatch(/^libsodium \(sodium-native .* below 64 KiB, node:crypto/)
+    expect(sodiumApi.backendInfo.operations.blake2b).toMatch(/^libsodium \(sodium-native \d/)
     exercise(sodiumApi)
   })
 

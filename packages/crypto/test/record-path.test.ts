@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { impls, toHex } from './helpers.js'
+import { impls, nobleApi, toHex } from './helpers.js'
 
 const enc = new TextEncoder()
 
@@ -137,6 +137,45 @@ for (const { name, api } of impls) {
       expect(() => box.openInto(new Uint8Array(pt.length - 1), 0, nonce, sealed)).toThrow(
         `"out" needs ${pt.length} bytes from outOffset 0, has ${pt.length - 1}`,
       )
+    })
+
+    it('seal / open results are plain Uint8Arrays that own their memory (no shared pool), small and large', () => {
+      const nonce = api.counterNonce(14)
+      for (const n of [0, 40, 4079, 4080, 5000, 70_000]) {
+        const m = api.randomBytes(n)
+        const sealed = box.seal(nonce, m)
+        const opened = box.open(nonce, sealed)
+        for (const r of [sealed, opened, api.seal(key, nonce, m), api.open(key, nonce, sealed)]) {
+          expect(r.constructor).toBe(Uint8Array)
+          expect(r.byteOffset).toBe(0)
+          expect(r.buffer.byteLength).toBe(r.length)
+        }
+        expect(toHex(opened)).toBe(toHex(m))
+      }
+    })
+
+    it('large messages, around the size where the sodium engine hands AEAD to node:crypto: in place and not', () => {
+      for (const n of [65_535, 65_536, 65_537, 200_000]) {
+        const nonce = api.counterNonce(n)
+        const m = api.randomBytes(n)
+        const ref = toHex(nobleApi.seal(key, nonce, m, aad))
+        expect(toHex(box.seal(nonce, m, aad)), `seal ${n}`).toBe(ref)
+        expect(toHex(api.seal(key, nonce, m, aad)), `one-shot seal ${n}`).toBe(ref)
+        const frame = new Uint8Array(5 + n + 16)
+        frame.set(m, 5)
+        expect(box.sealInto(frame, 5, nonce, frame.subarray(5, 5 + n), aad)).toBe(n + 16)
+        expect(toHex(frame.subarray(5)), `sealInto in place ${n}`).toBe(ref)
+        expect(box.openInto(frame, 5, nonce, frame.subarray(5), aad)).toBe(n)
+        expect(api.constantTimeEqual(frame.subarray(5, 5 + n), m)).toBe(true)
+        const sealed = box.seal(nonce, m, aad)
+        expect(api.constantTimeEqual(box.open(nonce, sealed, aad), m)).toBe(true)
+        expect(api.constantTimeEqual(api.open(key, nonce, sealed, aad), m)).toBe(true)
+        sealed[n >> 1]! ^= 1
+        const out = new Uint8Array(n).fill(0xee)
+        expect(() => box.openInto(out, 0, nonce, sealed, aad)).toThrow(api.AeadError)
+        expect(out.every((b) => b === 0)).toBe(true)
+        expect(() => box.open(nonce, sealed, aad)).toThrow(api.AeadError)
+      }
     })
 
     it('Buffer as the frame (a Uint8Array subclass) works', () => {

@@ -1,5 +1,6 @@
 import { isAcceptablePoint } from '../ed25519-rules.js'
 import type { EdSigner, EdVerifier } from '../engine.js'
+import { clearScratch, scratchView, takeScratch } from './scratch.js'
 import type { SodiumNative } from './sodium-native.js'
 
 /** Ed25519 signing through libsodium (RFC 8032, deterministic); the 64-byte secret key is expanded once. */
@@ -14,9 +15,13 @@ export class SodiumSigner implements EdSigner {
   }
 
   sign(message: Uint8Array): Uint8Array {
-    const sig = new Uint8Array(64)
-    this.#s.crypto_sign_detached(sig, message, this.#secretKey)
-    return sig
+    try {
+      this.#s.crypto_sign_detached(scratchView(64), message, this.#secretKey)
+    } catch (e) {
+      clearScratch(64)
+      throw e
+    }
+    return takeScratch(64)
   }
 }
 

@@ -3,7 +3,7 @@ import type { Engine } from '../engine.js'
 import { NodeVerifier } from '../node/ed25519.js'
 import { X25519Pair } from '../x25519-key-pair.js'
 import { sodiumBlake2b256 } from './blake2b.js'
-import { SodiumAead, sodiumOpen, sodiumSeal } from './chacha.js'
+import { LARGE_AEAD, SodiumAead, sodiumOpen, sodiumSeal } from './chacha.js'
 import { SodiumSigner, SodiumVerifier } from './ed25519.js'
 import type { LoadedSodium } from './sodium-native.js'
 import { sodiumPublicKey, sodiumSharedSecret } from './x25519.js'
@@ -12,15 +12,16 @@ const strictVerifier = (publicKey: Uint8Array) => new NodeVerifier(publicKey)
 
 /**
  * The libsodium engine (through `sodium-native`): Node only, used by the package root when
- * `sodium-native` loads. Signatures whose R has small order are verified by node:crypto
- * (see `SodiumVerifier`).
+ * `sodium-native` loads. AEAD messages of 64 KiB and more and signatures whose R has small
+ * order go to node:crypto (see `SodiumAead` and `SodiumVerifier`).
  */
 export function sodiumEngine({ sodium: s, version }: LoadedSodium): Engine {
   const lib = `libsodium (sodium-native ${version})`
+  const openssl = `node:crypto (OpenSSL ${process.versions.openssl})`
   return Object.freeze({
     name: 'sodium' as const,
     implementations: Object.freeze({
-      aead: lib,
+      aead: `${lib} below ${LARGE_AEAD >> 10} KiB, ${openssl} from ${LARGE_AEAD >> 10} KiB`,
       blake2b: lib,
       x25519: lib,
       ed25519: `${lib} + node:crypto for signatures with a small-order R`,
