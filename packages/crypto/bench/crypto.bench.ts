@@ -1,10 +1,9 @@
-// Compares the node:crypto backend (package root in Node) with the pure noble backend
-// (`@kp/crypto/noble`) operation by operation. Run: pnpm --filter @kp/crypto bench
+// Compares the crypto engines operation by operation, side by side: sodium-native (libsodium)
+// when it is installed, node:crypto (OpenSSL) and the pure-JavaScript noble code.
+// Run: pnpm --filter @kp/crypto bench   (BENCH_MS / BENCH_ROUNDS change the rounds)
 import { cpus } from 'node:os'
-import * as noble from '@kp/crypto/noble'
-import * as node from '@kp/crypto'
+import { type Api, engines } from './engines.js'
 
-type Api = typeof node
 const ROUND_MS = Number(process.env.BENCH_MS ?? 200)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 
@@ -69,26 +68,34 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 interface Row {
   name: string
-  noble: number
-  node: number
-  bytes?: number
+  /** ops/s per engine name; undefined when the engine lacks the operation. */
+  ops: Map<string, number | undefined>
 }
 
+/** Collects the previous engine's garbage before a measurement (when run with --expose-gc). */
+const exposedGc = (globalThis as { gc?: () => void }).gc
+const gc = exposedGc ?? (() => {})
+
 /**
- * Both implementations in alternating rounds; each keeps its best round, so a burst of load
- * from other processes on the machine hurts neither side more than the other.
+ * Every engine in alternating rounds; each keeps its best round, so a burst of load from
+ * other processes on the machine hurts no engine more than another. The order rotates every
+ * round and garbage is collected before each batch, so no engine pays for another's garbage.
  */
-function run(name: string, make: (api: Api) => () => void, bytes?: number): Row {
-  const fNoble = make(noble as Api)
-  const fNode = make(node)
-  opsPerSec(fNoble, 100) // warm-up
-  opsPerSec(fNode, 100)
-  const row: Row = { name, noble: 0, node: 0 }
-  for (let r = 0; r < ROUNDS; r++) {
-    row.noble = Math.max(row.noble, opsPerSec(fNoble, ROUND_MS))
-    row.node = Math.max(row.node, opsPerSec(fNode, ROUND_MS))
+function run(name: string, make: (api: Api) => (() => void) | undefined): Row {
+  const fns = engines.map((e) => ({ name: e.name, fn: make(e.api) }))
+  const row: Row = { name, ops: new Map() }
+  for (const { name: n, fn } of fns) {
+    row.ops.set(n, fn === undefined ? undefined : 0)
+    if (fn !== undefined) opsPerSec(fn, 100) // warm-up
   }
-  if (bytes !== undefined) row.bytes = bytes
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let j = 0; j < fns.length; j++) {
+      const { name: n, fn } = fns[(r + j) % fns.length]!
+      if (fn === undefined) continue
+      gc()
+      row.ops.set(n, Math.max(row.ops.get(n)!, opsPerSec(fn, ROUND_MS)))
+    }
+  }
   process.stderr.write(`${name}: done\n`)
   return row
 }
@@ -96,6 +103,88 @@ function run(name: string, make: (api: Api) => () => void, bytes?: number): Row 
 const msg64 = new Uint8Array(64).fill(1)
 const rows: Row[] = []
 
+function aeadRows(size: number, label: string) {
+  rows.push(
+    run(`seal ${label} (aead(key).seal)`, (api) => {
+      const box = api.aead(api.randomBytes(32))
+      const nonce = new Uint8Array(12)
+      const pt = api.randomBytes(size)
+      let i = 0
+      return () => box.seal(api.counterNonce(i++, nonce), pt)
+    }),
+  )
+  rows.push(
+    run(`open ${label} (aead(key).open)`, (api) => {
+      const box = api.aead(api.randomBytes(32))
+      const nonce = api.counterNonce(7)
+      const sealed = box.seal(nonce, api.randomBytes(size))
+      return () => box.open(nonce, sealed)
+    }),
+  )
+}
+
+aeadRows(40, '40 B')
+rows.push(
+  run('sealInto 40 B (into a frame, counter nonce)', (api) => {
+    const box = api.aead(api.randomBytes(32)) as ReturnType<Api['aead']> & { sealInto?: Function }
+    if (typeof box.sealInto !== 'function') return undefined
+    const nonce = new Uint8Array(12)
+    const pt = api.randomBytes(40)
+    const frame = new Uint8Array(8 + 40 + 16)
+    let i = 0
+    return () => box.sealInto!(frame, 8, api.counterNonce(i++, nonce), pt)
+  }),
+)
+rows.push(
+  run('openInto 40 B (in place in the frame)', (api) => {
+    const box = api.aead(api.randomBytes(32)) as ReturnType<Api['aead']> & { openInto?: Function }
+    if (typeof box.openInto !== 'function') return undefined
+    const nonce = api.counterNonce(7)
+    const sealed = box.seal(nonce, api.randomBytes(40))
+    const frame = new Uint8Array(8 + sealed.length)
+    return () => {
+      frame.set(sealed, 8) // the record arrives; opened in place
+      box.openInto!(frame, 8, nonce, frame.subarray(8))
+    }
+  }),
+)
+aeadRows(64 * 1024, '64 KiB')
+rows.push(
+  run('seal 40 B one-shot (seal(key, ...))', (api) => {
+    const key = api.randomBytes(32)
+    const pt = api.randomBytes(40)
+    return () => api.seal(key, zeroNonce, pt)
+  }),
+)
+rows.push(
+  run('BLAKE2b-256 keyed, 40 B (kdf)', (api) => {
+    const k = api.randomBytes(32)
+    const m = api.randomBytes(40)
+    return () => api.kdf(k, m)
+  }),
+)
+rows.push(
+  run('BLAKE2b-256 keyed, label + 32 B (kdf)', (api) => {
+    const k = api.randomBytes(32)
+    const th = api.randomBytes(32)
+    return () => api.kdf(k, 'kp1-hs', th)
+  }),
+)
+rows.push(
+  run('BLAKE2b-256 unkeyed, 40 B (hash)', (api) => {
+    const m = api.randomBytes(40)
+    return () => api.hash(m)
+  }),
+)
+rows.push(
+  run('X25519 key pair + shared secret', (api) => {
+    const peer = api.x25519KeyPair()
+    return () => {
+      const p = api.x25519KeyPair()
+      api.x25519SharedSecret(p.secretKey, peer.publicKey)
+    }
+  }),
+)
 rows.push(
   run('Ed25519 sign (64 B)', (api) => {
     const k = api.SigningKey.generate()
@@ -113,22 +202,6 @@ rows.push(
   }),
 )
 rows.push(
-  run('X25519 key pair + shared secret', (api) => {
-    const peer = api.x25519KeyPair()
-    return () => {
-      const p = api.x25519KeyPair()
-      api.x25519SharedSecret(p.secretKey, peer.publicKey)
-    }
-  }),
-)
-rows.push(
-  run('BLAKE2b-256 kdf (label + 32 B)', (api) => {
-    const k = api.randomBytes(32)
-    const th = api.randomBytes(32)
-    return () => api.kdf(k, 'kp1-hs', th)
-  }),
-)
-rows.push(
   run('handshake crypto (both sides)', (api) => {
     const s = api.SigningKey.generate()
     const c = api.SigningKey.generate()
@@ -136,45 +209,26 @@ rows.push(
     return () => handshake(api, s, c, hello)
   }),
 )
-for (const size of [64, 1024, 16 * 1024, 1024 * 1024]) {
-  const label = size >= 1024 * 1024 ? `${size >> 20} MiB` : size >= 1024 ? `${size >> 10} KiB` : `${size} B`
-  rows.push(
-    run(
-      `seal + open ${label} (aead(key))`,
-      (api) => {
-        const box = api.aead(api.randomBytes(32))
-        const nonce = new Uint8Array(12)
-        const pt = api.randomBytes(size)
-        let i = 0
-        return () => {
-          api.counterNonce(i++, nonce)
-          box.open(nonce, box.seal(nonce, pt))
-        }
-      },
-      size,
-    ),
-  )
+
+const us = (ops: number | undefined) => {
+  if (ops === undefined) return '—'
+  const t = 1e6 / ops
+  return t >= 100 ? t.toFixed(0) : t >= 10 ? t.toFixed(1) : t.toFixed(2)
 }
-rows.push(
-  run('seal + open 64 B (one-shot seal/open)', (api) => {
-    const key = api.randomBytes(32)
-    const nonce = new Uint8Array(12)
-    const pt = api.randomBytes(64)
-    return () => api.open(key, nonce, api.seal(key, nonce, pt))
-  }),
-)
+const names = engines.map((e) => e.name)
+const base = names.includes('node') ? 'node' : names[0]!
+const fastest = names[0]!
 
-const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
-const us = (ops: number) => (1e6 / ops).toFixed(ops > 1e5 ? 2 : 1)
-const mbs = (ops: number, bytes: number) => `${((ops * bytes * 2) / 1e6).toFixed(0)} MB/s`
-
-console.log(`\nNode ${process.version}, OpenSSL ${process.versions.openssl}, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}\n`)
-console.log(`ops per CPU-second, best of ${ROUNDS} alternating rounds\n`)
-console.log('| operation | noble ops/s (µs/op) | node ops/s (µs/op) | node / noble |')
-console.log('|---|---:|---:|---:|')
+console.log(`\nNode ${process.version}, OpenSSL ${process.versions.openssl}, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}`)
+console.log(`engines: ${engines.map((e) => `${e.name} (${e.label})`).join(', ')}`)
+console.log(`µs per operation (CPU time), best of ${ROUNDS} alternating rounds of ${ROUND_MS} ms${exposedGc ? ', garbage collected before each' : ''}\n`)
+const ratio = fastest !== base
+console.log(`| operation | ${names.join(' | ')} |${ratio ? ` ${base} / ${fastest} |` : ''}`)
+console.log(`|---|${names.map(() => '---:').join('|')}|${ratio ? '---:|' : ''}`)
 for (const r of rows) {
-  const extra = (ops: number) => (r.bytes !== undefined && r.bytes >= 16384 ? `, ${mbs(ops, r.bytes)}` : '')
-  console.log(
-    `| ${r.name} | ${fmt(r.noble)} (${us(r.noble)}${extra(r.noble)}) | ${fmt(r.node)} (${us(r.node)}${extra(r.node)}) | ${(r.node / r.noble).toFixed(1)}× |`,
-  )
+  const cells = names.map((n) => us(r.ops.get(n)))
+  const a = r.ops.get(fastest)
+  const b = r.ops.get(base)
+  const x = a !== undefined && b !== undefined ? `${(a / b).toFixed(1)}×` : '—'
+  console.log(`| ${r.name} | ${cells.join(' | ')} |${ratio ? ` ${x} |` : ''}`)
 }

@@ -1,9 +1,10 @@
 import { type Aead, CheckedAead, checkOpen, checkSeal } from './aead.js'
 import { abytes } from './assert.js'
+import { type HashPart, partsToBytes } from './blake2b.js'
 import type { Engine } from './engine.js'
 import { X25519Pair, type X25519KeyPair } from './x25519-key-pair.js'
 
-/** The backend-dependent functions of the public API, with argument checks. */
+/** The engine-dependent functions of the public API, with argument checks. */
 export interface BoundFunctions {
   x25519KeyPair(): X25519KeyPair
   x25519KeyPairFromSecret(secretKey: Uint8Array): X25519KeyPair
@@ -11,9 +12,11 @@ export interface BoundFunctions {
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array
   aead(key: Uint8Array): Aead
+  hash(...parts: HashPart[]): Uint8Array
+  kdf(key: Uint8Array, ...parts: HashPart[]): Uint8Array
 }
 
-/** Binds the functions of the public API to one backend. */
+/** Binds the functions of the public API to one engine. */
 export function bind(engine: Engine): BoundFunctions {
   return {
     x25519KeyPair: () => engine.x25519KeyPair(),
@@ -38,5 +41,11 @@ export function bind(engine: Engine): BoundFunctions {
       return engine.open(key, nonce, sealed, aad)
     },
     aead: (key) => new CheckedAead(engine, key),
+    // rest parameters are a fresh array on every call: partsToBytes may rewrite it in place
+    hash: (...parts) => engine.blake2b256(partsToBytes(parts)),
+    kdf(key, ...parts) {
+      abytes(key, 'key', 32)
+      return engine.blake2b256(partsToBytes(parts), key)
+    },
   }
 }

@@ -1,5 +1,4 @@
-import { blake2b } from '@noble/hashes/blake2.js'
-import { abytes, describe, isBytes } from './assert.js'
+import { describe, isBytes } from './assert.js'
 
 /** A piece of hash input: bytes, or a string label taken as its UTF-8 (for labels: ASCII) bytes. */
 export type HashPart = Uint8Array | string
@@ -21,40 +20,15 @@ function stringBytes(s: string): Uint8Array {
   return b
 }
 
-function partBytes(part: unknown, i: number): Uint8Array {
-  if (typeof part === 'string') return stringBytes(part)
-  if (isBytes(part)) return part
-  throw new TypeError(`"parts[${i}]" expected Uint8Array or string, got ${describe(part)}`)
-}
-
 /**
- * `H(x)` of the protocol: unkeyed BLAKE2b with a 32-byte output (RFC 7693) of the concatenation
- * of `parts`, fed incrementally (nothing is concatenated). Strings are UTF-8 (ASCII labels).
- *
- * @example
- * ```ts
- * const th1 = hash('kp1-th1', hello, ephemeralServerPublic)
- * ```
+ * Checks the parts of `hash` / `kdf` and replaces each string by its bytes, in place: `parts`
+ * must be the caller's own rest-parameter array (a fresh array on every call).
  */
-export function hash(...parts: HashPart[]): Uint8Array {
-  const h = blake2b.create({ dkLen: 32 })
-  for (let i = 0; i < parts.length; i++) h.update(partBytes(parts[i], i))
-  return h.digest()
-}
-
-/**
- * `KDF(k, x)` of the protocol: BLAKE2b keyed with the 32-byte `key`, 32-byte output, over the
- * concatenation of `parts` (strings are UTF-8 / ASCII labels).
- *
- * @example
- * ```ts
- * const kC2s = kdf(master, 'kp1-c2s')
- * const hs = kdf(dh, 'kp1-hs', th1)
- * ```
- */
-export function kdf(key: Uint8Array, ...parts: HashPart[]): Uint8Array {
-  abytes(key, 'key', 32)
-  const h = blake2b.create({ dkLen: 32, key })
-  for (let i = 0; i < parts.length; i++) h.update(partBytes(parts[i], i))
-  return h.digest()
+export function partsToBytes(parts: HashPart[]): Uint8Array[] {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]
+    if (typeof part === 'string') parts[i] = stringBytes(part)
+    else if (!isBytes(part)) throw new TypeError(`"parts[${i}]" expected Uint8Array or string, got ${describe(part)}`)
+  }
+  return parts as Uint8Array[]
 }

@@ -1,10 +1,12 @@
-// The backend-independent part of the public API, re-exported by every entry point.
+// The engine-independent part of the public API, re-exported by every entry point.
 export { AeadError } from './aead-error.js'
 export type { Aead } from './aead.js'
-export { type HashPart, hash, kdf } from './blake2b.js'
+export type { BackendInfo } from './backend-info.js'
+export type { HashPart } from './blake2b.js'
 export { constantTimeEqual, randomBytes, wipe } from './bytes.js'
 export { counterNonce } from './counter-nonce.js'
 export { CryptoError, type CryptoErrorOptions } from './crypto-error.js'
+export type { BackendName, EngineImplementations } from './engine.js'
 export { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from './encoding.js'
 export { LowOrderKeyError } from './low-order-key-error.js'
 export { BasePublicKey, isPublicKey } from './public-key.js'

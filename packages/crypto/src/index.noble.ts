@@ -1,10 +1,14 @@
 /**
- * `@kp/crypto/noble`: the whole API on the pure-JavaScript backend (@noble/*), on every
- * platform. The package root gives the same API on node:crypto in Node.
+ * `@kp/crypto/noble`: the whole API on the pure-JavaScript engine (@noble/*), on every
+ * platform. The package root gives the same API on libsodium (sodium-native) or node:crypto
+ * in Node.
  * @module
  */
 import type { Aead } from './aead.js'
+import { type BackendInfo, describeEngine } from './backend-info.js'
 import { bind } from './bind.js'
+import type { HashPart } from './blake2b.js'
+import type { BackendName } from './engine.js'
 import { nobleEngine as engine } from './noble/engine.js'
 import { BasePublicKey } from './public-key.js'
 import { BaseSigningKey } from './signing-key.js'
@@ -12,8 +16,11 @@ import type { X25519KeyPair } from './x25519-key-pair.js'
 
 export * from './common.js'
 
-/** Which implementation this entry point uses. */
-export const backend: 'node' | 'noble' = engine.name
+/** The engine this entry point runs on: always `'noble'` here. */
+export const backend: BackendName = engine.name
+
+/** Which engine runs each operation and why, e.g. to log `backendInfo.summary` at debug level. */
+export const backendInfo: BackendInfo = describeEngine(engine, 'entry point')
 
 /** An Ed25519 public key (a peer id); see `BasePublicKey` for the methods. */
 export class PublicKey extends BasePublicKey {
@@ -54,7 +61,8 @@ export const seal: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, a
 /** ChaCha20-Poly1305 open: plaintext, or `AeadError` (code `'kp.Aead'`) and no plaintext. */
 export const open: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array) => Uint8Array = f.open
 /**
- * ChaCha20-Poly1305 bound to `key` (copied), for the records hot path.
+ * ChaCha20-Poly1305 bound to `key` (copied), for the records hot path: `seal` / `open`, and
+ * `sealInto` / `openInto` to work inside a frame buffer without allocating the result.
  *
  * @example
  * ```ts
@@ -64,3 +72,24 @@ export const open: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?
  * ```
  */
 export const aead: (key: Uint8Array) => Aead = f.aead
+/**
+ * `H(x)` of the protocol: unkeyed BLAKE2b with a 32-byte output (RFC 7693) of the concatenation
+ * of `parts`, fed without concatenating. Strings are UTF-8 (the protocol's labels are ASCII).
+ *
+ * @example
+ * ```ts
+ * const th1 = hash('kp1-th1', hello, ephemeralServerPublic)
+ * ```
+ */
+export const hash: (...parts: HashPart[]) => Uint8Array = f.hash
+/**
+ * `KDF(k, x)` of the protocol: BLAKE2b keyed with the 32-byte `key`, 32-byte output, over the
+ * concatenation of `parts` (strings are UTF-8 / ASCII labels).
+ *
+ * @example
+ * ```ts
+ * const kC2s = kdf(master, 'kp1-c2s')
+ * const hs = kdf(dh, 'kp1-hs', th1)
+ * ```
+ */
+export const kdf: (key: Uint8Array, ...parts: HashPart[]) => Uint8Array = f.kdf

@@ -1,19 +1,37 @@
 /**
- * `@kp/crypto` in Node: the whole API on node:crypto (OpenSSL) for X25519, Ed25519 and
- * ChaCha20-Poly1305; BLAKE2b stays on @noble/hashes. Same API as `@kp/crypto/noble`.
+ * `@kp/crypto` in Node: the whole API on libsodium through the optional dependency
+ * `sodium-native` when it loads, else on node:crypto (OpenSSL) for X25519, Ed25519 and
+ * ChaCha20-Poly1305 with BLAKE2b on @noble/hashes. `KP_CRYPTO_ENGINE=sodium|node|noble` forces
+ * an engine. Same API as `@kp/crypto/noble`.
  * @module
  */
 import type { Aead } from './aead.js'
+import type { BackendInfo } from './backend-info.js'
 import { bind } from './bind.js'
-import { nodeEngine as engine } from './node/engine.js'
+import type { HashPart } from './blake2b.js'
+import type { BackendName } from './engine.js'
+import { ENGINE_ENV, selectEngine } from './node/select-engine.js'
 import { BasePublicKey } from './public-key.js'
 import { BaseSigningKey } from './signing-key.js'
+import { requireSodium } from './sodium/load.js'
 import type { X25519KeyPair } from './x25519-key-pair.js'
+
+const selection = selectEngine(process.env[ENGINE_ENV], requireSodium)
+const engine = selection.engine
 
 export * from './common.js'
 
-/** Which implementation this entry point uses. */
-export const backend: 'node' | 'noble' = engine.name
+/**
+ * The engine this entry point runs on: `'sodium'` when the optional dependency `sodium-native`
+ * loads, else `'node'` (node:crypto); `KP_CRYPTO_ENGINE=sodium|node|noble` forces one.
+ */
+export const backend: BackendName = engine.name
+
+/**
+ * Which engine runs each operation and why (including why sodium-native is not used, when it
+ * is not), e.g. to log `backendInfo.summary` at debug level.
+ */
+export const backendInfo: BackendInfo = selection.info
 
 /** An Ed25519 public key (a peer id); see `BasePublicKey` for the methods. */
 export class PublicKey extends BasePublicKey {
@@ -54,7 +72,8 @@ export const seal: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, a
 /** ChaCha20-Poly1305 open: plaintext, or `AeadError` (code `'kp.Aead'`) and no plaintext. */
 export const open: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array) => Uint8Array = f.open
 /**
- * ChaCha20-Poly1305 bound to `key` (copied), for the records hot path.
+ * ChaCha20-Poly1305 bound to `key` (copied), for the records hot path: `seal` / `open`, and
+ * `sealInto` / `openInto` to work inside a frame buffer without allocating the result.
  *
  * @example
  * ```ts
@@ -64,3 +83,24 @@ export const open: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?
  * ```
  */
 export const aead: (key: Uint8Array) => Aead = f.aead
+/**
+ * `H(x)` of the protocol: unkeyed BLAKE2b with a 32-byte output (RFC 7693) of the concatenation
+ * of `parts`, fed without concatenating. Strings are UTF-8 (the protocol's labels are ASCII).
+ *
+ * @example
+ * ```ts
+ * const th1 = hash('kp1-th1', hello, ephemeralServerPublic)
+ * ```
+ */
+export const hash: (...parts: HashPart[]) => Uint8Array = f.hash
+/**
+ * `KDF(k, x)` of the protocol: BLAKE2b keyed with the 32-byte `key`, 32-byte output, over the
+ * concatenation of `parts` (strings are UTF-8 / ASCII labels).
+ *
+ * @example
+ * ```ts
+ * const kC2s = kdf(master, 'kp1-c2s')
+ * const hs = kdf(dh, 'kp1-hs', th1)
+ * ```
+ */
+export const kdf: (key: Uint8Array, ...parts: HashPart[]) => Uint8Array = f.kdf

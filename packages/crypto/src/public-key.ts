@@ -1,6 +1,5 @@
 // biome-ignore-all lint/complexity/noThisInStatic: the static factories are polymorphic: each entry point's subclass binds its backend
 import { abytes, astring, describe, isBytes } from './assert.js'
-import { hash } from './blake2b.js'
 import { constantTimeEqual } from './bytes.js'
 import { isAcceptablePublicKey } from './ed25519-rules.js'
 import { bytesToBase64url, bytesToHex } from './encoding.js'
@@ -32,7 +31,7 @@ export function publicKeyBytesFromString(s: string, name: string): Uint8Array {
 
 /**
  * An Ed25519 public key: a peer id. Immutable. Shared implementation of the `PublicKey`
- * classes each entry point exports (they differ only in the backend that verifies).
+ * classes each entry point exports (they differ only in the engine that verifies).
  */
 export class BasePublicKey {
   /** The backend that verifies for this class; set by each entry's subclass. */
@@ -104,7 +103,7 @@ export class BasePublicKey {
   }
 
   /**
-   * Checks an Ed25519 signature under strict rules (identical in the node and noble backends;
+   * Checks an Ed25519 signature under strict rules (identical in every engine;
    * see the README). Returns false for any bad signature, including one of the wrong length;
    * throws TypeError only when an argument is not a Uint8Array.
    */
@@ -144,7 +143,7 @@ export class BasePublicKey {
    */
   fingerprint(): string {
     if (this.#fingerprint === undefined) {
-      const h = bytesToHex(hash(this.#bytes).subarray(0, 8))
+      const h = bytesToHex(this.#engine.blake2b256([this.#bytes]).subarray(0, 8))
       this.#fingerprint = `${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}`
     }
     return this.#fingerprint

@@ -1,12 +1,13 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import * as root from '../src/index.js'
-import { impls, nobleApi, nodeApi, toHex } from './helpers.js'
+import { impls, nobleApi, nodeApi, sodiumApi, toHex } from './helpers.js'
 
 describe('entry points', () => {
   it('node, noble and browser entries export the same names', () => {
     const names = (m: object) => Object.keys(m).sort()
-    expect(names(nodeApi)).toEqual(names(nobleApi))
+    expect(names(sodiumApi)).toEqual(names(nobleApi))
+    expect(names(nodeApi)).toEqual(names(nobleApi)) // the tests' node-engine API has the same shape
     expect(names(root)).toEqual(names(nobleApi))
     expect(root.backend).toBe('noble')
   })

@@ -1,25 +1,39 @@
 import { readFileSync } from 'node:fs'
+import { nodeEngine } from '../src/node/engine.js'
 import * as nobleApi from '../src/index.noble.js'
-import * as nodeApi from '../src/index.node.js'
+import * as rootApi from '../src/index.node.js'
+import { type Api, engineApi } from './engine-api.js'
 
-export type Api = typeof nodeApi
+export type { Api }
 
-/** Both implementations, for suites that run once per backend. */
-export const impls: readonly { readonly name: 'node' | 'noble'; readonly api: Api }[] = [
+// In this workspace sodium-native is installed, so the Node entry runs on sodium (a test in
+// engine-select.test.ts asserts it, unless KP_CRYPTO_ENGINE says otherwise).
+if (process.env.KP_CRYPTO_ENGINE === undefined && rootApi.backend !== 'sodium') {
+  throw new Error(`the Node entry should run on sodium-native here: ${rootApi.backendInfo.summary}`)
+}
+
+/** The package root in Node: the sodium engine. */
+export const sodiumApi: Api = rootApi
+/** The node:crypto engine (the root's fallback when sodium-native does not load). */
+export const nodeApi: Api = engineApi(nodeEngine)
+
+/** Every engine, for suites that run once per engine. */
+export const impls: readonly { readonly name: 'sodium' | 'node' | 'noble'; readonly api: Api }[] = [
+  { name: 'sodium', api: sodiumApi },
   { name: 'node', api: nodeApi },
   { name: 'noble', api: nobleApi as Api },
 ]
 
-export { nobleApi, nodeApi }
+export { nobleApi }
 
 export function vectors<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(`./vectors/${name}.json`, import.meta.url), 'utf8')) as T
 }
 
 export function hex(s: string): Uint8Array {
-  return nodeApi.hexToBytes(s)
+  return nobleApi.hexToBytes(s)
 }
 
 export function toHex(b: Uint8Array): string {
-  return nodeApi.bytesToHex(b)
+  return nobleApi.bytesToHex(b)
 }

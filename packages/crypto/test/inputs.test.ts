@@ -65,6 +65,12 @@ for (const { name, api } of impls) {
       ['aead#seal plaintext', (b) => box.seal(n12, b), 'plaintext', undefined],
       ['aead#open nonce', (b) => box.open(b, sealed), 'nonce', 12],
       ['aead#open sealed', (b) => box.open(n12, b), 'sealed', undefined],
+      ['aead#sealInto out', (b) => box.sealInto(b, 0, n12, new Uint8Array(1)), 'out', undefined],
+      ['aead#sealInto nonce', (b) => box.sealInto(new Uint8Array(32), 0, b, new Uint8Array(1)), 'nonce', 12],
+      ['aead#sealInto plaintext', (b) => box.sealInto(new Uint8Array(99), 0, n12, b), 'plaintext', undefined],
+      ['aead#openInto out', (b) => box.openInto(b, 0, n12, sealed), 'out', undefined],
+      ['aead#openInto nonce', (b) => box.openInto(new Uint8Array(32), 0, b, sealed), 'nonce', 12],
+      ['aead#openInto sealed', (b) => box.openInto(new Uint8Array(99), 0, n12, b), 'sealed', undefined],
       ['kdf key', (b) => api.kdf(b, 'label'), 'key', 32],
       ['counterNonce out', (b) => api.counterNonce(1, b ?? 0), 'out', 12],
       ['constantTimeEqual a', (b) => api.constantTimeEqual(b, k32), 'a', undefined],
@@ -93,6 +99,8 @@ for (const { name, api } of impls) {
         expectArgError(() => api.open(k32, n12, sealed, bad as any), TypeError, 'aad')
         expectArgError(() => box.seal(n12, new Uint8Array(1), bad as any), TypeError, 'aad')
         expectArgError(() => box.open(n12, sealed, bad as any), TypeError, 'aad')
+        expectArgError(() => box.sealInto(new Uint8Array(32), 0, n12, new Uint8Array(1), bad as any), TypeError, 'aad')
+        expectArgError(() => box.openInto(new Uint8Array(32), 0, n12, sealed, bad as any), TypeError, 'aad')
       }
     })
 

@@ -31,4 +31,22 @@ export class NobleAead implements Aead {
   open(nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
     return nobleOpen(this.#key, nonce, sealed, aad)
   }
+
+  /** noble copies the plaintext to the destination, then encrypts there (so in place works). */
+  sealInto(out: Uint8Array, outOffset: number, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): number {
+    const n = plaintext.length + 16
+    chacha20poly1305(this.#key, nonce, aad).encrypt(plaintext, out.subarray(outOffset, outOffset + n))
+    return n
+  }
+
+  /** noble checks the tag first and writes nothing on failure. */
+  openInto(out: Uint8Array, outOffset: number, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): number {
+    const n = sealed.length - 16
+    try {
+      chacha20poly1305(this.#key, nonce, aad).decrypt(sealed, out.subarray(outOffset, outOffset + n))
+    } catch (e) {
+      throw new AeadError(undefined, { cause: e })
+    }
+    return n
+  }
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
+import { type CipherChaCha20Poly1305, createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
 import { AeadError } from '../aead-error.js'
 import type { Aead } from '../aead.js'
 import { plain } from './jwk.js'
@@ -6,18 +6,36 @@ import { plain } from './jwk.js'
 const ALGO = 'chacha20-poly1305'
 const OPTS = { authTagLength: 16 } as const
 
+function cipher(key: KeyObject | Uint8Array, nonce: Uint8Array, n: number, aad?: Uint8Array): CipherChaCha20Poly1305 {
+  const c = createCipheriv(ALGO, key, nonce, OPTS)
+  if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: n })
+  return c
+}
+
+/** Seal through OpenSSL into `out` at `offset` (ciphertext ‖ tag); OpenSSL reads all of the plaintext before anything is written. */
+export function nodeSealInto(
+  key: KeyObject | Uint8Array,
+  out: Uint8Array,
+  offset: number,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+): number {
+  const n = plaintext.length
+  const c = cipher(key, nonce, n, aad)
+  if (n > 0) out.set(c.update(plaintext), offset)
+  c.final()
+  out.set(c.getAuthTag(), offset + n)
+  return n + 16
+}
+
 /**
  * Seal through OpenSSL. The output is one plain Uint8Array (ciphertext ‖ tag); the copy of
  * the ciphertext into it is the only copy. `key`: a KeyObject (records) or raw bytes (one-shot).
  */
 export function nodeSeal(key: KeyObject | Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
-  const n = plaintext.length
-  const c = createCipheriv(ALGO, key, nonce, OPTS)
-  if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: n })
-  const out = new Uint8Array(n + 16)
-  if (n > 0) out.set(c.update(plaintext), 0)
-  c.final()
-  out.set(c.getAuthTag(), n)
+  const out = new Uint8Array(plaintext.length + 16)
+  nodeSealInto(key, out, 0, nonce, plaintext, aad)
   return out
 }
 
@@ -51,5 +69,16 @@ export class NodeAead implements Aead {
 
   open(nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
     return nodeOpen(this.#key, nonce, sealed, aad)
+  }
+
+  sealInto(out: Uint8Array, outOffset: number, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): number {
+    return nodeSealInto(this.#key, out, outOffset, nonce, plaintext, aad)
+  }
+
+  /** OpenSSL decrypts into its own buffer; the plaintext is copied to `out` only once the tag checked. */
+  openInto(out: Uint8Array, outOffset: number, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): number {
+    const pt = nodeOpen(this.#key, nonce, sealed, aad)
+    out.set(pt, outOffset)
+    return pt.length
   }
 }
