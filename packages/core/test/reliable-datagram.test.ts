@@ -71,9 +71,9 @@ describe('reliable datagram mode (PROTOCOL.md 9) over the in-memory datagram tra
     const { c } = await setup({ reliable: false }, { idleTimeoutMs: 60_000 })
     await c.ready()
     // the server vanishes without a word: every datagram towards it is lost from now on
-    const conn = (c as unknown as { connection: { transport: { peer: { closed: boolean } }; arq: { setDeadLinkMs(ms: number): void } } }).connection
+    const conn = (c as unknown as { connection: { transport: { peer: { close(): void } }; arq: { setDeadLinkMs(ms: number): void } } }).connection
     conn.arq.setDeadLinkMs(300) // the session's idle timeout, shortened for the test
-    conn.transport.peer.closed = true
+    conn.transport.peer.close() // a datagram close says nothing on the wire: the client's datagrams are lost from now on
     const e = await c.call(suiteApi.echo, 'into the void').catch((x) => x)
     expect(ConnectionClosedError.isInstance(e)).toBe(true)
     expect(e.reason).toMatch(/dead link/)

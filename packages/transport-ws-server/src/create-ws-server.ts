@@ -25,7 +25,7 @@ export type WsKiloServer<S> = KiloServer<S> & {
  * console.log(`listening on ${server.url}, server id ${key.publicKey.toHex()}`)
  */
 export async function createWsServer<S>(iface: KiloInterface<S>, options: CreateWsServerOptions<S>): Promise<WsKiloServer<S>> {
-  const { port, host, server, path, maxFrame, maxBuffered, perMessageDeflate, ...serveOptions } = options ?? ({} as never)
+  const { port, host, server, path, maxFrame, maxBuffered, memoryBudget, perMessageDeflate, ...serveOptions } = options ?? ({} as never)
   const listenerOptions: WsListenerOptions = {}
   if (port !== undefined) listenerOptions.port = port
   if (host !== undefined) listenerOptions.host = host
@@ -33,6 +33,7 @@ export async function createWsServer<S>(iface: KiloInterface<S>, options: Create
   if (path !== undefined) listenerOptions.path = path
   if (maxFrame !== undefined) listenerOptions.maxFrame = maxFrame
   if (maxBuffered !== undefined) listenerOptions.maxBuffered = maxBuffered
+  if (memoryBudget !== undefined) listenerOptions.memoryBudget = memoryBudget
   if (perMessageDeflate !== undefined) listenerOptions.perMessageDeflate = perMessageDeflate
   const listener = await wsListener(listenerOptions)
   let kilo: KiloServer<S>

@@ -1,12 +1,10 @@
 import type { Server as HttpServer } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
+import type { MemoryBudget } from '@kp/core'
+import { webSocketLimits } from '@kp/core/transport'
 import type { PerMessageDeflateOptions } from 'ws'
 
-/** The WebSocket subprotocol of Kiloparsec wire version 1 (PROTOCOL.md 8). */
-export const KP_SUBPROTOCOL = 'kp1'
-
-/** Default largest frame: 16 MiB (PROTOCOL.md 7). */
-export const DEFAULT_MAX_FRAME = 16 * 1024 * 1024
+export { DEFAULT_WS_MAX_FRAME as DEFAULT_MAX_FRAME, KP_SUBPROTOCOL } from '@kp/core/transport'
 
 /** Default path of the Kiloparsec endpoint. */
 export const DEFAULT_PATH = '/kp'
@@ -28,9 +26,15 @@ export interface WsListenerOptions {
   maxFrame?: number
   /**
    * Bytes queued towards a peer that does not read before its connection is closed with
-   * `TransportError` code `'kp.SlowPeer'`. Default `max(64 MiB, 2 × maxFrame)`.
+   * `TransportError` code `'kp.SlowPeer'`. Default `maxFrame + 32 MiB` (48 MiB).
    */
   maxBuffered?: number
+  /**
+   * Budget shared with the process's other connections for what they hold unsent beyond 64 KiB
+   * each; when it refuses, that connection closes with `TransportError` code `'kp.MemoryBudget'`.
+   * Default: `@kp/core`'s `processMemoryBudget()` (256 MiB).
+   */
+  memoryBudget?: MemoryBudget
   /** WebSocket compression. Default `false`: frames are ciphertext and do not compress. */
   perMessageDeflate?: boolean | PerMessageDeflateOptions
 }
@@ -40,6 +44,7 @@ export interface ResolvedListenerOptions {
   path: string
   maxFrame: number
   maxBuffered: number
+  memoryBudget: MemoryBudget
   perMessageDeflate: boolean | PerMessageDeflateOptions
 }
 
@@ -70,19 +75,5 @@ export function resolveListenerOptions(options: WsListenerOptions): ResolvedList
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new TypeError(`"path" expected a string starting with "/", got ${JSON.stringify(path)}`)
   }
-  const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME
-  positiveInt(maxFrame, 'maxFrame')
-  const maxBuffered = options.maxBuffered ?? Math.max(64 * 1024 * 1024, 2 * maxFrame)
-  positiveInt(maxBuffered, 'maxBuffered')
-  if (maxBuffered < maxFrame) {
-    throw new RangeError(`"maxBuffered" expected at least maxFrame (${maxFrame}), got ${maxBuffered}`)
-  }
-  return { path, maxFrame, maxBuffered, perMessageDeflate: options.perMessageDeflate ?? false }
-}
-
-function positiveInt(value: unknown, name: string): void {
-  if (typeof value !== 'number') throw new TypeError(`"${name}" expected a number, got ${typeof value}`)
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`"${name}" expected a positive integer, got ${value}`)
-  }
+  return { path, ...webSocketLimits(options), perMessageDeflate: options.perMessageDeflate ?? false }
 }

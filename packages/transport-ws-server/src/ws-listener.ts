@@ -2,10 +2,10 @@ import { createServer, type Server as HttpServer, type IncomingMessage } from 'n
 import { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { type Transport, TransportError, type TransportListener } from '@kp/core'
+import { type WebSocketLike, WebSocketTransport } from '@kp/core/transport'
 import { WebSocketServer } from 'ws'
 import { KP_SUBPROTOCOL, resolveListenerOptions, type WsListenerOptions } from './options.js'
 import { offersKp1, pathOf, refuseUpgrade } from './upgrade.js'
-import { WsServerTransport } from './ws-server-transport.js'
 
 /** A Kiloparsec WebSocket listener: hand it to core's `serve`. */
 export interface WsListener extends TransportListener {
@@ -61,7 +61,8 @@ export async function wsListener(options: WsListenerOptions): Promise<WsListener
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const t = new WsServerTransport(ws, remoteOf(req), o.maxFrame, o.maxBuffered)
+      // 'nodebuffer': messages arrive as views of the read buffer, no copy
+      const t = new WebSocketTransport(ws as unknown as WebSocketLike, remoteOf(req), { ...o, binaryType: 'nodebuffer' })
       if (closed) t.close()
       else if (accept) accept(t)
       else t.close(new TransportError('listener has no connection handler'))
