@@ -37,6 +37,25 @@ export interface WsListenerOptions {
   memoryBudget?: MemoryBudget
   /** WebSocket compression. Default `false`: frames are ciphertext and do not compress. */
   perMessageDeflate?: boolean | PerMessageDeflateOptions
+  /**
+   * Open connections at most. Own server (`port`): TCP connections of any kind (upgraded or
+   * not); one beyond it is destroyed at once. Attached (`server`): this endpoint's WebSocket
+   * sessions; an upgrade beyond it is answered 503. Default 10 000.
+   */
+  maxConnections?: number
+  /**
+   * Own server only: a connection that has not completed its WebSocket upgrade this long after
+   * it opened (a raw socket that never sends a byte, a slow request) is destroyed; the server's
+   * `headersTimeout` and `requestTimeout` are set to it too. Core's handshake timeout starts
+   * after the upgrade. Default 10 000 ms.
+   */
+  upgradeTimeoutMs?: number
+  /**
+   * Largest request head (request line and headers) of an upgrade, bytes. Own server: the HTTP
+   * parser's `maxHeaderSize` (431 beyond it); attached: checked on the upgrade request (431).
+   * Default 16 384 (Node's own default).
+   */
+  maxHeaderSize?: number
 }
 
 /** Resolved options. @internal */
@@ -46,6 +65,9 @@ export interface ResolvedListenerOptions {
   maxBuffered: number
   memoryBudget: MemoryBudget
   perMessageDeflate: boolean | PerMessageDeflateOptions
+  maxConnections: number
+  upgradeTimeoutMs: number
+  maxHeaderSize: number
 }
 
 /** Validates {@link WsListenerOptions} at the public boundary. @internal */
@@ -62,6 +84,9 @@ export function resolveListenerOptions(options: WsListenerOptions): ResolvedList
     throw new TypeError(`"server" expected an http.Server or https.Server, got ${typeof options.server}`)
   }
   if (hasServer && options.host !== undefined) throw new TypeError(`"host" only applies with "port", not with "server"`)
+  if (hasServer && options.upgradeTimeoutMs !== undefined) {
+    throw new TypeError(`"upgradeTimeoutMs" only applies with "port": an attached server's own headersTimeout and requestTimeout apply`)
+  }
   if (hasPort) {
     if (typeof options.port !== 'number') throw new TypeError(`"port" expected a number, got ${typeof options.port}`)
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
@@ -75,5 +100,18 @@ export function resolveListenerOptions(options: WsListenerOptions): ResolvedList
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new TypeError(`"path" expected a string starting with "/", got ${JSON.stringify(path)}`)
   }
-  return { path, ...webSocketLimits(options), perMessageDeflate: options.perMessageDeflate ?? false }
+  return {
+    path,
+    ...webSocketLimits(options),
+    perMessageDeflate: options.perMessageDeflate ?? false,
+    maxConnections: intIn(options.maxConnections ?? 10_000, 'maxConnections', 1, 2 ** 30),
+    upgradeTimeoutMs: intIn(options.upgradeTimeoutMs ?? 10_000, 'upgradeTimeoutMs', 1, 2 ** 31 - 1),
+    maxHeaderSize: intIn(options.maxHeaderSize ?? 16_384, 'maxHeaderSize', 1024, 1024 * 1024),
+  }
+}
+
+function intIn(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number') throw new TypeError(`"${name}" expected a number, got ${typeof value}`)
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`"${name}" expected an integer ${min}..${max}, got ${value}`)
+  return value
 }

@@ -143,7 +143,7 @@ export function runTransportContract(target: TransportContractTarget): void {
     scenario('frames that arrive before setHandlers are kept and delivered in order, in a microtask', async () => {
       const { client, server } = await pairWithServer()
       const sizes = [10, 100, 200, 300, hs]
-      sizes.forEach((n, i) => server.send(frame(n, i)))
+      for (const [i, n] of sizes.entries()) server.send(frame(n, i))
       await sleep(TRAVEL_MS)
       const c = record(client)
       expect(c.frames).toEqual([]) // not inside setHandlers
