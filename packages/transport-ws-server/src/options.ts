@@ -1,13 +1,30 @@
 import type { Server as HttpServer } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
+import type { ZlibOptions } from 'node:zlib'
 import type { MemoryBudget } from '@kp/core'
 import { webSocketLimits } from '@kp/core/transport'
-import type { PerMessageDeflateOptions } from 'ws'
 
 export { DEFAULT_WS_MAX_FRAME as DEFAULT_MAX_FRAME, KP_SUBPROTOCOL } from '@kp/core/transport'
 
 /** Default path of the Kiloparsec endpoint. */
 export const DEFAULT_PATH = '/kp'
+
+/**
+ * WebSocket compression options, passed to `ws` as they are (its `PerMessageDeflateOptions`;
+ * declared here so this package's types need no `@types/ws`).
+ */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean
+  clientNoContextTakeover?: boolean
+  serverMaxWindowBits?: number
+  clientMaxWindowBits?: number
+  zlibDeflateOptions?: ZlibOptions
+  zlibInflateOptions?: ZlibOptions
+  /** Messages smaller than this, bytes, are not compressed. */
+  threshold?: number
+  /** Concurrent calls to zlib. */
+  concurrencyLimit?: number
+}
 
 /** Options of {@link wsListener}: either `port` (own HTTP server) or `server` (attach). */
 export interface WsListenerOptions {

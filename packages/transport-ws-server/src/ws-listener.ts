@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type Transport, TransportError, type TransportListener } from '@kp/core'
 import { type WebSocketLike, WebSocketTransport } from '@kp/core/transport'
-import { WebSocketServer } from 'ws'
+import { type PerMessageDeflateOptions as WsPerMessageDeflateOptions, WebSocketServer } from 'ws'
 import { ConnectionLimits } from './connection-limits.js'
 import { KP_SUBPROTOCOL, type ResolvedListenerOptions, resolveListenerOptions, type WsListenerOptions } from './options.js'
 import { offersKp1, pathOf, refuseUpgrade } from './upgrade.js'
@@ -54,7 +54,8 @@ export async function wsListener(options: WsListenerOptions): Promise<WsListener
     noServer: true,
     clientTracking: false,
     maxPayload: o.maxFrame,
-    perMessageDeflate: o.perMessageDeflate,
+    // our structural type has zlib's option types; `ws` declares a narrower copy of them
+    perMessageDeflate: o.perMessageDeflate as boolean | WsPerMessageDeflateOptions,
     handleProtocols: (protocols) => (protocols.has(KP_SUBPROTOCOL) ? KP_SUBPROTOCOL : false),
   })
   let accept: ((t: Transport) => void) | null = null

@@ -67,7 +67,7 @@ describe('createWsServer + connectWs', () => {
     try {
       expect(server.httpServer.maxConnections).toBe(3)
       expect(server.httpServer.headersTimeout).toBe(4_000)
-      expect(server.httpServer.maxHeaderSize).toBe(8_192)
+      expect((server.httpServer as unknown as { maxHeaderSize: number }).maxHeaderSize).toBe(8_192)
     } finally {
       await server.close()
     }
