@@ -181,21 +181,21 @@ export abstract class TransportBase implements Transport {
 
   /** Closes the transport (idempotent); frames already sent are flushed where the link can. */
   close(error?: Error): void {
-    this.discard = true
-    if (this.isClosed) return
-    this.isClosed = true
-    this.release()
-    this.closeLink(error, false)
-    this.report(error)
+    this.end(error, false)
   }
 
   /** Ends the transport at once from this side (bad input, a limit hit), reporting `error`. */
   protected fail(error: Error): void {
+    this.end(error, true)
+  }
+
+  /** This side ends the transport: undelivered frames are dropped, the link closed once, the close reported once. */
+  private end(error: Error | undefined, abort: boolean): void {
     this.discard = true
     if (this.isClosed) return
     this.isClosed = true
     this.release()
-    this.closeLink(error, true)
+    this.closeLink(error, abort)
     this.report(error)
   }
 
