@@ -74,11 +74,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  *
  * - Unknown address: a HELLO makes a new transport ({@link NEW}); anything else is dropped.
  * - RECORD and ARQ go to the address's current transport.
- * - FINISH goes to every handshake of the address still in progress (the current one if it is
- *   not established, and each pending one): the one whose keys open it proceeds, the others drop
- *   it (core drops a FINISH that does not decrypt on datagrams). So a HELLO spoofed from the
- *   victim's address between its HELLO and its FINISH cannot take the FINISH away. With no
- *   handshake in progress it goes to the current transport.
+ * - FINISH goes to the current transport and to every pending handshake of the address: the
+ *   one whose keys open it proceeds, the others drop it (core drops a FINISH that does not
+ *   decrypt on datagrams; an established session answers a repeat of its own FINISH with its
+ *   READY again). So a HELLO spoofed from the victim's address between its HELLO and its FINISH
+ *   cannot take the FINISH away.
  * - A HELLO byte-identical to the one that started a handshake still in progress goes to that
  *   transport (core answers it with its cached WELCOME); one that repeats the HELLO of an
  *   established session is dropped; a different HELLO starts a pending handshake beside the
@@ -221,11 +221,12 @@ export class AddressTable<T extends Closable> {
   }
 }
 
-/** Every handshake of `entry` in progress, or the current transport when there is none. */
+/**
+ * The current transport and every pending handshake of `entry`: a FINISH that opens for none of
+ * them is dropped by each, and an established session answers a repeat of its own FINISH (its
+ * READY was lost) even while a spoofed HELLO waits beside it.
+ */
 function finishTargets<T extends Closable>(entry: Entry<T>): Route<T> {
-  const current = entry.current
-  if (entry.pending.length === 0) return current.transport
-  const targets = entry.pending.map((p) => p.transport)
-  if (!current.established) targets.unshift(current.transport)
-  return targets.length === 1 ? targets[0]! : targets
+  if (entry.pending.length === 0) return entry.current.transport
+  return [entry.current.transport, ...entry.pending.map((p) => p.transport)]
 }

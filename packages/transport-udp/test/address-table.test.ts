@@ -94,7 +94,8 @@ describe('AddressTable routing', () => {
     // the established session keeps its records; the new handshake gets its own frames
     expect(t.route('a:1', RECORD)).toBe(one.f)
     expect(t.route('a:1', ARQ)).toBe(one.f)
-    expect(t.route('a:1', FINISH)).toBe(two.f)
+    // FINISH: the new handshake's, and the session's too (it resends READY for a repeat of its own)
+    expect(t.route('a:1', FINISH)).toEqual([one.f, two.f])
     expect(t.route('a:1', h2)).toBe(two.f)
     expect(t.route('a:1', h1)).toBeNull()
     // a spoofed HELLO that never completes leaves the session alone
@@ -118,8 +119,8 @@ describe('AddressTable routing', () => {
     expect(t.stats.droppedHellos).toBe(1)
     for (const p of pending) expect(p.f.closedWith).toBeNull()
     expect(one.f.closedWith).toBeNull()
-    // a FINISH goes to every handshake in progress: the one whose keys open it proceeds
-    expect(t.route('a:1', FINISH)).toEqual(pending.map((p) => p.f))
+    // a FINISH goes to the session and every handshake in progress: the one whose keys open it proceeds
+    expect(t.route('a:1', FINISH)).toEqual([one.f, ...pending.map((p) => p.f)])
     expect(t.size).toBe(4)
     expect(t.pending).toBe(3)
     // the one that completes replaces the session; the others stay until they time out in core
@@ -127,7 +128,7 @@ describe('AddressTable routing', () => {
     expect(one.f.closedWith).toMatchObject({ code: 'kp.Replaced' })
     expect(pending[0]!.f.closedWith).toBeNull()
     expect(t.route('a:1', RECORD)).toBe(pending[1]!.f)
-    expect(t.route('a:1', FINISH)).toEqual([pending[0]!.f, pending[2]!.f])
+    expect(t.route('a:1', FINISH)).toEqual([pending[1]!.f, pending[0]!.f, pending[2]!.f])
     t.remove(pending[0]!.slot)
     t.remove(pending[2]!.slot)
     expect(t.route('a:1', FINISH)).toBe(pending[1]!.f)

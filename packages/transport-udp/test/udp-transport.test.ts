@@ -232,11 +232,12 @@ describe('udpListener and udpConnector: raw frames', () => {
     expect(l.sessions).toBe(2)
     expect(l.pendingHandshakes).toBe(1)
     await p.send(frameOf(4, 20, 1), l.address.port) // RECORD: still the established session's
-    await p.send(frameOf(3, 114, 2), l.address.port) // FINISH: the new handshake's
+    await p.send(frameOf(3, 114, 2), l.address.port) // FINISH: the new handshake's (and the session's: a repeat of its own gets READY again)
     await p.send(h2, l.address.port) // its resent HELLO: the new handshake's
-    await s1.frameCount(2)
+    await s1.frameCount(3)
     await s2.frameCount(3)
     expect(s1.frames[1]).toEqual(frameOf(4, 20, 1))
+    expect(s1.frames[2]).toEqual(frameOf(3, 114, 2))
     expect(s2.frames[1]).toEqual(frameOf(3, 114, 2))
     expect(s2.frames[2]).toEqual(h2)
     expect(s1.closes).toBe(0)
@@ -248,6 +249,7 @@ describe('udpListener and udpConnector: raw frames', () => {
     await p.send(frameOf(4, 20, 3), l.address.port)
     await s2.frameCount(4)
     expect(s2.frames[3]).toEqual(frameOf(4, 20, 3))
+    expect(s1.frames).toHaveLength(3)
     expect(l.sessions).toBe(1)
   })
 
@@ -258,6 +260,7 @@ describe('udpListener and udpConnector: raw frames', () => {
     await p.send(helloFrame(), l.address.port)
     const one = track(await accepted.next())
     const s1 = collect(one)
+    one.authenticated?.()
     one.established?.()
     const more: ReturnType<typeof collect>[] = []
     for (let i = 0; i < 3; i++) await p.send(helloFrame(), l.address.port)
@@ -266,15 +269,15 @@ describe('udpListener and udpConnector: raw frames', () => {
     expect(accepted.queue.length).toBe(0)
     expect(l.sessions).toBe(3)
     expect(l.pendingHandshakes).toBe(2)
-    // a FINISH from the address reaches both handshakes in progress, not the session
+    // a FINISH from the address reaches both handshakes in progress, and the session
     await p.send(frameOf(3, 114, 5), l.address.port)
-    for (const m of more) expect((await m.frameCount(2))[1]).toEqual(frameOf(3, 114, 5))
-    expect(s1.frames.length).toBe(1)
+    for (const m of [...more, s1]) expect((await m.frameCount(2))[1]).toEqual(frameOf(3, 114, 5))
     expect(s1.closes).toBe(0)
     // a pending handshake above the handshake size gets nothing: dropped and counted
     await p.send(frameOf(3, 600), l.address.port)
     await vi.waitFor(() => expect(l.stats.oversizeBeforeHandshake).toBe(2), { interval: 5 })
     expect(more.map((m) => m.frames.length)).toEqual([2, 2])
+    expect(s1.frames).toHaveLength(3) // the authenticated session takes it (core drops a FINISH it does not know)
   })
 
   it('bounds pending handshakes on the listener', async () => {
