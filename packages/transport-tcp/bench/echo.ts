@@ -1,15 +1,20 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls'
 import type { Transport } from '@kp/core'
+import { socketLimits } from '../src/options.js'
 import { SocketTransport } from '../src/socket-transport.js'
 import { tcpListener } from '../src/tcp-listener.js'
 import type { WireCountingConn } from '../../../scripts/bench/measure.js'
 
 /** The baselines: a frame echo with the same framing (PROTOCOL.md 8), over plain TCP or TLS 1.3. */
 
-const limits = { maxFrame: 16 * 1024 * 1024, maxBuffered: 48 * 1024 * 1024 }
+const limits = socketLimits({})
 
-const echo = (t: Transport) => t.setHandlers({ frame: (f) => t.send(f), close() {} })
+// The echo has no handshake: both ends take frames up to maxFrame at once.
+const echo = (t: Transport) => {
+  t.authenticated?.()
+  t.setHandlers({ frame: (f) => t.send(f), close() {} })
+}
 
 /** Plain TCP frame echo server; resolves with its port. */
 export async function startNetEcho(): Promise<number> {
@@ -35,6 +40,7 @@ class EchoConn implements BenchConn {
     private readonly transport: Transport,
     private readonly raw: Socket,
   ) {
+    transport.authenticated?.()
     transport.setHandlers({
       frame: (f) => {
         const r = this.waiting[this.head++]!

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import { connect, type KiloClient } from '@kp/core'
 import { connectTcp } from '../src/index.js'
+import { socketLimits } from '../src/options.js'
 import { SocketTransport } from '../src/socket-transport.js'
 import { type BenchConn, rawConnect } from './echo.js'
 import { cmdEcho } from './kp-server.js'
@@ -29,7 +30,7 @@ export function kpSystems(ports: { kp: number; serverId: string }) {
         let raw: Socket | null = null
         const client = connect(async () => {
           raw = await rawConnect(ports.kp)
-          return new SocketTransport(raw, { maxFrame: 16 * 1024 * 1024, maxBuffered: 48 * 1024 * 1024 })
+          return new SocketTransport(raw, socketLimits({}))
         }, options)
         await client.ready()
         return wrap(client, raw)

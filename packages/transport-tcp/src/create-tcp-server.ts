@@ -20,8 +20,8 @@ export type TcpServer<S> = KiloServer<S> & {
  * console.log(server.address.port, key.publicKey.toString())
  */
 export async function createTcpServer<S>(iface: KiloInterface<S>, options: CreateTcpServerOptions<S>): Promise<TcpServer<S>> {
-  const { host, port, maxFrame, maxBuffered, maxConnections, backlog, ...serveOptions } = options ?? ({} as CreateTcpServerOptions<S>)
-  const listener = await tcpListener({ host, port, maxFrame, maxBuffered, maxConnections, backlog } as TcpListenerOptions)
+  const { host, port, maxFrame, maxBuffered, memoryBudget, maxConnections, backlog, ...serveOptions } = options ?? ({} as CreateTcpServerOptions<S>)
+  const listener = await tcpListener({ host, port, maxFrame, maxBuffered, memoryBudget, maxConnections, backlog } as TcpListenerOptions)
   let server: KiloServer<S>
   try {
     server = serve(listener, iface, serveOptions)

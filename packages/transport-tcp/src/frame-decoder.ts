@@ -3,16 +3,28 @@ import { ProtocolError } from '@kp/core'
 const VARINT_BASE = 4_194_304 // 2^22
 const MAX_VARINT_BYTES = 10 // PROTOCOL.md 2: a longer varint is malformed
 
+/** Where a {@link FrameDecoder} asks before allocating, and hands its frames. @internal */
+export interface FrameSink {
+  /**
+   * May a frame of `length` bytes (`atLeast`: a lower bound, the header is not complete) be
+   * received now? The transport's receive limit answers (it closes the transport when not).
+   */
+  admit(length: number, atLeast: boolean): boolean
+  /** One whole frame. */
+  frame(frame: Uint8Array): void
+}
+
 /**
  * Incremental parser of `smartint(length) ‖ frame` (PROTOCOL.md 8) over a byte stream cut at
  * arbitrary places. A frame wholly inside one chunk is handed out as a zero-copy view of that
  * chunk; a frame spanning chunks is copied once into a buffer of exactly its size, allocated
- * when its length is known. A length of 0, above `maxFrame`, or a malformed header throws
- * `ProtocolError` before anything is allocated. @internal
+ * once its length is known and admitted by the sink: a length the sink refuses (0, over the
+ * receive limit) stops the decoder before anything is allocated. A malformed header throws
+ * `ProtocolError`. {@link allow} bounds the frames and bytes one {@link push} hands out, so
+ * that a burst of many frames is parsed over several turns of the event loop. @internal
  */
 export class FrameDecoder {
-  private readonly maxFrame: number
-  private readonly onFrame: (frame: Uint8Array) => void
+  private readonly sink: FrameSink
   /** Body being filled across chunks, or null. */
   private body: Uint8Array | null = null
   private filled = 0
@@ -26,10 +38,11 @@ export class FrameDecoder {
   private vCount = 0
   private vScale = 0
   private stopped = false
+  private framesLeft = Number.POSITIVE_INFINITY
+  private bytesLeft = Number.POSITIVE_INFINITY
 
-  constructor(maxFrame: number, onFrame: (frame: Uint8Array) => void) {
-    this.maxFrame = maxFrame
-    this.onFrame = onFrame
+  constructor(sink: FrameSink) {
+    this.sink = sink
   }
 
   /** True when part of a frame (header or body) has arrived and the rest has not. */
@@ -41,14 +54,25 @@ export class FrameDecoder {
   stop(): void {
     this.stopped = true
     this.body = null
+    this.hType = -1
   }
 
-  /** Parses one chunk; calls `onFrame` for every frame it completes. Throws `ProtocolError`. */
-  push(chunk: Uint8Array): void {
+  /** From now on, {@link push} hands out at most `frames` frames and about `bytes` bytes, then returns early. */
+  allow(frames: number, bytes: number): void {
+    this.framesLeft = frames
+    this.bytesLeft = bytes
+  }
+
+  /**
+   * Parses `chunk` from `start`; hands every frame it completes to the sink. Returns the offset
+   * where it stopped: `chunk.length`, or less when the allowance ran out (call again with the
+   * rest). Throws `ProtocolError` for a malformed header.
+   */
+  push(chunk: Uint8Array, start = 0): number {
     const n = chunk.length
-    let off = 0
-    if (this.body) off = this.fill(chunk, 0)
-    while (off < n && !this.stopped) {
+    let off = start
+    if (this.body) off = this.fill(chunk, off)
+    while (off < n && !this.stopped && this.framesLeft > 0 && this.bytesLeft > 0) {
       let len: number
       if (this.hType === -1) {
         // Fast path: the whole header of a frame below 4 MiB is in this chunk.
@@ -73,6 +97,7 @@ export class FrameDecoder {
       }
       off = this.begin(chunk, off, len)
     }
+    return this.stopped ? n : off
   }
 
   /** Feeds header bytes one at a time (a header cut by a chunk boundary, or a type-3 header). */
@@ -100,7 +125,7 @@ export class FrameDecoder {
         this.hValue += (b & 127) * this.vScale
         this.vScale *= 128
         this.vCount++
-        if (this.hValue > this.maxFrame) throw this.tooLarge(this.hValue, true)
+        if (this.hValue > 0 && !this.sink.admit(this.hValue, true)) return this.refused(n)
         if (b & 128) {
           if (this.vCount === MAX_VARINT_BYTES) {
             throw new ProtocolError(`malformed frame header: length varint longer than ${MAX_VARINT_BYTES} bytes`)
@@ -115,13 +140,12 @@ export class FrameDecoder {
     return off
   }
 
-  /** A header is complete: check the length, then emit the frame or start filling its body. */
+  /** A header is complete: ask the sink, then emit the frame or start filling its body. */
   private begin(chunk: Uint8Array, off: number, len: number): number {
-    if (len === 0) throw new ProtocolError('frame length 0 is not allowed (PROTOCOL.md 8)')
-    if (len > this.maxFrame) throw this.tooLarge(len, false)
+    if (!this.sink.admit(len, false)) return this.refused(chunk.length)
     const end = off + len
     if (end <= chunk.length) {
-      this.onFrame(new Uint8Array(chunk.buffer, chunk.byteOffset + off, len))
+      this.emit(new Uint8Array(chunk.buffer, chunk.byteOffset + off, len))
       return end
     }
     // exactly sized, not zero-filled (every byte is about to be written), not from the shared pool
@@ -139,14 +163,19 @@ export class FrameDecoder {
     this.filled += take
     if (this.filled === body.length) {
       this.body = null
-      this.onFrame(body)
+      this.emit(body)
     }
     return off + take
   }
 
-  private tooLarge(len: number, atLeast: boolean): ProtocolError {
-    return new ProtocolError(
-      `frame length ${atLeast ? 'of at least ' : ''}${len} bytes exceeds the limit of ${this.maxFrame} bytes (maxFrame)`,
-    )
+  private emit(frame: Uint8Array): void {
+    this.framesLeft--
+    this.bytesLeft -= frame.length
+    this.sink.frame(frame)
+  }
+
+  private refused(end: number): number {
+    this.stop()
+    return end
   }
 }

@@ -1,4 +1,5 @@
 /** Defaults and argument checks shared by the listener and the connector. @internal */
+import { type MemoryBudget, processMemoryBudget } from '@kp/core'
 
 /** PROTOCOL.md 7: frame limit on TCP. */
 export const DEFAULT_MAX_FRAME = 16 * 1024 * 1024
@@ -17,12 +18,19 @@ export interface SocketTransportOptions {
    * Default `maxFrame + 32 MiB` (48 MiB with the default `maxFrame`); at least `maxFrame`.
    */
   maxBuffered?: number
+  /**
+   * Budget shared with other connections for what they hold unsent beyond 64 KiB each; when it
+   * refuses, the connection closes with `TransportError` code `'kp.MemoryBudget'`. Default: the
+   * process-wide `processMemoryBudget()` of `@kp/core` (256 MiB).
+   */
+  memoryBudget?: MemoryBudget
 }
 
 /** Resolved limits. @internal */
 export interface SocketLimits {
   maxFrame: number
   maxBuffered: number
+  memoryBudget: MemoryBudget
 }
 
 /** Checks `value` is an integer in `[min, max]` (noble-style messages). @internal */
@@ -41,7 +49,11 @@ export function socketLimits(options: SocketTransportOptions): SocketLimits {
     options.maxBuffered === undefined
       ? maxFrame + DEFAULT_BUFFER_SLACK
       : checkInt('maxBuffered', options.maxBuffered, maxFrame, Number.MAX_SAFE_INTEGER)
-  return { maxFrame, maxBuffered }
+  const budget = options.memoryBudget
+  if (budget !== undefined && (typeof budget !== 'object' || budget === null || typeof budget.take !== 'function')) {
+    throw new TypeError(`"memoryBudget" expected a MemoryBudget, got ${budget === null ? 'null' : typeof budget}`)
+  }
+  return { maxFrame, maxBuffered, memoryBudget: budget ?? processMemoryBudget() }
 }
 
 /** Checks the `{ host, port }` pair of a listener or connector. @internal */

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
-import { type Transport, TransportError, type TransportHandlers } from '@kp/core'
+import { TransportError } from '@kp/core'
+import { TransportBase } from '@kp/core/transport'
 import { FrameDecoder } from './frame-decoder.js'
 import { headerSize, writeHeader } from './frame-encoder.js'
 import type { SocketLimits } from './options.js'
@@ -8,41 +9,50 @@ import type { SocketLimits } from './options.js'
 const COPY_LIMIT = 16 * 1024
 /** A closing socket that has not finished its goodbye (flush, FIN both ways) by then is destroyed. */
 const CLOSE_GRACE_MS = 2_000
+/** Frames handed to core per turn of the event loop; the rest of a burst waits for the next turn. */
+export const FRAMES_PER_TURN = 256
+/** Bytes handed to core per turn of the event loop (a frame that crosses it is still whole). */
+export const BYTES_PER_TURN = 4 * 1024 * 1024
 
 /**
  * A {@link Transport} over one connected `net.Socket`: `smartint(length) ‖ frame` on the byte
- * stream (PROTOCOL.md 8), Nagle off. Reading starts when core installs its handlers, so frames
- * that arrive earlier wait in the socket. Reading is never paused for write backpressure (two
- * peers sending large messages to each other would deadlock); instead the send backlog is
- * bounded by `maxBuffered`. @internal
+ * stream (PROTOCOL.md 8), Nagle off. The contract's bookkeeping (early frames, close once,
+ * receive limit, output bounds) is `TransportBase`'s; this class moves bytes. A frame header is
+ * checked against the receive limit before its body is allocated. At most
+ * {@link FRAMES_PER_TURN} frames ({@link BYTES_PER_TURN} bytes) go to core per event-loop turn:
+ * beyond, the socket pauses and parsing continues on the next turn, so one peer's burst cannot
+ * hold the loop. Reading is never paused because our own writes are slow (two peers sending
+ * large messages to each other would deadlock); the send backlog is bounded instead. @internal
  */
-export class SocketTransport implements Transport {
-  readonly reliable = true
-  readonly maxFrame: number
-  readonly remoteAddress: string
+export class SocketTransport extends TransportBase {
   private readonly socket: Socket
-  private readonly maxBuffered: number
   private readonly decoder: FrameDecoder
-  private handlers: TransportHandlers | null = null
-  /** No more frames in or out. */
-  private closed = false
-  /** `handlers.close` has been (or is queued to be) called. */
-  private reported = false
-  private pendingClose: { error: Error | undefined } | null = null
   private graceTimer: ReturnType<typeof setTimeout> | null = null
   /** Frames sent during this tick, written when it ends. */
   private pending: Uint8Array[] = []
   /** Their bytes on the wire, headers included. */
   private pendingBytes = 0
+  /** Chunks (and where to resume in the first) left for the next turn: the allowance ran out. */
+  private backlog: Buffer[] = []
+  private backlogOffset = 0
+  private turnArmed = false
+  private endAfterBacklog = false
 
   constructor(socket: Socket, limits: SocketLimits) {
-    this.socket = socket
-    this.maxFrame = limits.maxFrame
-    this.maxBuffered = limits.maxBuffered
     const { remoteAddress: host, remotePort: port } = socket
-    this.remoteAddress = host === undefined ? 'unknown' : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-    this.decoder = new FrameDecoder(limits.maxFrame, (frame) => this.handlers!.frame(frame))
+    super({
+      reliable: true,
+      maxFrame: limits.maxFrame,
+      remoteAddress: host === undefined ? 'unknown' : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+      maxBuffered: limits.maxBuffered,
+      memoryBudget: limits.memoryBudget,
+    })
+    this.socket = socket
+    this.decoder = new FrameDecoder({ admit: (len, atLeast) => this.admitLength(len, atLeast), frame: (f) => this.receive(f) })
+    this.decoder.allow(FRAMES_PER_TURN, BYTES_PER_TURN)
     socket.setNoDelay(true)
+    socket.on('data', this.onData)
+    socket.on('drain', () => this.settleOutput())
     socket.on('end', () => this.onEnd())
     socket.on('error', (e) => this.onError(e))
     socket.on('close', () => this.onClose())
@@ -53,35 +63,16 @@ export class SocketTransport implements Transport {
     return this.socket.writableLength + this.pendingBytes
   }
 
-  /**
-   * Queues one frame; the frames of one tick leave together when it ends. Takes the array over
-   * (it must not change afterwards: a large frame is written without a copy). Throws `RangeError`
-   * for an empty frame or one above `maxFrame`.
-   */
-  send(frame: Uint8Array): void {
-    if (!(frame instanceof Uint8Array)) throw new TypeError(`"frame" expected Uint8Array, got ${typeof frame}`)
-    const len = frame.length
-    if (len === 0 || len > this.maxFrame) {
-      throw new RangeError(`"frame" expected 1 to ${this.maxFrame} bytes (maxFrame), got length=${len}`)
-    }
-    if (this.closed) return
-    const queued = this.socket.writableLength + this.pendingBytes
-    const size = headerSize(len) + len
-    if (queued + size > this.maxBuffered) {
-      this.fail(
-        new TransportError(
-          `peer ${this.remoteAddress} is not reading: ${queued} bytes already wait to be sent and ${size} more would exceed maxBuffered (${this.maxBuffered})`,
-          { code: 'kp.SlowPeer' },
-        ),
-      )
-      return
-    }
+  /** Queues one frame; the frames of one tick leave together when it ends. Takes the array over. */
+  protected output(frame: Uint8Array): void {
     this.pending.push(frame)
-    this.pendingBytes += size
+    this.pendingBytes += headerSize(frame.length) + frame.length
     if (this.pending.length === 1) process.nextTick(this.flushTick)
   }
 
-  private readonly flushTick = () => this.flush()
+  private readonly flushTick = () => {
+    if (!this.closed) this.flush()
+  }
 
   /**
    * Hands this tick's frames to the socket in one writev: runs of small frames are copied behind
@@ -90,7 +81,7 @@ export class SocketTransport implements Transport {
    */
   private flush(): void {
     const frames = this.pending
-    if (frames.length === 0 || this.closed) return
+    if (frames.length === 0) return
     this.pending = []
     this.pendingBytes = 0
     const socket = this.socket
@@ -125,81 +116,109 @@ export class SocketTransport implements Transport {
     socket.uncork()
   }
 
-  setHandlers(handlers: TransportHandlers): void {
-    if (this.handlers) throw new Error('setHandlers may be called once')
-    this.handlers = handlers
-    const pending = this.pendingClose
-    if (pending) {
-      this.pendingClose = null
-      queueMicrotask(() => handlers.close(pending.error))
+  private readonly onData = (chunk: Buffer) => {
+    if (this.backlog.length > 0) this.backlog.push(chunk)
+    else this.consume(chunk, 0)
+  }
+
+  /** Parses `chunk` from `start` within this turn's allowance; keeps the rest for the next turn. */
+  private consume(chunk: Buffer, start: number): void {
+    if (!this.turnArmed) {
+      this.turnArmed = true
+      setImmediate(this.nextTurn)
+    }
+    let off: number
+    try {
+      off = this.decoder.push(chunk, start)
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new TransportError(String(e)))
       return
     }
-    if (this.closed) return
-    this.socket.on('data', (chunk: Buffer) => {
-      try {
-        this.decoder.push(chunk)
-      } catch (e) {
-        this.fail(e instanceof Error ? e : new TransportError(String(e)))
-      }
-    })
+    if (off < chunk.length && !this.closed) {
+      this.backlog.unshift(chunk)
+      this.backlogOffset = off
+      this.socket.pause()
+    }
   }
 
-  /**
-   * Closes the connection. What was already sent is flushed (a CLOSE or REJECT must arrive), then
-   * the socket half-closes; it is destroyed if the goodbye takes longer than 2 s.
-   */
-  close(error?: Error): void {
-    if (this.closed) return
+  /** A new turn: a new allowance, then the backlog (if any), then the socket again. */
+  private readonly nextTurn = () => {
+    this.turnArmed = false
+    this.decoder.allow(FRAMES_PER_TURN, BYTES_PER_TURN)
+    if (this.backlog.length === 0 || this.closed) return
+    const chunks = this.backlog
+    this.backlog = []
+    let start = this.backlogOffset
+    for (let i = 0; i < chunks.length; i++) {
+      this.consume(chunks[i]!, start)
+      start = 0
+      if (this.backlog.length > 0) {
+        // the allowance ran out again: keep the chunks not yet read behind the one cut
+        this.backlog.push(...chunks.slice(i + 1))
+        return
+      }
+      if (this.closed) return
+    }
+    this.socket.resume()
+    if (this.endAfterBacklog) this.onEnd()
+  }
+
+  protected closeLink(_error: Error | undefined, abort: boolean): void {
+    this.stopReading()
+    if (abort) {
+      this.pending = []
+      this.pendingBytes = 0
+      this.socket.destroy()
+      return
+    }
     this.flush()
-    this.closed = true
-    this.decoder.stop()
-    const socket = this.socket
     // keep reading (and dropping) so the peer's FIN is seen and the socket can finish closing
-    socket.removeAllListeners('data')
-    socket.resume()
-    socket.end()
+    this.socket.resume()
+    this.socket.end()
+    this.armGrace()
+  }
+
+  private stopReading(): void {
+    this.decoder.stop()
+    this.backlog = []
+    this.socket.off('data', this.onData)
+  }
+
+  private armGrace(): void {
+    if (this.graceTimer !== null) return
+    const socket = this.socket
     this.graceTimer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS)
     this.graceTimer.unref()
-    this.report(error)
-  }
-
-  /** Ends the connection at once (bad input, limit hit): nothing more is sent or read. */
-  private fail(error: Error): void {
-    if (this.closed) return
-    this.closed = true
-    this.decoder.stop()
-    this.pending = []
-    this.pendingBytes = 0
-    this.socket.destroy()
-    this.report(error)
   }
 
   private onEnd(): void {
     if (this.closed) return
+    if (this.backlog.length > 0) {
+      this.endAfterBacklog = true
+      return
+    }
     const error = this.decoder.midFrame
       ? new TransportError(`peer ${this.remoteAddress} closed the connection in the middle of a frame`)
       : undefined
     // allowHalfOpen is off: the socket ends its side too, once our queue is flushed
-    this.close(error)
+    this.flush()
+    this.stopReading()
+    this.socket.resume()
+    this.armGrace()
+    this.linkClosed(error)
   }
 
   private onError(e: Error): void {
+    if (this.closed) return
     const code = (e as NodeJS.ErrnoException).code
-    this.fail(new TransportError(`connection to ${this.remoteAddress} failed: ${code ?? e.message}`, { cause: e }))
+    this.stopReading()
+    this.socket.destroy()
+    this.linkClosed(new TransportError(`connection to ${this.remoteAddress} failed: ${code ?? e.message}`, { cause: e }))
   }
 
   private onClose(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer)
-    this.closed = true
-    this.decoder.stop()
-    this.report(undefined)
-  }
-
-  private report(error: Error | undefined): void {
-    if (this.reported) return
-    this.reported = true
-    const h = this.handlers
-    if (h) queueMicrotask(() => h.close(error))
-    else this.pendingClose = { error }
+    this.stopReading()
+    this.linkClosed(undefined)
   }
 }

@@ -14,7 +14,13 @@ export interface Probe {
   frameCount(n: number): Promise<Uint8Array[]>
 }
 
-export function probe(transport: Transport, onFrame?: (f: Uint8Array, t: Transport) => void): Probe {
+/**
+ * Installs recording handlers on `transport`. `authenticated` (default true) first lifts the
+ * receive limit to maxFrame, as core does once the handshake is proven; false keeps the
+ * handshake-size limit of a connection that has not done its handshake.
+ */
+export function probe(transport: Transport, onFrame?: (f: Uint8Array, t: Transport) => void, authenticated = true): Probe {
+  if (authenticated) transport.authenticated?.()
   const frames: Uint8Array[] = []
   const closes: (Error | undefined)[] = []
   const waiters: { n: number; resolve: (f: Uint8Array[]) => void }[] = []

@@ -65,12 +65,13 @@ describe('frames over real sockets', () => {
   it('keeps frames that arrive before setHandlers and delivers them in order', async () => {
     const l = await listen()
     const [client, serverT] = await Promise.all([l.connector()(), l.accepted()])
-    for (let i = 1; i <= 5; i++) serverT.send(filled(i * 1000, i))
+    // before the handshake: frames of at most 512 bytes (the handshake size), kept until setHandlers
+    for (let i = 1; i <= 5; i++) serverT.send(filled(i * 100, i))
     // loopback puts the bytes in the client's receive queue at once; let its socket read them
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r))
-    const c = probe(client)
+    const c = probe(client, undefined, false)
     const got = await c.frameCount(5)
-    expect(got.map((f) => f.length)).toEqual([1000, 2000, 3000, 4000, 5000])
+    expect(got.map((f) => f.length)).toEqual([100, 200, 300, 400, 500])
   })
 
   it('does not deadlock when both peers send large frames at each other at once', async () => {
@@ -87,14 +88,15 @@ describe('frames over real sockets', () => {
 })
 
 describe('hostile input closes only that connection', () => {
-  async function expectClosedByServer(bytes: Uint8Array, match: RegExp) {
+  async function expectClosedByServer(bytes: Uint8Array, match: RegExp, code = 'kp.Protocol', authenticated = true) {
     const l = await listen({ maxFrame: 1024 * 1024 })
     const { client: good, server: goodServer } = await pair(l, {}, true)
     const socket = await rawSocket(l.port)
-    const bad = probe(await l.accepted())
+    const bad = probe(await l.accepted(), undefined, authenticated)
     socket.write(bytes)
     const error = await bad.closed
-    expect(ProtocolError.isInstance(error), String(error)).toBe(true)
+    expect(code === 'kp.Protocol' ? ProtocolError.isInstance(error) : TransportError.isInstance(error), String(error)).toBe(true)
+    expect((error as TransportError).code).toBe(code)
     expect(String(error)).toMatch(match)
     await socketClosed(socket)
     // the other connection still works
@@ -107,10 +109,13 @@ describe('hostile input closes only that connection', () => {
   it('a zero length prefix', () => expectClosedByServer(new Uint8Array([0]), /frame length 0/))
 
   it('a length prefix above maxFrame (checked before any allocation)', () =>
-    expectClosedByServer(encodeFrame(new Uint8Array(1024 * 1024 + 1)).subarray(0, 3), /exceeds the limit of 1048576/))
+    expectClosedByServer(encodeFrame(new Uint8Array(1024 * 1024 + 1)).subarray(0, 3), /exceeds the limit of 1048576 bytes \(maxFrame\)/, 'kp.FrameTooLarge'))
+
+  it('a length prefix above the handshake size before the handshake (checked before any allocation)', () =>
+    expectClosedByServer(encodeFrame(new Uint8Array(513)).subarray(0, 2), /513 bytes .* exceeds the limit of 512 bytes/, 'kp.FrameTooLarge', false))
 
   it('a huge length prefix (2^62)', () =>
-    expectClosedByServer(Buffer.from('0300008080808080808010', 'hex'), /exceeds the limit/))
+    expectClosedByServer(Buffer.from('0300008080808080808010', 'hex'), /exceeds the limit/, 'kp.FrameTooLarge'))
 
   it('a malformed (overlong) header', () =>
     expectClosedByServer(Buffer.from(`030000${'80'.repeat(11)}`, 'hex'), /longer than 10 bytes/))

@@ -1,4 +1,4 @@
-import { TransportError } from '@kp/core'
+import { TransportCode, TransportError } from '@kp/core'
 
 /** Frame types the listener routes by (PROTOCOL.md 3). @internal */
 export const HELLO = 1
@@ -20,7 +20,10 @@ export interface RoutingStats {
   foreignDatagrams: number
   /** Datagrams from a known address whose type a client never sends (2, 5, 6, 0, 8..255, or empty). */
   unexpectedDatagrams: number
-  /** HELLOs dropped because a limit was reached (pending handshakes overall, or transports overall). */
+  /**
+   * HELLOs dropped because a limit was reached: pending handshakes overall, transports overall,
+   * or pending handshakes of that one address.
+   */
   droppedHellos: number
   /** Repeats of the HELLO that started an already established session (late duplicates, replays). */
   staleHellos: number
@@ -39,12 +42,15 @@ export interface Slot<T extends Closable> {
 interface Entry<T extends Closable> {
   /** The address's session (established, or the first handshake still in progress). */
   current: Slot<T>
-  /** A second handshake from the same address, beside `current` (PROTOCOL.md 8). */
-  pending: Slot<T> | null
+  /** Newer handshakes from the same address, beside `current` (PROTOCOL.md 8), oldest first. */
+  pending: Slot<T>[]
 }
 
 /** Returned by {@link AddressTable.route}: create a transport for this HELLO and {@link AddressTable.add} it. */
 export const NEW: unique symbol = Symbol('new transport')
+
+/** Where {@link AddressTable.route} sends a datagram: one transport, several (a FINISH), {@link NEW}, or nowhere (null). */
+export type Route<T> = T | readonly T[] | typeof NEW | null
 
 /** Limits of an {@link AddressTable}. */
 export interface AddressTableLimits {
@@ -52,6 +58,8 @@ export interface AddressTableLimits {
   maxPending: number
   /** Transports overall, established or not. */
   maxTransports: number
+  /** Handshakes beside an address's session; a HELLO beyond it is dropped (the older ones are kept). */
+  maxPendingPerAddress: number
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -66,12 +74,17 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  *
  * - Unknown address: a HELLO makes a new transport ({@link NEW}); anything else is dropped.
  * - RECORD and ARQ go to the address's current transport.
- * - FINISH goes to the second (pending) handshake if there is one, else to the current one.
+ * - FINISH goes to the current transport and to every pending handshake of the address: the
+ *   one whose keys open it proceeds, the others drop it (core drops a FINISH that does not
+ *   decrypt on datagrams; an established session answers a repeat of its own FINISH with its
+ *   READY again). So a HELLO spoofed from the victim's address between its HELLO and its FINISH
+ *   cannot take the FINISH away.
  * - A HELLO byte-identical to the one that started a handshake still in progress goes to that
  *   transport (core answers it with its cached WELCOME); one that repeats the HELLO of an
  *   established session is dropped; a different HELLO starts a pending handshake beside the
- *   current one (at most one per address: a newer one replaces it). The pending transport takes
- *   over only when it calls `established()`; until then a spoofed HELLO cannot end a session.
+ *   current one, at most `maxPendingPerAddress` of them (beyond, it is dropped and the older
+ *   ones are kept: a flood of spoofed HELLOs cannot push out the real one). A pending transport
+ *   takes over only when it calls `established()`; until then a spoofed HELLO cannot end a session.
  *
  * Pure bookkeeping over fake or real transports, so it is unit-tested without sockets.
  * @internal
@@ -101,8 +114,8 @@ export class AddressTable<T extends Closable> {
     return this.entries.size
   }
 
-  /** The transport a datagram goes to, {@link NEW} to create one, or null to drop it (counted). */
-  route(key: string, datagram: Uint8Array): T | typeof NEW | null {
+  /** Where a datagram goes (see {@link Route}); null drops it (counted). */
+  route(key: string, datagram: Uint8Array): Route<T> {
     const type = datagram.length === 0 ? -1 : datagram[0]
     const entry = this.entries.get(key)
     if (entry === undefined) {
@@ -115,14 +128,17 @@ export class AddressTable<T extends Closable> {
       case ARQ:
         return entry.current.transport
       case FINISH:
-        return (entry.pending ?? entry.current).transport
+        return finishTargets(entry)
       case HELLO: {
-        const pending = entry.pending
-        if (pending !== null && sameBytes(datagram, pending.hello)) return pending.transport
+        for (const p of entry.pending) if (sameBytes(datagram, p.hello)) return p.transport
         const current = entry.current
         if (sameBytes(datagram, current.hello)) {
           if (!current.established) return current.transport
           this.stats.staleHellos++
+          return null
+        }
+        if (entry.pending.length >= this.limits.maxPendingPerAddress) {
+          this.stats.droppedHellos++
           return null
         }
         return this.canCreate()
@@ -141,42 +157,37 @@ export class AddressTable<T extends Closable> {
 
   /**
    * Enters a transport made for `hello` (after {@link route} returned {@link NEW}): the address's
-   * current transport if it had none, else its pending one (closing an older pending one).
+   * current transport if it had none, else one more pending one.
    */
   add(key: string, hello: Uint8Array, transport: T): Slot<T> {
     const slot: Slot<T> = { key, transport, hello: hello.slice(), established: false, inTable: true }
     this.pendingCount++
     this.transportCount++
     const entry = this.entries.get(key)
-    if (entry === undefined) {
-      this.entries.set(key, { current: slot, pending: null })
-      return slot
-    }
-    const older = entry.pending
-    entry.pending = slot
-    if (older !== null) {
-      this.detach(older)
-      older.transport.close(new TransportError(`handshake from ${key} superseded by a newer HELLO from the same address`, { code: 'kp.Superseded' }))
-    }
+    if (entry === undefined) this.entries.set(key, { current: slot, pending: [] })
+    else entry.pending.push(slot)
     return slot
   }
 
   /**
    * The handshake on `slot` completed. A pending transport becomes the address's transport and
-   * the one it replaces is closed with a {@link TransportError} (code `kp.Replaced`).
+   * the one it replaces is closed with a `TransportError` (code `kp.Replaced`); the other
+   * pending handshakes of the address stay (they end by core's handshake timeout).
    */
   established(slot: Slot<T>): void {
     if (!slot.inTable || slot.established) return
     slot.established = true
     this.pendingCount--
     const entry = this.entries.get(slot.key)
-    if (entry === undefined || entry.pending !== slot) return
+    if (entry === undefined) return
+    const i = entry.pending.indexOf(slot)
+    if (i < 0) return
+    entry.pending.splice(i, 1)
     const old = entry.current
     entry.current = slot
-    entry.pending = null
     this.detach(old)
     old.transport.close(
-      new TransportError(`session from ${slot.key} replaced by a new handshake from the same address`, { code: 'kp.Replaced' }),
+      new TransportError(`session from ${slot.key} replaced by a new handshake from the same address`, { code: TransportCode.Replaced }),
     )
   }
 
@@ -186,12 +197,12 @@ export class AddressTable<T extends Closable> {
     this.detach(slot)
     const entry = this.entries.get(slot.key)
     if (entry === undefined) return
-    if (entry.pending === slot) entry.pending = null
+    const i = entry.pending.indexOf(slot)
+    if (i >= 0) entry.pending.splice(i, 1)
     else if (entry.current === slot) {
-      if (entry.pending !== null) {
-        entry.current = entry.pending
-        entry.pending = null
-      } else this.entries.delete(slot.key)
+      const next = entry.pending.shift()
+      if (next !== undefined) entry.current = next
+      else this.entries.delete(slot.key)
     }
   }
 
@@ -205,7 +216,17 @@ export class AddressTable<T extends Closable> {
   *transports(): IterableIterator<T> {
     for (const e of this.entries.values()) {
       yield e.current.transport
-      if (e.pending !== null) yield e.pending.transport
+      for (const p of e.pending) yield p.transport
     }
   }
+}
+
+/**
+ * The current transport and every pending handshake of `entry`: a FINISH that opens for none of
+ * them is dropped by each, and an established session answers a repeat of its own FINISH (its
+ * READY was lost) even while a spoofed HELLO waits beside it.
+ */
+function finishTargets<T extends Closable>(entry: Entry<T>): Route<T> {
+  if (entry.pending.length === 0) return entry.current.transport
+  return [entry.current.transport, ...entry.pending.map((p) => p.transport)]
 }

@@ -15,6 +15,8 @@ export const UDP_DEFAULTS = {
   maxPending: 4096,
   /** Sessions (transports) per listener. */
   maxTransports: 65_536,
+  /** Handshakes in progress beside the session of one source address (newer HELLOs beyond it are dropped). */
+  maxPendingPerAddress: 4,
   /** Bytes the socket may have queued for sending before datagrams are dropped instead of queued. */
   maxSendQueue: 4 * 1024 * 1024,
   /** Datagrams kept for a session whose handler is not installed yet. */

@@ -22,6 +22,10 @@ export interface UdpConnectorOptions extends UdpCommonOptions {
 export interface UdpConnectorStats {
   /** Datagrams received larger than `maxDatagram` (dropped). */
   oversizeDatagrams: number
+  /** Datagrams larger than a handshake frame (512 bytes) received before the server was authenticated (dropped). */
+  oversizeBeforeHandshake: number
+  /** Datagrams beyond the 16 kept before the client's handlers were installed (dropped). */
+  earlyDrops: number
   /** Datagrams not sent because the socket's send queue was over `maxSendQueue`. */
   sendDrops: number
   /** Sends the socket refused synchronously. */
@@ -61,6 +65,10 @@ class ClientOutlet implements DatagramOutlet {
     this.socket.close()
   }
   established(): void {}
+  dropped(kind: 'oversize' | 'early'): void {
+    if (kind === 'oversize') this.stats.oversizeBeforeHandshake++
+    else this.stats.earlyDrops++
+  }
 }
 
 /**
@@ -79,7 +87,7 @@ export function udpConnector(options: UdpConnectorOptions): UdpConnector {
   if (options.port === 0) throw new RangeError('"port" expected 1..65535, got 0')
   const recvBufferSize = options.recvBufferSize ?? UDP_DEFAULTS.clientRecvBufferSize
   checkInt('recvBufferSize', recvBufferSize, 0, 2_147_483_647)
-  const stats: UdpConnectorStats = { oversizeDatagrams: 0, sendDrops: 0, sendErrors: 0 }
+  const stats: UdpConnectorStats = { oversizeDatagrams: 0, oversizeBeforeHandshake: 0, earlyDrops: 0, sendDrops: 0, sendErrors: 0 }
   const { host, port, localAddress } = options
   const localPort = options.localPort ?? 0
   checkInt('localPort', localPort, 0, 65_535)
@@ -124,7 +132,7 @@ export function udpConnector(options: UdpConnectorOptions): UdpConnector {
         stats.oversizeDatagrams++
         return
       }
-      transport.receive(asBytes(msg))
+      transport.datagram(asBytes(msg))
     })
     socket.on('error', (e: NodeJS.ErrnoException) => {
       // On a connected socket, Linux reports an ICMP port unreachable as ECONNREFUSED.

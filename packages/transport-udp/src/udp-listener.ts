@@ -15,6 +15,13 @@ export interface UdpListenerOptions extends UdpCommonOptions {
   maxPending?: number
   /** Sessions (established or not) before new HELLOs are dropped. Default 65 536. */
   maxTransports?: number
+  /**
+   * Handshakes in progress beside the session of one source address: a second HELLO from an
+   * address (a client restarting, or someone spoofing its address) starts one beside the
+   * session, up to this many; newer ones are dropped and the older kept. A FINISH from the
+   * address goes to each of them. Default 4.
+   */
+  maxPendingPerAddress?: number
   /** Socket receive buffer asked of the kernel, bytes (best effort). Default 4 MiB. */
   recvBufferSize?: number
   /**
@@ -35,6 +42,10 @@ export interface UdpListenerStats extends RoutingStats {
   datagramsOut: number
   /** Datagrams received that were larger than `maxDatagram` (dropped). */
   oversizeDatagrams: number
+  /** Datagrams larger than a handshake frame (512 bytes) for a session not yet authenticated (dropped). */
+  oversizeBeforeHandshake: number
+  /** Datagrams beyond the 16 kept for a session whose handlers were not installed yet (dropped). */
+  earlyDrops: number
   /** Datagrams not sent because the socket's send queue was over `maxSendQueue`. */
   sendDrops: number
   /** Sends the socket refused synchronously. */
@@ -85,6 +96,10 @@ class ServerOutlet implements DatagramOutlet {
   established(): void {
     this.listener.table.established(this.slot)
   }
+  dropped(kind: 'oversize' | 'early'): void {
+    if (kind === 'oversize') this.listener.stats.oversizeBeforeHandshake++
+    else this.listener.stats.earlyDrops++
+  }
 }
 
 class Listener implements UdpListener {
@@ -92,6 +107,8 @@ class Listener implements UdpListener {
     datagramsIn: 0,
     datagramsOut: 0,
     oversizeDatagrams: 0,
+    oversizeBeforeHandshake: 0,
+    earlyDrops: 0,
     foreignDatagrams: 0,
     unexpectedDatagrams: 0,
     droppedHellos: 0,
@@ -114,7 +131,7 @@ class Listener implements UdpListener {
     private readonly socket: Socket,
     readonly maxDatagram: number,
     private readonly maxSendQueue: number,
-    limits: { maxPending: number; maxTransports: number },
+    limits: { maxPending: number; maxTransports: number; maxPendingPerAddress: number },
     private readonly closeGraceMs: number,
   ) {
     this.table = new AddressTable(limits, this.stats)
@@ -149,8 +166,13 @@ class Listener implements UdpListener {
     const key = formatAddress(rinfo.address, rinfo.port, this.ipv6)
     const to = this.table.route(key, msg)
     if (to === null) return
+    if (to instanceof UdpTransport) {
+      to.datagram(asBytes(msg))
+      return
+    }
     if (to !== NEW) {
-      to.receive(asBytes(msg))
+      // a FINISH for several handshakes of one address: each gets its own copy
+      for (const t of to) t.datagram(new Uint8Array(msg))
       return
     }
     const accept = this.accept
@@ -167,7 +189,7 @@ class Listener implements UdpListener {
       t.close(e instanceof Error ? e : new Error(String(e)))
       return
     }
-    t.receive(asBytes(msg))
+    t.datagram(asBytes(msg))
   }
 
   sendTo(frame: Uint8Array, port: number, address: string): void {
@@ -237,6 +259,8 @@ export async function udpListener(options: UdpListenerOptions): Promise<UdpListe
   checkInt('maxPending', maxPending, 1, Number.MAX_SAFE_INTEGER)
   const maxTransports = options.maxTransports ?? UDP_DEFAULTS.maxTransports
   checkInt('maxTransports', maxTransports, 1, Number.MAX_SAFE_INTEGER)
+  const maxPendingPerAddress = options.maxPendingPerAddress ?? UDP_DEFAULTS.maxPendingPerAddress
+  checkInt('maxPendingPerAddress', maxPendingPerAddress, 1, 64)
   const closeGraceMs = options.closeGraceMs ?? 1000
   checkInt('closeGraceMs', closeGraceMs, 0, 2_147_483_647)
   const recvBufferSize = options.recvBufferSize ?? UDP_DEFAULTS.recvBufferSize
@@ -273,5 +297,5 @@ export async function udpListener(options: UdpListenerOptions): Promise<UdpListe
       // best effort: the kernel's limit applies
     }
   }
-  return new Listener(socket, maxDatagram, maxSendQueue, { maxPending, maxTransports }, closeGraceMs)
+  return new Listener(socket, maxDatagram, maxSendQueue, { maxPending, maxTransports, maxPendingPerAddress }, closeGraceMs)
 }

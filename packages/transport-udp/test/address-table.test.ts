@@ -26,8 +26,8 @@ const RECORD = frame(4)
 const ARQ = frame(7)
 const FINISH = frame(3, 114)
 
-function table(maxPending = 100, maxTransports = 1000) {
-  return new AddressTable<Fake>({ maxPending, maxTransports })
+function table(maxPending = 100, maxTransports = 1000, maxPendingPerAddress = 4) {
+  return new AddressTable<Fake>({ maxPending, maxTransports, maxPendingPerAddress })
 }
 
 /** Adds a transport for `h` from `key` the way the listener does. */
@@ -94,7 +94,8 @@ describe('AddressTable routing', () => {
     // the established session keeps its records; the new handshake gets its own frames
     expect(t.route('a:1', RECORD)).toBe(one.f)
     expect(t.route('a:1', ARQ)).toBe(one.f)
-    expect(t.route('a:1', FINISH)).toBe(two.f)
+    // FINISH: the new handshake's, and the session's too (it resends READY for a repeat of its own)
+    expect(t.route('a:1', FINISH)).toEqual([one.f, two.f])
     expect(t.route('a:1', h2)).toBe(two.f)
     expect(t.route('a:1', h1)).toBeNull()
     // a spoofed HELLO that never completes leaves the session alone
@@ -109,19 +110,39 @@ describe('AddressTable routing', () => {
     expect(t.pending).toBe(0)
   })
 
-  it('keeps one pending handshake per address: a newer different HELLO replaces it', () => {
-    const t = table()
+  it('keeps up to maxPendingPerAddress handshakes beside a session: newer HELLOs are dropped, the older kept', () => {
+    const t = table(100, 1000, 3)
     const one = open(t, 'a:1', hello(), 'one')
     t.established(one.slot)
-    const two = open(t, 'a:1', hello(), 'two')
-    const three = open(t, 'a:1', hello(), 'three')
-    expect(two.f.closedWith).toMatchObject({ code: 'kp.Superseded' })
+    const pending = [open(t, 'a:1', hello(), 'two'), open(t, 'a:1', hello(), 'three'), open(t, 'a:1', hello(), 'four')]
+    expect(t.route('a:1', hello())).toBeNull()
+    expect(t.stats.droppedHellos).toBe(1)
+    for (const p of pending) expect(p.f.closedWith).toBeNull()
     expect(one.f.closedWith).toBeNull()
-    expect(t.route('a:1', FINISH)).toBe(three.f)
-    expect(t.size).toBe(2)
-    expect(t.pending).toBe(1)
-    t.remove(two.slot)
-    expect(t.size).toBe(2)
+    // a FINISH goes to the session and every handshake in progress: the one whose keys open it proceeds
+    expect(t.route('a:1', FINISH)).toEqual([one.f, ...pending.map((p) => p.f)])
+    expect(t.size).toBe(4)
+    expect(t.pending).toBe(3)
+    // the one that completes replaces the session; the others stay until they time out in core
+    t.established(pending[1]!.slot)
+    expect(one.f.closedWith).toMatchObject({ code: 'kp.Replaced' })
+    expect(pending[0]!.f.closedWith).toBeNull()
+    expect(t.route('a:1', RECORD)).toBe(pending[1]!.f)
+    expect(t.route('a:1', FINISH)).toEqual([pending[1]!.f, pending[0]!.f, pending[2]!.f])
+    t.remove(pending[0]!.slot)
+    t.remove(pending[2]!.slot)
+    expect(t.route('a:1', FINISH)).toBe(pending[1]!.f)
+    expect(t.size).toBe(1)
+  })
+
+  it('a FINISH reaches both an unfinished first handshake and a HELLO spoofed beside it', () => {
+    const t = table()
+    const victim = open(t, 'a:1', hello(), 'victim')
+    const spoofed = open(t, 'a:1', hello(), 'spoofed')
+    expect(t.route('a:1', FINISH)).toEqual([victim.f, spoofed.f])
+    t.established(victim.slot)
+    expect(spoofed.f.closedWith).toBeNull()
+    expect(t.route('a:1', RECORD)).toBe(victim.f)
   })
 
   it('a stale pending handshake that closes (core handshake timeout) leaves the session in place', () => {

@@ -45,6 +45,9 @@ describe('udpListener and udpConnector: raw frames', () => {
     const [first] = await s.frameCount(1)
     expect(first).toEqual(h)
     expect(Object.getPrototypeOf(first)).toBe(Uint8Array.prototype)
+    // as core does once the handshake is proven: frames above the handshake size from now on
+    client.authenticated?.()
+    server.authenticated?.()
     // biggest frame both ways, and a RECORD-typed one
     const big = frameOf(4, 65_507, 7)
     server.send(big)
@@ -65,7 +68,7 @@ describe('udpListener and udpConnector: raw frames', () => {
     const client = track(await udpConnector({ host: '127.0.0.1', port: l.address.port, maxDatagram: 1200 })())
     expect(client.maxFrame).toBe(1200)
     expect(() => client.send(new Uint8Array(1201))).toThrow(RangeError)
-    expect(() => client.send(new Uint8Array(1201))).toThrow(/1201 bytes exceeds maxFrame 1200/)
+    expect(() => client.send(new Uint8Array(1201))).toThrow(/"frame" expected 1 to 1200 bytes \(maxFrame\), got length=1201/)
     const c = collect(client)
     client.close()
     client.close()
@@ -110,10 +113,18 @@ describe('udpListener and udpConnector: raw frames', () => {
       client.send(frameOf(4))
     })
     await p.send(new Uint8Array(1001), from)
-    await p.send(frameOf(2, 1000), from)
+    // before the server is authenticated only handshake-sized datagrams (512 bytes) are taken
+    await p.send(frameOf(2, 513), from)
+    await p.send(frameOf(2, 512), from)
     await c.frameCount(1)
-    expect(c.frames[0]!.length).toBe(1000)
+    expect(c.frames[0]!.length).toBe(512)
+    expect(connector.stats.oversizeBeforeHandshake).toBe(1)
+    client.authenticated?.()
+    await p.send(frameOf(2, 1000), from)
+    await c.frameCount(2)
+    expect(c.frames[1]!.length).toBe(1000)
     expect(connector.stats.oversizeDatagrams).toBe(1)
+    expect(c.closes).toBe(0)
   })
 
   it('keeps frames that arrive before setHandlers, in order, and bounds them', async () => {
@@ -221,11 +232,12 @@ describe('udpListener and udpConnector: raw frames', () => {
     expect(l.sessions).toBe(2)
     expect(l.pendingHandshakes).toBe(1)
     await p.send(frameOf(4, 20, 1), l.address.port) // RECORD: still the established session's
-    await p.send(frameOf(3, 114, 2), l.address.port) // FINISH: the new handshake's
+    await p.send(frameOf(3, 114, 2), l.address.port) // FINISH: the new handshake's (and the session's: a repeat of its own gets READY again)
     await p.send(h2, l.address.port) // its resent HELLO: the new handshake's
-    await s1.frameCount(2)
+    await s1.frameCount(3)
     await s2.frameCount(3)
     expect(s1.frames[1]).toEqual(frameOf(4, 20, 1))
+    expect(s1.frames[2]).toEqual(frameOf(3, 114, 2))
     expect(s2.frames[1]).toEqual(frameOf(3, 114, 2))
     expect(s2.frames[2]).toEqual(h2)
     expect(s1.closes).toBe(0)
@@ -237,30 +249,35 @@ describe('udpListener and udpConnector: raw frames', () => {
     await p.send(frameOf(4, 20, 3), l.address.port)
     await s2.frameCount(4)
     expect(s2.frames[3]).toEqual(frameOf(4, 20, 3))
+    expect(s1.frames).toHaveLength(3)
     expect(l.sessions).toBe(1)
   })
 
-  it('a newer different HELLO replaces the pending one; the established session is untouched', async () => {
-    const l = await listen()
+  it('keeps up to 4 handshakes beside a session (newer HELLOs dropped) and sends a FINISH to each', async () => {
+    const l = await listen({ maxPendingPerAddress: 2 })
     const accepted = acceptQueue(l)
     const p = await peer()
     await p.send(helloFrame(), l.address.port)
     const one = track(await accepted.next())
     const s1 = collect(one)
+    one.authenticated?.()
     one.established?.()
-    await p.send(helloFrame(), l.address.port)
-    const two = await accepted.next()
-    const s2 = collect(two)
-    await p.send(helloFrame(), l.address.port)
-    const three = track(await accepted.next())
-    collect(three)
-    expect(await s2.closed).toMatchObject({ code: 'kp.Superseded' })
-    // the stale pending one times out in core: closing it removes it from the maps
-    three.close()
-    expect(l.sessions).toBe(1)
+    const more: ReturnType<typeof collect>[] = []
+    for (let i = 0; i < 3; i++) await p.send(helloFrame(), l.address.port)
+    await vi.waitFor(() => expect(l.stats.droppedHellos).toBe(1), { interval: 5 })
+    for (let i = 0; i < 2; i++) more.push(collect(track(await accepted.next())))
+    expect(accepted.queue.length).toBe(0)
+    expect(l.sessions).toBe(3)
+    expect(l.pendingHandshakes).toBe(2)
+    // a FINISH from the address reaches both handshakes in progress, and the session
+    await p.send(frameOf(3, 114, 5), l.address.port)
+    for (const m of [...more, s1]) expect((await m.frameCount(2))[1]).toEqual(frameOf(3, 114, 5))
     expect(s1.closes).toBe(0)
-    await p.send(frameOf(3, 114), l.address.port)
-    await s1.frameCount(2) // FINISH goes to the session when no handshake is pending
+    // a pending handshake above the handshake size gets nothing: dropped and counted
+    await p.send(frameOf(3, 600), l.address.port)
+    await vi.waitFor(() => expect(l.stats.oversizeBeforeHandshake).toBe(2), { interval: 5 })
+    expect(more.map((m) => m.frames.length)).toEqual([2, 2])
+    expect(s1.frames).toHaveLength(3) // the authenticated session takes it (core drops a FINISH it does not know)
   })
 
   it('bounds pending handshakes on the listener', async () => {
@@ -380,6 +397,7 @@ describe('udpListener and udpConnector: raw frames', () => {
     expect(server.remoteAddress).toMatch(/^\[::1\]:\d+$/)
     const s = collect(server)
     await s.frameCount(1)
+    client.authenticated?.()
     server.send(frameOf(2, 65_507))
     expect((await c.frameCount(1))[0]!.length).toBe(65_507)
   })

@@ -10,10 +10,11 @@ export function connectWith(
   url: string | URL,
   options: ConnectWsOptions = {},
 ): KiloClient {
-  const { maxFrame, maxBuffered, connectTimeoutMs, WebSocket, ...core } = options
+  const { maxFrame, maxBuffered, memoryBudget, connectTimeoutMs, WebSocket, ...core } = options
   const ws: WsConnectorOptions = {}
   if (maxFrame !== undefined) ws.maxFrame = maxFrame
   if (maxBuffered !== undefined) ws.maxBuffered = maxBuffered
+  if (memoryBudget !== undefined) ws.memoryBudget = memoryBudget
   if (connectTimeoutMs !== undefined) ws.connectTimeoutMs = connectTimeoutMs
   if (WebSocket !== undefined) ws.WebSocket = WebSocket
   return connect(wsConnector(url, ws), core)

@@ -1,23 +1,14 @@
 /**
  * Kiloparsec over WebSocket, client side — browser (and default) entry: uses the global
  * `WebSocket`. Node resolves `./index.node.ts` instead (the `node` export condition), which uses
- * `ws` because Node 20 has no stable global WebSocket.
+ * `ws` when it is installed.
  */
 import type { Connector, KiloClient } from '@kp/core'
 import { type ConnectWsOptions, connectWith } from './connect-ws.js'
 import type { WebSocketConstructorLike, WsConnectorOptions } from './options.js'
 import { makeWsConnector } from './ws-connector.js'
 
-export type { ConnectWsOptions } from './connect-ws.js'
-export {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_MAX_FRAME,
-  KP_SUBPROTOCOL,
-  type WebSocketConstructorLike,
-  type WebSocketLike,
-  type WsConnectorOptions,
-} from './options.js'
-export { WsTransport } from './ws-transport.js'
+export * from './entry.js'
 
 function globalWebSocket(): WebSocketConstructorLike {
   const WS = (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket

@@ -184,4 +184,27 @@ describe('wsConnector (Node, ws)', () => {
       await l.close()
     }
   })
+
+  it('sets its receive limit on the ws parser: 512 bytes before authenticated(), maxFrame after (fails if ws drops the field)', async () => {
+    const l = await testListener({ maxFrame: 100_000 })
+    try {
+      const accepted = new Promise<Transport>((r) => l.onConnection(r))
+      const t = await wsConnector(l.url, { maxFrame: 100_000 })()
+      const server = await accepted
+      frames(server)
+      const receiver = (t as unknown as { socket: { _receiver: { _maxPayload: number } } }).socket._receiver
+      // `ws` checks this private field on each frame header; if a ws release drops it this fails
+      expect(receiver._maxPayload).toBe(512)
+      const c = frames(t)
+      server.send(new Uint8Array(513))
+      const e = await c.closed
+      expect(TransportError.isInstance(e) && e.code).toBe('kp.FrameTooLarge')
+      const t2 = await wsConnector(l.url, { maxFrame: 100_000 })()
+      t2.authenticated?.()
+      expect((t2 as unknown as { socket: { _receiver: { _maxPayload: number } } }).socket._receiver._maxPayload).toBe(100_000)
+      t2.close()
+    } finally {
+      await l.close()
+    }
+  })
 })

@@ -3,12 +3,12 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Transport, TransportListener } from '@kp/core'
 import { WebSocketServer } from 'ws'
-import { WsTransport } from '../src/ws-transport.js'
+import { WebSocketTransport } from '@kp/core/transport'
 
 /**
- * A minimal Kiloparsec WebSocket listener for this package's tests, built from `ws` and this
- * package's own {@link WsTransport} adapter (the real server, `@kp/transport-ws-server`, depends
- * on this package, so the tests here cannot depend on it).
+ * A minimal Kiloparsec WebSocket listener for this package's tests, built from `ws` and core's
+ * {@link WebSocketTransport} (the real server, `@kp/transport-ws-server`, has this package as a
+ * dev dependency, so the tests here cannot depend on it).
  */
 export async function testListener(
   options: { server?: Server; path?: string; maxFrame?: number } = {},
@@ -29,7 +29,7 @@ export async function testListener(
   })
   let accept: ((t: Transport) => void) | null = null
   wss.on('connection', (ws, req) => {
-    const t = new WsTransport(ws as never, `${req.socket.remoteAddress}:${req.socket.remotePort}`, {
+    const t = new WebSocketTransport(ws as never, `${req.socket.remoteAddress}:${req.socket.remotePort}`, {
       maxFrame: options.maxFrame ?? 16 * 1024 * 1024,
       maxBuffered: 64 * 1024 * 1024,
     })

@@ -25,15 +25,11 @@ export type WsKiloServer<S> = KiloServer<S> & {
  * console.log(`listening on ${server.url}, server id ${key.publicKey.toHex()}`)
  */
 export async function createWsServer<S>(iface: KiloInterface<S>, options: CreateWsServerOptions<S>): Promise<WsKiloServer<S>> {
-  const { port, host, server, path, maxFrame, maxBuffered, perMessageDeflate, ...serveOptions } = options ?? ({} as never)
-  const listenerOptions: WsListenerOptions = {}
-  if (port !== undefined) listenerOptions.port = port
-  if (host !== undefined) listenerOptions.host = host
-  if (server !== undefined) listenerOptions.server = server
-  if (path !== undefined) listenerOptions.path = path
-  if (maxFrame !== undefined) listenerOptions.maxFrame = maxFrame
-  if (maxBuffered !== undefined) listenerOptions.maxBuffered = maxBuffered
-  if (perMessageDeflate !== undefined) listenerOptions.perMessageDeflate = perMessageDeflate
+  const { port, host, server, path, maxFrame, maxBuffered, memoryBudget, perMessageDeflate, maxConnections, upgradeTimeoutMs, maxHeaderSize, ...serveOptions } =
+    options ?? ({} as never)
+  const given = { port, host, server, path, maxFrame, maxBuffered, memoryBudget, perMessageDeflate, maxConnections, upgradeTimeoutMs, maxHeaderSize }
+  // only the options given: wsListener tells "not given" from "given as undefined" for port/server
+  const listenerOptions = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as WsListenerOptions
   const listener = await wsListener(listenerOptions)
   let kilo: KiloServer<S>
   try {

@@ -1,11 +1,13 @@
 import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type Transport, TransportError, type TransportListener } from '@kp/core'
-import { WebSocketServer } from 'ws'
-import { KP_SUBPROTOCOL, resolveListenerOptions, type WsListenerOptions } from './options.js'
+import { type WebSocketLike, WebSocketTransport } from '@kp/core/transport'
+import { type PerMessageDeflateOptions as WsPerMessageDeflateOptions, WebSocketServer } from 'ws'
+import { ConnectionLimits } from './connection-limits.js'
+import { KP_SUBPROTOCOL, type ResolvedListenerOptions, resolveListenerOptions, type WsListenerOptions } from './options.js'
 import { offersKp1, pathOf, refuseUpgrade } from './upgrade.js'
-import { WsServerTransport } from './ws-server-transport.js'
 
 /** A Kiloparsec WebSocket listener: hand it to core's `serve`. */
 export interface WsListener extends TransportListener {
@@ -13,6 +15,12 @@ export interface WsListener extends TransportListener {
   readonly server: HttpServer | HttpsServer
   /** The endpoint's URL, e.g. `ws://127.0.0.1:8080/kp` (a wildcard address shows as `localhost`). */
   readonly url: string
+  /** Connections counted against `maxConnections` (own server: TCP connections; attached: WebSocket sessions). */
+  readonly connectionCount: number
+  /** Connections refused because `maxConnections` was reached. */
+  readonly droppedCount: number
+  /** Own server: connections destroyed because they had not upgraded within `upgradeTimeoutMs`. */
+  readonly upgradeTimeouts: number
 }
 
 /**
@@ -20,6 +28,13 @@ export interface WsListener extends TransportListener {
  * frame). With `{ port, host? }` it starts its own HTTP server, which answers plain HTTP with
  * 404/426; with `{ server }` it attaches to an existing `http`/`https` server and takes only
  * upgrades on `path`, so an app serves its pages and the endpoint on one port.
+ *
+ * Limits for peers that never finish a handshake: own server: at most `maxConnections` TCP
+ * connections (more are destroyed at once), each destroyed if not upgraded within
+ * `upgradeTimeoutMs`, request heads of at most `maxHeaderSize`. Attached: at most
+ * `maxConnections` WebSocket sessions (503 beyond) and upgrade heads of at most `maxHeaderSize`
+ * (431); raw connections are the server's to bound (its `maxConnections`, `headersTimeout`,
+ * `requestTimeout`, `maxHeaderSize`), since this listener cannot tell them from the app's.
  *
  * Upgrades are refused with 404 on another path (unless another `'upgrade'` listener of the
  * server is there to take them) and with 400 when the client does not offer `kp1`.
@@ -33,18 +48,14 @@ export interface WsListener extends TransportListener {
 export async function wsListener(options: WsListenerOptions): Promise<WsListener> {
   const o = resolveListenerOptions(options)
   const own = options.server === undefined
-  const server: HttpServer | HttpsServer =
-    options.server ??
-    createServer((req, res) => {
-      const onPath = pathOf(req) === o.path
-      res.writeHead(onPath ? 426 : 404, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
-      res.end(onPath ? `Kiloparsec endpoint: connect with a WebSocket, subprotocol "${KP_SUBPROTOCOL}"\n` : 'Not Found\n')
-    })
+  const limits = new ConnectionLimits(o.maxConnections, o.upgradeTimeoutMs)
+  const server: HttpServer | HttpsServer = options.server ?? ownServer(o, limits)
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
     maxPayload: o.maxFrame,
-    perMessageDeflate: o.perMessageDeflate,
+    // our structural type has zlib's option types; `ws` declares a narrower copy of them
+    perMessageDeflate: o.perMessageDeflate as boolean | WsPerMessageDeflateOptions,
     handleProtocols: (protocols) => (protocols.has(KP_SUBPROTOCOL) ? KP_SUBPROTOCOL : false),
   })
   let accept: ((t: Transport) => void) | null = null
@@ -52,6 +63,7 @@ export async function wsListener(options: WsListenerOptions): Promise<WsListener
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (closed) return
+    if (own) limits.upgraded(req.socket)
     if (pathOf(req) !== o.path) {
       if (own || server.listenerCount('upgrade') <= 1) refuseUpgrade(socket, 404, 'Not Found', 'Not Found\n')
       return
@@ -60,8 +72,17 @@ export async function wsListener(options: WsListenerOptions): Promise<WsListener
       refuseUpgrade(socket, 400, 'Bad Request', `WebSocket subprotocol "${KP_SUBPROTOCOL}" required\n`)
       return
     }
+    if (headSize(req) > o.maxHeaderSize) {
+      refuseUpgrade(socket, 431, 'Request Header Fields Too Large', 'Request Header Fields Too Large\n')
+      return
+    }
+    if (!own && !limits.admitSession(socket)) {
+      refuseUpgrade(socket, 503, 'Service Unavailable', 'Too many connections\n')
+      return
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const t = new WsServerTransport(ws, remoteOf(req), o.maxFrame, o.maxBuffered)
+      // 'nodebuffer': messages arrive as views of the read buffer, no copy
+      const t = new WebSocketTransport(ws as unknown as WebSocketLike, remoteOf(req), { ...o, binaryType: 'nodebuffer' })
       if (closed) t.close()
       else if (accept) accept(t)
       else t.close(new TransportError('listener has no connection handler'))
@@ -90,6 +111,15 @@ export async function wsListener(options: WsListenerOptions): Promise<WsListener
   let closing: Promise<void> | null = null
   return {
     server,
+    get connectionCount() {
+      return limits.open
+    },
+    get droppedCount() {
+      return limits.dropped
+    },
+    get upgradeTimeouts() {
+      return limits.timeouts
+    },
     get address() {
       return address()
     },
@@ -128,6 +158,35 @@ function listen(server: HttpServer, port: number, host: string | undefined): Pro
       resolve()
     })
   })
+}
+
+/** The HTTP server a listener starts: plain requests get 404/426 and the connection closes. */
+function ownServer(o: ResolvedListenerOptions, limits: ConnectionLimits): HttpServer {
+  const server = createServer(
+    {
+      maxHeaderSize: o.maxHeaderSize,
+      headersTimeout: o.upgradeTimeoutMs,
+      requestTimeout: o.upgradeTimeoutMs,
+      connectionsCheckingInterval: Math.min(o.upgradeTimeoutMs, 1_000),
+    },
+    (req, res) => {
+      const onPath = pathOf(req) === o.path
+      res.writeHead(onPath ? 426 : 404, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+      res.end(onPath ? `Kiloparsec endpoint: connect with a WebSocket, subprotocol "${KP_SUBPROTOCOL}"\n` : 'Not Found\n')
+    },
+  )
+  server.maxConnections = o.maxConnections
+  server.on('drop', () => limits.dropped++)
+  server.on('connection', (socket: Socket) => limits.opened(socket))
+  return server
+}
+
+/** Request line and headers of `req`, bytes (about: what the parser read). */
+function headSize(req: IncomingMessage): number {
+  let n = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 12
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i++) n += raw[i]!.length + 2
+  return n
 }
 
 function remoteOf(req: IncomingMessage): string {

@@ -61,4 +61,15 @@ describe('createWsServer + connectWs', () => {
     const e = await createWsServer(api, { port: 0, host: '127.0.0.1' } as never).catch((e) => e)
     expect(e).toBeInstanceOf(TypeError)
   })
+
+  it('passes the listener limits on to its listener', async () => {
+    const server = await createWsServer(api, { port: 0, host: '127.0.0.1', key: SigningKey.generate(), maxConnections: 3, upgradeTimeoutMs: 4_000, maxHeaderSize: 8_192 })
+    try {
+      expect(server.httpServer.maxConnections).toBe(3)
+      expect(server.httpServer.headersTimeout).toBe(4_000)
+      expect((server.httpServer as unknown as { maxHeaderSize: number }).maxHeaderSize).toBe(8_192)
+    } finally {
+      await server.close()
+    }
+  })
 })

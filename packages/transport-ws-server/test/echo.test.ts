@@ -79,7 +79,8 @@ describe('raw frame echo over a real WebSocket', () => {
       const accepted = new Promise<Transport>((r) => listener.onConnection(r))
       const c = await client(listener.url)
       const server = await accepted
-      for (let i = 1; i <= 3; i++) c.transport.send(pattern(i * 1000, i))
+      // before the handshake: handshake-sized frames (at most 512 bytes)
+      for (let i = 1; i <= 3; i++) c.transport.send(pattern(i * 100, i))
       c.transport.close()
       // The client's close completes only after the server has read the close frame, which
       // follows the three messages on the wire: all of it is now waiting in the server transport.
@@ -96,8 +97,8 @@ describe('raw frame echo over a real WebSocket', () => {
         }),
       )
       await closed
-      expect(frames.map((f) => f.length)).toEqual([1000, 2000, 3000])
-      for (let i = 1; i <= 3; i++) expect(sameBytes(frames[i - 1]!, pattern(i * 1000, i))).toBe(true)
+      expect(frames.map((f) => f.length)).toEqual([100, 200, 300])
+      for (let i = 1; i <= 3; i++) expect(sameBytes(frames[i - 1]!, pattern(i * 100, i))).toBe(true)
       expect(closes).toEqual([undefined])
       expect(() => server.setHandlers({ frame() {}, close() {} })).toThrow(/once/)
     } finally {

@@ -9,14 +9,18 @@ export interface Accepted {
   closed: Promise<Error | undefined>
 }
 
-/** A listener on 127.0.0.1 that echoes every frame back and records what it accepted. */
-export async function echoServer(options: Partial<WsListenerOptions> = {}) {
+/**
+ * A listener on 127.0.0.1 that echoes every frame back and records what it accepted. Its
+ * transports take frames up to maxFrame at once (as after a handshake) unless `authenticated` is false.
+ */
+export async function echoServer(options: Partial<WsListenerOptions> = {}, authenticated = true) {
   const listener: WsListener = await wsListener(options.server ? options : { port: 0, host: '127.0.0.1', ...options })
   const accepted: Accepted[] = []
   const waiters: ((a: Accepted) => void)[] = []
   listener.onConnection((transport) => {
     let done!: (e: Error | undefined) => void
     const closed = new Promise<Error | undefined>((r) => (done = r))
+    if (authenticated) transport.authenticated?.()
     transport.setHandlers({ frame: (f) => transport.send(f), close: (e) => done(e) })
     const a = { transport, closed }
     accepted.push(a)
@@ -34,9 +38,10 @@ export async function echoServer(options: Partial<WsListenerOptions> = {}) {
   }
 }
 
-/** A client transport whose frames go into a queue that tests await one at a time. */
-export async function client(url: string, options: Parameters<typeof wsConnector>[1] = {}) {
+/** A client transport whose frames go into a queue that tests await one at a time (frames up to maxFrame unless `authenticated` is false). */
+export async function client(url: string, options: Parameters<typeof wsConnector>[1] = {}, authenticated = true) {
   const transport = await wsConnector(url, options)()
+  if (authenticated) transport.authenticated?.()
   const frames: Uint8Array[] = []
   const waiters: ((f: Uint8Array) => void)[] = []
   let done!: (e: Error | undefined) => void

@@ -63,7 +63,7 @@ describe('hostile and broken peers end only their own connection', () => {
     good.transport.close()
   })
 
-  it('closes a connection that sends a message above maxFrame with 1009', async () => {
+  it('closes a connection that sends a message above maxFrame with 1009 (kp.FrameTooLarge on the server)', async () => {
     await using s = await echoServer({ maxFrame: 4096 })
     const good = await client(s.listener.url, { maxFrame: 4096 })
     const accepted = s.nextAccepted()
@@ -74,20 +74,35 @@ describe('hostile and broken peers end only their own connection', () => {
     const [code] = await once(bad, 'close')
     expect(code).toBe(1009)
     const e = await a.closed
-    expect(ProtocolError.isInstance(e)).toBe(true)
-    expect(e?.message).toMatch(/exceeds maxFrame 4096/)
+    expect(TransportError.isInstance(e) && e.code).toBe('kp.FrameTooLarge')
+    expect(e?.message).toMatch(/exceeds the limit of 4096 bytes/)
     expect(sameBytes(await good.echo(pattern(4096)), pattern(4096))).toBe(true)
     good.transport.close()
   })
 
-  it('the client transport closes a message above its maxFrame with a ProtocolError', async () => {
+  it('before the handshake, a message above 512 bytes closes with 1009 (kp.FrameTooLarge)', async () => {
+    await using s = await echoServer({}, false)
+    const accepted = s.nextAccepted()
+    const bad = await raw(s.listener.url)
+    const a = await accepted
+    bad.on('error', () => {})
+    bad.send(new Uint8Array(512))
+    bad.send(new Uint8Array(513))
+    const [code] = await once(bad, 'close')
+    expect(code).toBe(1009)
+    const e = await a.closed
+    expect(TransportError.isInstance(e) && e.code).toBe('kp.FrameTooLarge')
+    expect(e?.message).toMatch(/exceeds the limit of 512 bytes/)
+  })
+
+  it('the client transport closes a message above its maxFrame with kp.FrameTooLarge', async () => {
     await using s = await echoServer()
     const accepted = s.nextAccepted()
     const c = await client(s.listener.url, { maxFrame: 1000 })
     const a = await accepted
     a.transport.send(new Uint8Array(1001))
     const e = await c.closed
-    expect(ProtocolError.isInstance(e)).toBe(true)
+    expect(TransportError.isInstance(e) && e.code).toBe('kp.FrameTooLarge')
     expect(await a.closed).toBeInstanceOf(Error)
   })
 
@@ -111,7 +126,7 @@ describe('hostile and broken peers end only their own connection', () => {
     const accepted = s.nextAccepted()
     const c = await client(s.listener.url)
     const a = await accepted
-    ;(a.transport as any).ws._socket.resetAndDestroy()
+    ;(a.transport as any).socket._socket.resetAndDestroy()
     const e = await c.closed
     expect(TransportError.isInstance(e)).toBe(true)
     expect(e?.message).toMatch(/connection lost|ECONNRESET/)

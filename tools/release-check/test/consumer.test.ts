@@ -12,7 +12,7 @@ import { readJson } from '../src/workspace.js'
 // Installs the packed tarballs into fresh projects outside the workspace with plain npm, in the
 // three shapes a user would pick, and runs a small program against real servers in each:
 //   (a) @kp/core + @kp/transport-tcp           (Node, no WebSocket code installed)
-//   (b) @kp/core + @kp/transport-ws-client     (a browser page bundled with esbuild)
+//   (b) @kp/core + @kp/transport-ws-client     (a browser page bundled with esbuild; no ws installed)
 //   (c) everything                             (TCP, UDP and WebSocket servers, one interface)
 
 const packed = inject('packed')
@@ -62,8 +62,13 @@ describe('consumer installs from the packed tarballs (npm, outside the workspace
     log('(a) TCP call ok, no ws in node_modules')
   })
 
-  it('(b) @kp/core + @kp/transport-ws-client bundled for a browser: no node: import, no ws; the bundle and the Node build both call a ws server', async () => {
+  it('(b) @kp/core + @kp/transport-ws-client bundled for a browser: ws not installed, no node: import, no ws; the bundle and the Node build both call a ws server', async () => {
     await expectKpFromTarballs(dirs.b, [...CORE, '@kp/transport-ws-client'])
+    // ws is an optional peer dependency of the client: a browser-only app does not install it
+    expect(existsSync(join(dirs.b, 'node_modules', 'ws')), 'ws must not be installed with ws-client alone').toBe(false)
+    const wsClientManifest = readJson(join(dirs.b, 'node_modules', '@kp', 'transport-ws-client', 'package.json'))
+    expect(wsClientManifest.dependencies?.ws, 'ws is not a dependency of ws-client').toBeUndefined()
+    expect(wsClientManifest.peerDependenciesMeta?.ws?.optional).toBe(true)
     const result = await build({
       entryPoints: [join(dirs.b, 'page.mjs')],
       absWorkingDir: dirs.b,
@@ -86,7 +91,7 @@ describe('consumer installs from the packed tarballs (npm, outside the workspace
 
     // A ws server from shape (c)'s install; the browser bundle runs under Node with Node's own
     // WebSocket (a global in Node >= 22, behind a flag in Node 20), then the unbundled page
-    // script runs on the package's Node entry (ws).
+    // script runs on the package's Node entry, which falls back to that global without ws.
     const server: Background = await startNode(dirs.c, 'ws-server.mjs')
     try {
       const { url, serverId } = server.info
@@ -94,15 +99,20 @@ describe('consumer installs from the packed tarballs (npm, outside the workspace
       expect(await runNode(dirs.b, [...flag, 'run-page.mjs', './dist/page.js', url, serverId, 'browser bundle'])).toEqual({
         ws: 'pong: browser bundle',
       })
-      expect(await runNode(dirs.b, ['run-page.mjs', './page.mjs', url, serverId, 'node'])).toEqual({ ws: 'pong: node' })
+      expect(await runNode(dirs.b, [...flag, 'run-page.mjs', './page.mjs', url, serverId, 'node'])).toEqual({ ws: 'pong: node' })
     } finally {
       await server.stop()
     }
-    log('(b) WebSocket calls from the browser bundle and from Node ok')
+    log('(b) WebSocket calls from the browser bundle and from Node (global WebSocket, no ws) ok')
   })
 
-  it('(c) everything: TCP, UDP and WebSocket servers with one interface, one call each; require() works', async () => {
+  it('(c) everything: TCP, UDP and WebSocket servers with one interface, one call each; require() works; no @types in production', async () => {
     await expectKpFromTarballs(dirs.c, Object.keys(packed))
+    // ws-server's public types need no @types/ws: a production install has no @types/* at all
+    expect(existsSync(join(dirs.c, 'node_modules', '@types')), 'no @types/* in a production install').toBe(false)
+    const wsServerManifest = readJson(join(dirs.c, 'node_modules', '@kp', 'transport-ws-server', 'package.json'))
+    expect(Object.keys(wsServerManifest.dependencies ?? {}).filter((d) => d.startsWith('@types/'))).toEqual([])
+    expect(existsSync(join(dirs.c, 'node_modules', 'ws')), 'ws comes with ws-server').toBe(true)
     expect(await runNode(dirs.c, ['shape-c.mjs'])).toEqual({ tcp: 'pong: tcp', udp: 'pong: udp', ws: 'pong: ws' })
     expect(await runNode(dirs.c, ['--no-warnings', 'require.cjs'])).toEqual({ connect: 'function', connectTcp: 'function' })
     log('(c) TCP, UDP and WebSocket calls ok; require(esm) ok')

@@ -1,7 +1,7 @@
-import { TransportError } from '../errors/transport-error.js'
 import { scheduleTurn } from '../util/schedule-turn.js'
 import { mulberry32 } from './prng.js'
-import type { Transport, TransportHandlers } from './transport.js'
+import type { Transport } from './transport.js'
+import { TransportBase } from './transport-base.js'
 
 /** Options of the in-memory transports. */
 export interface MemoryTransportOptions {
@@ -26,53 +26,46 @@ const DEFAULT_DATAGRAM_MAX = 65_507
 
 let nextPort = 40_000
 
-class MemoryEnd implements Transport {
-  readonly reliable: boolean
-  readonly maxFrame: number
-  readonly remoteAddress: string
+class MemoryEnd extends TransportBase {
   peer!: MemoryEnd
   /**
    * Datagram client ends: when the server end is gone, a new HELLO reaches a fresh server end,
    * as a UDP listener makes a new transport for a HELLO from an unknown address. @internal
    */
   respawn: (() => MemoryEnd | null) | null = null
-  private handlers: TransportHandlers | null = null
+  /** Frames on their way to this end (the "network"), delivered once per turn. */
   private inbox: Uint8Array[] = []
   private inboxBytes = 0
   private scheduled = false
-  /** @internal */
-  closed = false
-  private pendingClose: { error: Error | undefined } | null = null
-  private readonly maxBuffered: number
   private readonly random: (() => number) | null
   private readonly options: MemoryTransportOptions
 
   constructor(options: MemoryTransportOptions, remoteAddress: string, seedOffset: number) {
+    const reliable = options.reliable ?? true
+    super({
+      reliable,
+      maxFrame: options.maxFrame ?? (reliable ? DEFAULT_RELIABLE_MAX : DEFAULT_DATAGRAM_MAX),
+      remoteAddress,
+      // a datagram link drops instead of queueing
+      maxBuffered: reliable ? (options.maxBuffered ?? 64 * 1024 * 1024) : Number.POSITIVE_INFINITY,
+    })
     this.options = options
-    this.reliable = options.reliable ?? true
-    this.maxFrame = options.maxFrame ?? (this.reliable ? DEFAULT_RELIABLE_MAX : DEFAULT_DATAGRAM_MAX)
-    this.maxBuffered = options.maxBuffered ?? 64 * 1024 * 1024
-    this.remoteAddress = remoteAddress
-    this.random = this.reliable ? null : mulberry32((options.seed ?? 1) * 2 + seedOffset)
+    this.random = reliable ? null : mulberry32((options.seed ?? 1) * 2 + seedOffset)
   }
 
   get bufferedAmount(): number {
     return this.peer.inboxBytes
   }
 
-  send(frame: Uint8Array): void {
-    if (frame.length > this.maxFrame) {
-      throw new RangeError(`frame of ${frame.length} bytes exceeds maxFrame ${this.maxFrame}`)
-    }
-    if (this.closed) return
+  protected output(frame: Uint8Array): void {
     if (this.peer.closed && this.respawn && frame[0] === 1) {
       const fresh = this.respawn()
       if (fresh) this.peer = fresh
     }
     // The receiver owns what it gets: copy, as a real network would.
     const copy = frame.slice()
-    if (this.random) {
-      const r = this.random
+    const r = this.random
+    if (r) {
       if (r() < (this.options.drop ?? 0)) return
       if (r() < (this.options.reorder ?? 0)) {
         setTimeout(() => this.peer.enqueue(copy), 1 + Math.floor(r() * 5))
@@ -82,10 +75,6 @@ class MemoryEnd implements Transport {
       if (r() < (this.options.duplicate ?? 0)) this.peer.enqueue(copy.slice())
       return
     }
-    if (this.peer.inboxBytes + copy.length > this.maxBuffered) {
-      this.close(new TransportError(`peer is not reading: more than ${this.maxBuffered} bytes queued`, { code: 'kp.SlowPeer' }))
-      return
-    }
     this.peer.enqueue(copy)
   }
 
@@ -93,52 +82,28 @@ class MemoryEnd implements Transport {
     if (this.closed) return
     this.inbox.push(frame)
     this.inboxBytes += frame.length
-    this.schedule()
-  }
-
-  private schedule(): void {
-    if (this.scheduled || !this.handlers) return
+    if (this.scheduled) return
     this.scheduled = true
     scheduleTurn(() => this.deliver())
   }
 
   private deliver(): void {
     this.scheduled = false
-    const h = this.handlers
-    if (!h) return
     const batch = this.inbox
     this.inbox = []
     for (const f of batch) {
-      if (this.closed) return
       this.inboxBytes -= f.length
-      h.frame(f)
+      this.receive(f)
     }
   }
 
-  setHandlers(handlers: TransportHandlers): void {
-    if (this.handlers) throw new Error('setHandlers may be called once')
-    this.handlers = handlers
-    if (this.inbox.length) this.schedule()
-    const p = this.pendingClose
-    if (p) {
-      // closed before anyone listened: still report the close, once
-      this.pendingClose = null
-      queueMicrotask(() => handlers.close(p.error))
-    }
-  }
-
-  close(error?: Error): void {
-    if (this.closed) return
-    this.closed = true
+  protected closeLink(): void {
     this.inbox = []
     this.inboxBytes = 0
-    const h = this.handlers
     // Reliable peers learn of the close after the frames already sent to them; a datagram
     // peer learns nothing (there is no close on the wire).
     const peer = this.peer
     if (this.reliable) scheduleTurn(() => peer.remoteClosed())
-    if (h) queueMicrotask(() => h.close(error))
-    else this.pendingClose = { error }
   }
 
   private remoteClosed(): void {
@@ -148,7 +113,7 @@ class MemoryEnd implements Transport {
       scheduleTurn(() => this.remoteClosed())
       return
     }
-    this.close()
+    this.linkClosed()
   }
 }
 

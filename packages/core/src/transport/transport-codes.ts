@@ -11,6 +11,8 @@ export const TransportCode = {
   MemoryBudget: 'kp.MemoryBudget',
   /** A frame larger than the transport accepts right now (handshake size before the handshake). */
   FrameTooLarge: 'kp.FrameTooLarge',
+  /** More frames arrived before core installed the transport's handlers than it keeps. */
+  EarlyFrames: 'kp.EarlyFrames',
   /** Nothing listens at the address. */
   ConnectionRefused: 'kp.ConnectionRefused',
   /** The connect attempt did not complete in time. */

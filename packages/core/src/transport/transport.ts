@@ -14,15 +14,32 @@ export interface TransportHandlers {
 /**
  * One open connection that moves whole frames.
  *
- * Rules every transport follows (the conformance suite checks them):
- * - `send` never splits or merges frames; a frame arrives whole or not at all.
- * - Frames that arrive before `setHandlers` is called are kept (in order) and delivered then.
- * - `close` is idempotent; `handlers.close` is reported exactly once, whoever closed.
- * - Bounded memory: when `bufferedAmount` would exceed the transport's own limit (a peer that
- *   does not read), the transport closes itself with an error saying so.
- * - Handshake-sized frames first: until core calls {@link Transport.authenticated}, a frame
- *   larger than `Defaults.handshakeFrameMax` closes the transport with `TransportError` code
- *   `kp.FrameTooLarge`, before the transport allocates for it.
+ * Rules every transport follows (`runTransportContract` of `@kp/core/testing` checks them;
+ * `TransportBase` of `@kp/core/transport` implements them, so a transport only moves bytes):
+ * - Whole frames: `send` never splits or merges frames; a frame arrives whole or not at all.
+ * - Early frames: frames that arrive before `setHandlers` are kept, in order, and delivered in
+ *   one microtask queued by `setHandlers` (never synchronously inside it), before any frame that
+ *   arrives later. They are bounded (`TransportBase`: 16 frames, 8 KiB): beyond, a reliable
+ *   transport closes with `TransportError` code `kp.EarlyFrames`; a datagram transport drops
+ *   the frame, as a full kernel buffer would.
+ * - Close once: `close` is idempotent; `handlers.close` is called exactly once, whoever closed
+ *   (this side, the peer, an error), in a microtask (never inside `close` or `send`). A close
+ *   that happens before `setHandlers` is reported once `setHandlers` is called, after the early
+ *   frames; a close by this side drops early frames not yet delivered, a close by the peer does
+ *   not (a REJECT right before the peer's close still arrives).
+ * - Send after close is ignored; `send` of an empty frame or one above `maxFrame` throws
+ *   `RangeError`, closed or not.
+ * - A `handlers.frame` that throws closes that transport only, reporting what it threw.
+ * - Receive limits, handshake-sized frames first: until core calls {@link Transport.authenticated},
+ *   a frame larger than `Defaults.handshakeFrameMax` (512 bytes) is refused; from then on one
+ *   larger than `maxFrame`. A reliable transport then closes with `TransportError` code
+ *   `kp.FrameTooLarge`, deciding on the frame's header before it allocates for the body; a
+ *   datagram transport drops the datagram (its source may be spoofed) and counts it.
+ * - Bounded output: when `bufferedAmount` would exceed the transport's own limit (a peer that
+ *   does not read), the transport closes itself with `kp.SlowPeer`; what it holds beyond a
+ *   small allowance is charged to a shared `MemoryBudget`, and when that refuses it closes with
+ *   `kp.MemoryBudget`. Reading is never paused for slow writes (two peers sending large
+ *   messages at each other would deadlock).
  */
 export interface Transport {
   /** True for ordered, lossless transports (TCP, WebSocket); false for datagrams (UDP). */

@@ -1,5 +1,6 @@
 // Shape (b): the page script of a browser app, @kp/core + @kp/transport-ws-client. Bundled for
-// a browser with esbuild; also run as is under Node (where the `node` condition picks `ws`).
+// a browser with esbuild; also run as is under Node (the `node` condition: `ws` when installed,
+// else Node's global WebSocket).
 import { connectWs } from '@kp/transport-ws-client'
 import { cmdPing } from './api.mjs'
 
