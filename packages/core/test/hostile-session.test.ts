@@ -166,4 +166,46 @@ describe('hostile sessions end at most their own connection (issue 14)', () => {
     await new Promise((r) => setTimeout(r, 50))
     expect(peer2.recordFrames()).toBe(2)
   })
+
+  it('more early calls than the backlog holds are answered kp.Busy, not by closing the session', async () => {
+    const iface = new KiloInterface()
+      .on(echo, (s) => s)
+      .onConnected(async () => {
+        await new Promise((r) => setTimeout(r, 20))
+      })
+    const { port } = await server(iface, { maxInFlight: 8 })
+    const peer = await rawMemoryPeer(port)
+    peer.record((w) => {
+      for (let i = 1; i <= 20; i++) writeCall(w, i, 'echo', bp.string.encode(`x${i}`))
+    })
+    // READY, then the answers: 8 from the backlog, 12 kp.Busy
+    await peer.waitPlaintexts(2, 3000)
+    for (let i = 0; i < 100 && peer.plaintexts.length < 3; i++) await new Promise((r) => setTimeout(r, 10))
+    const text = new TextDecoder().decode(Buffer.concat(peer.plaintexts.slice(1)))
+    expect((text.match(/kp\.Busy/g) ?? []).length).toBe(12)
+    expect(peer.transport.bufferedAmount).toBeGreaterThanOrEqual(0)
+    await goodClientAnswers(port)
+  })
+
+  it("a push handler's ctx.signal aborts when the session closes", async () => {
+    let aborted: unknown = null
+    let started!: () => void
+    const running = new Promise<void>((r) => (started = r))
+    const iface = new KiloInterface()
+      .on(echo, (s) => s)
+      .on(slow, async (_x, ctx) => {
+        started()
+        await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }))
+        aborted = ctx.signal.reason
+      })
+    const { port } = await server(iface)
+    const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
+    cleanups.push(() => c.close())
+    await c.ready()
+    c.push(slow, 'long poll')
+    await running
+    await c.close()
+    for (let i = 0; i < 100 && aborted === null; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(aborted).toBeInstanceOf(Error)
+  })
 })

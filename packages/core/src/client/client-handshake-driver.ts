@@ -62,6 +62,7 @@ export class ClientHandshakeDriver<S> {
   private resendDelay: number = Defaults.helloResendMs
   private resendTimer: ReturnType<typeof setTimeout> | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
+  private graceTimer: ReturnType<typeof setTimeout> | undefined
   /** Datagrams: the last unauthenticated refusal or bad WELCOME, reported if nothing valid comes. */
   private ignored: HandshakeError | null = null
   private resolve!: (s: Session<S>) => void
@@ -120,6 +121,11 @@ export class ClientHandshakeDriver<S> {
       if (!reliable && HandshakeError.isInstance(e)) {
         if (this.ignored?.check !== 'pin-mismatch') this.ignored = e
         this.o.logger.debug?.(`ignored an unauthenticated handshake frame from ${this.transport.remoteAddress}: ${e.message}`)
+        // A WELCOME correctly signed by another key: the real server's would come within a
+        // round trip, so after a short grace the mismatch is the answer (PROTOCOL.md 4.2).
+        if (e.check === 'pin-mismatch' && !this.graceTimer) {
+          this.graceTimer = setTimeout(() => this.fail(this.ignored!), Math.min(Defaults.pinMismatchGraceMs, this.o.handshakeTimeoutMs))
+        }
         return
       }
       this.fail(e as Error)
@@ -240,6 +246,7 @@ export class ClientHandshakeDriver<S> {
 
   private cleanup(): void {
     clearTimeout(this.timer)
+    clearTimeout(this.graceTimer)
     clearTimeout(this.resendTimer)
     this.o.signal?.removeEventListener('abort', this.onAbort)
   }

@@ -96,6 +96,11 @@ export const Defaults = {
    * 20% loss about 1% of handshakes fail. Capped at 1 s it gets 12.
    */
   helloResendMaxMs: 1000,
+  /**
+   * Datagrams: after a WELCOME correctly signed by another key than the pinned one, how long a
+   * client still waits for a valid WELCOME before it reports the pin mismatch.
+   */
+  pinMismatchGraceMs: 1000,
   /** A datagram server answers at most this many repeated FINISHes with its first record again. */
   maxFinishRepeats: 12,
   /** The smallest `maxMessage` a READY may announce. */

@@ -27,6 +27,11 @@ export class InboundBacklog {
     return this.items.length - this.head
   }
 
+  /** True if a message with these fields fits both bounds. */
+  fits(name: string, args: Uint8Array): boolean {
+    return this.size < this.maxCount && this.bytes + args.length + name.length <= this.maxBytes
+  }
+
   /** Queues a copy of `args`; `id` is -1 for a PUSH. Throws `ProtocolError` past a bound. */
   add(id: number, name: string, args: Uint8Array, what: string): void {
     if (this.size >= this.maxCount) throw new ProtocolError(`more than ${this.maxCount} ${what} waiting`)

@@ -1,5 +1,6 @@
 import type { BipackWriter, Schema } from '@kp/bipack'
 import { AbortedError } from '../errors/aborted-error.js'
+import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import { ProtocolError } from '../errors/protocol-error.js'
 import { Defaults, ErrorCode } from '../protocol/constants.js'
@@ -36,6 +37,8 @@ export interface IncomingHost<S> extends Outbox {
  */
 export class IncomingCalls<S> {
   private readonly running = new Map<number, IncomingCall<S>>()
+  /** Contexts of push handlers still running: their signals abort when the session ends. */
+  private readonly pushContexts = new Set<IncomingCall<S>>()
   /** Push handlers still running (their promises not settled): counted with incoming calls. */
   private runningPushes = 0
   private readonly backlog: InboundBacklog
@@ -56,10 +59,14 @@ export class IncomingCalls<S> {
     return this.running.size
   }
 
-  /** A CALL arrived. Throws `ProtocolError` for a reused id or a full backlog. */
+  /** A CALL arrived. Throws `ProtocolError` for a reused id. */
   call(id: number, name: string, args: Uint8Array): void {
     // in order behind what already waits; the connect hooks run first
-    if (!this.hooksDone || this.backlog.size > 0) return this.backlog.add(id, name, args, 'calls and pushes')
+    if (!this.hooksDone || this.backlog.size > 0) {
+      // a call has an answer to refuse it with: past the backlog's bounds it is kp.Busy
+      if (!this.backlog.fits(name, args)) return this.sendError(id, ErrorCode.Busy, `more than ${this.maxInFlight} calls waiting`, EMPTY)
+      return this.backlog.add(id, name, args, 'calls and pushes')
+    }
     this.onCall(id, name, args)
   }
 
@@ -95,6 +102,8 @@ export class IncomingCalls<S> {
   /** The session ended: abort every running handler with `error` (null when none runs). */
   abortAll(error: Error | null): void {
     if (error) for (const c of this.running.values()) c.abort(error)
+    for (const c of this.pushContexts) c.abort(error ?? new ConnectionClosedError(this.host.context.closeReason))
+    this.pushContexts.clear()
     this.running.clear()
     this.backlog.clear()
   }
@@ -205,17 +214,22 @@ export class IncomingCalls<S> {
       const r = reg.handler(args, call)
       if (isPromiseLike(r)) {
         this.runningPushes++
-        r.then(this.pushDone, (e) => {
-          report(e)
-          this.pushDone()
-        })
+        this.pushContexts.add(call)
+        r.then(
+          () => this.pushDone(call),
+          (e) => {
+            report(e)
+            this.pushDone(call)
+          },
+        )
       }
     } catch (e) {
       report(e)
     }
   }
 
-  private readonly pushDone = () => {
+  private pushDone(call: IncomingCall<S>): void {
+    this.pushContexts.delete(call)
     this.runningPushes--
     if (this.backlog.size > 0 && !this.host.isClosed) this.drainBacklog()
   }
