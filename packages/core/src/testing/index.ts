@@ -1,2 +1,27 @@
 /** Test utilities for transport authors: the shared conformance suite (needs vitest). */
 export { type ConformanceTarget, runTransportConformance, type SuiteProbe, SuiteNotFound, suiteApi, type Tap } from './conformance.js'
+/** Hostile-peer fuzzing: seeded generators, raw peers, the campaign runner and the fuzz suite. */
+export { FuzzRandom, fuzzSeed } from './fuzz-random.js'
+export {
+  defaultFuzzLimits,
+  type FuzzLimits,
+  FuzzRefused,
+  type FuzzServerStats,
+  fuzzApi,
+  fuzzClientInterface,
+  fuzzCommandNames,
+  fuzzServeOptions,
+  fuzzServerInterface,
+  newFuzzServerStats,
+} from './fuzz-api.js'
+export * as hostileFrames from './hostile-frames.js'
+export * as hostileMessages from './hostile-messages.js'
+export { RawLink } from './raw-link.js'
+export { RawClient, type RawClientOptions, type RawHandshakeOutcome } from './raw-client.js'
+export { casesFor, type CaseContext, type CaseVerdict, type FuzzGroup, type FuzzOutcome, type FuzzTargetInfo, type HostileCase, hostileCases } from './hostile-cases.js'
+export { type CaseRecord, type CaseTotals, type HostileCampaignOptions, type HostileCampaignResult, runHostileCampaign } from './hostile-campaign.js'
+export { checkServerSide, closeCode, type ListenerObserver, type ObservedTransport, observeListener } from './server-observer.js'
+export { type CrashTrap, heapUsedAfterGc, installCrashTrap } from './crash-trap.js'
+export { type GoodClient, type GoodClientOptions, type GoodClientReport, startGoodClient } from './good-client.js'
+export { type FuzzHarness, type FuzzPhaseReport, type FuzzReport, type FuzzTransportTarget, startFuzzHarness } from './fuzz-harness.js'
+export { expectPhaseClean, expectRunClean, fuzzGroupTitles, type FuzzSuiteTarget, runFuzzSuite } from './fuzz-suite.js'
