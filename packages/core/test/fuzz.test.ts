@@ -1,7 +1,8 @@
 import { memoryConnector, memoryListener } from '../src/index.js'
-import { runFuzzSuite } from '../src/testing/index.js'
+import { runClientFuzzSuite, runFuzzSuite } from '../src/testing/index.js'
 
-// Seeded hostile peers against a real server over the in-memory transports (KP_FUZZ_SEED replays).
+// Seeded hostile peers against a real server over the in-memory transports, while a good client
+// keeps calling (KP_FUZZ_SEED replays a run, KP_FUZZ_VERBOSE=1 prints what each phase did).
 runFuzzSuite({
   name: 'memory (reliable)',
   reliable: true,
@@ -12,6 +13,11 @@ runFuzzSuite({
 runFuzzSuite({
   name: 'memory (datagram)',
   reliable: false,
+  sequences: 200,
   listen: () => memoryListener({ reliable: false }),
   connector: (l) => memoryConnector(l.address.port),
 })
+
+// Seeded hostile servers against KiloClient.
+runClientFuzzSuite({ name: 'memory (reliable)', reliable: true, listen: () => memoryListener(), connector: (l) => memoryConnector(l.address.port) })
+runClientFuzzSuite({ name: 'memory (datagram)', reliable: false, listen: () => memoryListener({ reliable: false }), connector: (l) => memoryConnector(l.address.port) })

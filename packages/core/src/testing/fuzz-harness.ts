@@ -99,7 +99,7 @@ export async function startFuzzHarness(t: FuzzTransportTarget, seed: number): Pr
   const maxFrame = sample.maxFrame
   sample.close()
   const before = observer.transports.length
-  const good = startGoodClient(connector, { serverId: key.publicKey, reliable: !!t.arq })
+  const good = startGoodClient(connector, { serverId: key.publicKey, reliable: !!t.arq, pauseMs: 2 })
   await good.ready()
   const goodTransports = new Set(observer.transports.slice(before))
   const target: FuzzTargetInfo = { reliable: t.reliable, arq: !!t.arq, maxFrame, limits, serverId: key.publicKey }

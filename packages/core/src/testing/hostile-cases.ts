@@ -146,6 +146,12 @@ function session(
         // out. The good client's failures and the server-side checks catch a broken server.
         return { expect: 'either', noProbe: true }
       }
+      if (early && c.arq) {
+        // reliable datagram mode: the server drops what arrives before it finished the handshake,
+        // the ARQ engine sends it again after READY; let that happen before judging
+        await c.until(() => c.ready !== null || c.closeReason !== null, ctx.target.limits.handshakeTimeoutMs + 1_000)
+        await c.until(() => c.arq!.queued === 0 && c.arq!.inFlight === 0, 1_500)
+      }
       return run(c, ctx)
     },
   }
