@@ -24,7 +24,7 @@ export const fuzzGroupTitles: Record<FuzzGroup, string> = {
   handshake:
     'hostile handshakes (random bytes, truncated/oversized/zero-padded HELLO, bad version or padding, small-order key, frames before HELLO, duplicated and reordered HELLO/FINISH, forged WELCOME and FINISH, REJECT/COOKIE from the client, half-open): each connection closed with a named error',
   'behind-finish':
-    'finding (issue 14): two CALLs with the same id right behind FINISH, before READY, with async authorize and onConnected: the session closes with kp.Protocol and nothing is left unhandled; early calls past maxInFlight get kp.Busy',
+    'finding (issue 14): two CALLs with the same id right behind FINISH, before READY, with async authorize and onConnected: the session closes with kp.Protocol and nothing is left unhandled; early calls past maxInFlight get kp.Busy, early pushes past it do not end the session',
   'duplicate-ids': 'duplicate call ids in one record and across records after READY: the session closes with kp.Protocol',
   'unknown-ids': 'RESULT, ERROR and CANCEL for unknown ids, results for calls never made, answers sent twice or never: ignored, the session keeps working',
   malformed:

@@ -49,10 +49,14 @@ export interface HostileCampaignOptions {
   lanes?: number
   /** Run the cases in turn instead of drawing them by weight. */
   roundRobin?: boolean
+  /** Weight of a case in the draw (default: its own `weight`); long runs favour frame-heavy cases. */
+  weight?: (c: HostileCase) => number
   /** Keep a {@link CaseRecord} of every sequence (to match server-side transports). Default true. */
   keepRecords?: boolean
-  /** Called every ~1000 sequences. */
+  /** Called every 1000 sequences. */
   onProgress?: (frames: number, sequences: number) => void
+  /** Called after every sequence (cheap counters for a progress display). */
+  onSequence?: (frames: number, sequences: number) => void
   /** Asked before each sequence; true stops the campaign. */
   stop?: () => boolean
 }
@@ -91,7 +95,7 @@ export async function runHostileCampaign(o: HostileCampaignOptions): Promise<Hos
   const pool = o.cases
   if (pool.length === 0) throw new RangeError('"cases" expected at least one hostile case for this target')
   const master = new FuzzRandom(o.seed)
-  const weighted = pool.map((c) => [c.weight, c] as const)
+  const weighted = pool.map((c) => [o.weight ? o.weight(c) : c.weight, c] as const)
   const keep = o.keepRecords ?? true
   const result: HostileCampaignResult = {
     seed: o.seed,
@@ -123,6 +127,7 @@ export async function runHostileCampaign(o: HostileCampaignOptions): Promise<Hos
       result.frames += rec.frames
       if (keep) result.records.push(rec)
       for (const p of rec.problems) if (result.problems.length < 200) result.problems.push(p)
+      o.onSequence?.(result.frames, result.sequences)
       if (o.onProgress && result.sequences % 1000 === 0) o.onProgress(result.frames, result.sequences)
     }
   }

@@ -187,6 +187,19 @@ const handshakeCases: HostileCase[] = [
     for (let i = 0; i < n; i++) link.send(randomFrame(rng, 600))
     return { expect: 'close' }
   }),
+  pre(
+    'garbage datagrams from an address with no session (never a HELLO)',
+    1,
+    (ctx) => {
+      for (let n = ctx.rng.range(10, 200); n > 0; n--) {
+        const f = randomFrame(ctx.rng, 1_200)
+        if (f[0] === FrameType.Hello) f[0] = 0
+        ctx.link.send(f)
+      }
+      return { expect: 'close' }
+    },
+    datagramOnly,
+  ),
   pre('truncated HELLO (1..255 bytes)', 3, (ctx) => {
     sendAll(ctx, [truncatedHello(ctx.rng)])
     return { expect: 'close' }
@@ -373,6 +386,23 @@ const behindFinishCases: HostileCase[] = [
         return [
           plaintext((w) => {
             for (let i = 0; i < n; i++) writeCall(w, i + 1, 'hang', new Uint8Array(0))
+          }),
+        ]
+      },
+      waitReady: false,
+    },
+  ),
+  session(
+    'finding: more pushes right behind FINISH than maxInFlight (PUSH has no in-flight limit): the session survives',
+    'behind-finish',
+    2,
+    (_c, ctx) => ({ expect: ctx.link.reliable || ctx.target.arq ? 'survive' : 'either' }),
+    {
+      early: (ctx) => {
+        const n = ctx.target.limits.maxInFlight + ctx.rng.range(1, 40)
+        return [
+          plaintext((w) => {
+            for (let i = 0; i < n; i++) writePush(w, 'note', echoArgs('early'))
           }),
         ]
       },
@@ -583,7 +613,8 @@ const limitCases: HostileCase[] = [
     c.send(plaintext((w) => (name === 'note' ? writePush(w, name, new Uint8Array(size)) : writeCall(w, 1, name, new Uint8Array(size)))))
     return { expect: 'either' }
   }),
-  session('pushes past every limit (count, size, unknown commands, bad arguments)', 'limits', 2, (c, ctx) => {
+  session('pushes past every limit (count, size, unknown commands, bad arguments)', 'limits', 2, async (c, ctx) => {
+    await delay(HOOKS_DONE_MS) // pushes held while onConnected runs are the behind-finish group's
     const rng = ctx.rng
     const cap = Math.min(maxPlaintext(ctx.target) - 64, 60_000)
     for (let r = rng.range(1, 4); r > 0; r--) {
@@ -671,6 +702,22 @@ const counterCases: HostileCase[] = [
     c.link.send(f)
     return ctx.link.reliable ? { expect: 'close', codes: PROTOCOL } : { expect: 'survive' }
   }),
+  session(
+    'forged records flooding a live datagram session (bad tags, never fatal)',
+    'counters',
+    1,
+    (c, ctx) => {
+      const rng = ctx.rng
+      const type = c.arq ? FrameType.Arq : FrameType.Record
+      for (let n = rng.range(50, 500); n > 0; n--) {
+        const frame = c.sealAt(c.sealer!.next + rng.int(2000), rng.bytes(rng.range(1, 100)), type)
+        frame[frame.length - 1]! ^= 1
+        c.link.send(frame)
+      }
+      return { expect: 'survive' }
+    },
+    { applies: datagramOnly },
+  ),
   session('a datagram session left without CLOSE (idle timeout cleans up)', 'counters', 1, () => ({ expect: 'survive', abandon: true }), { applies: datagramOnly }),
 ]
 
