@@ -2,6 +2,7 @@ import { SigningKey } from '@kp/crypto'
 import { type KiloServer, serve } from '../server/kilo-server.js'
 import type { Connector, TransportListener } from '../transport/transport.js'
 import { type CrashTrap, heapUsedAfterGc, installCrashTrap } from './crash-trap.js'
+import { FuzzRandom } from './fuzz-random.js'
 import { defaultFuzzLimits, type FuzzLimits, type FuzzServerStats, fuzzServeOptions, fuzzServerInterface, newFuzzServerStats } from './fuzz-api.js'
 import { type GoodClient, type GoodClientReport, startGoodClient } from './good-client.js'
 import { type CaseRecord, type HostileCampaignOptions, type HostileCampaignResult, runHostileCampaign } from './hostile-campaign.js'
@@ -24,6 +25,18 @@ export interface FuzzTransportTarget {
   counters?(listener: TransportListener): Record<string, number>
   /** Overrides of {@link defaultFuzzLimits}. */
   limits?: Partial<FuzzLimits>
+  /**
+   * Transport-specific hostile phases (raw bytes on a TCP stream, WebSocket control frames...):
+   * each runs against the same server while the good client calls, and returns the problems it saw.
+   */
+  extraPhases?: readonly FuzzExtraPhase[]
+}
+
+/** A transport-specific hostile phase (see {@link FuzzTransportTarget.extraPhases}). */
+export interface FuzzExtraPhase {
+  /** Test title: the hostile input and what the server must do. */
+  title: string
+  run(ctx: { listener: TransportListener; rng: FuzzRandom; limits: FuzzLimits }): Promise<string[]>
 }
 
 /** What one phase of a run (one group of hostile sequences, or the mix) found. */
@@ -73,6 +86,8 @@ export interface FuzzHarness {
   readonly connector: Connector
   /** Runs one campaign as the phase `name` (crashes and good-client failures meanwhile are its own). */
   phase(name: string, o: Omit<HostileCampaignOptions, 'connector' | 'target'>): Promise<HostileCampaignResult>
+  /** Runs a transport-specific phase as the phase `name`. */
+  extra(name: string, p: FuzzExtraPhase, seed: number): Promise<void>
   /** Stops the good client, waits for the server to drain, checks and closes everything. */
   finish(): Promise<FuzzReport>
 }
@@ -141,6 +156,27 @@ export async function startFuzzHarness(t: FuzzTransportTarget, seed: number): Pr
       }
       crashesSeen = trap.errors.length
       return r
+    },
+    async extra(name, p, phaseSeed) {
+      const goodBefore = good.failures().length
+      const t0 = Date.now()
+      let problems: string[]
+      try {
+        problems = await p.run({ listener: inner, rng: new FuzzRandom(phaseSeed), limits })
+      } catch (e) {
+        problems = [`the phase itself failed: ${(e as Error)?.stack ?? e}`]
+      }
+      await delay(20)
+      phases[name] = {
+        crashes: cap(trap.errors.slice(crashesSeen)),
+        goodFailures: cap(good.failures().slice(goodBefore)),
+        attackerProblems: cap(problems, 20),
+        serverProblems: [],
+        sequences: 0,
+        frames: 0,
+        elapsedMs: Date.now() - t0,
+      }
+      crashesSeen = trap.errors.length
     },
     async finish() {
       const goodReport = await good.stop()

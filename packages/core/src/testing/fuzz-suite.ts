@@ -96,6 +96,7 @@ export function runFuzzSuite(target: FuzzSuiteTarget): void {
             const s = (seed + ++g * 0x1000) >>> 0
             await h.phase(group, { cases, seed: s, sequences: cases.length * repeats, roundRobin: true, lanes: 8 })
           }
+          for (const [i, p] of (target.extraPhases ?? []).entries()) await h.extra(`extra ${i}`, p, (seed + 0x100000 + i) >>> 0)
           await h.phase('mix', { cases: casesFor(h.target), seed, sequences, lanes: 12 })
         } finally {
           report = await h.finish()
@@ -115,6 +116,13 @@ export function runFuzzSuite(target: FuzzSuiteTarget): void {
         onTestFailed(failed)
         expect(runError, 'the fuzz run itself failed').toBeNull()
         expectPhaseClean(report?.phases[group], seed)
+      })
+    }
+    for (const [i, p] of (target.extraPhases ?? []).entries()) {
+      it(p.title, ({ onTestFailed }) => {
+        onTestFailed(failed)
+        expect(runError, 'the fuzz run itself failed').toBeNull()
+        expectPhaseClean(report?.phases[`extra ${i}`], seed)
       })
     }
     it(`a seeded mix of ${sequences} hostile sequences while a good client calls: no crash, no good-client failure, every hostile connection closed or answered`, ({ onTestFailed }) => {

@@ -23,7 +23,7 @@ export { type CaseRecord, type CaseTotals, type HostileCampaignOptions, type Hos
 export { checkServerSide, closeCode, type ListenerObserver, type ObservedTransport, observeListener } from './server-observer.js'
 export { type CrashTrap, heapUsedAfterGc, installCrashTrap } from './crash-trap.js'
 export { type GoodClient, type GoodClientOptions, type GoodClientReport, startGoodClient } from './good-client.js'
-export { type FuzzHarness, type FuzzPhaseReport, type FuzzReport, type FuzzTransportTarget, startFuzzHarness } from './fuzz-harness.js'
+export { type FuzzExtraPhase, type FuzzHarness, type FuzzPhaseReport, type FuzzReport, type FuzzTransportTarget, startFuzzHarness } from './fuzz-harness.js'
 export { expectPhaseClean, expectRunClean, fuzzGroupTitles, type FuzzSuiteTarget, runClientFuzzSuite, runFuzzSuite } from './fuzz-suite.js'
 export { RawServer } from './raw-server.js'
 export { type ClientCase, type ClientCaseContext, clientCases, type ClientFuzzReport, type ClientFuzzTarget, runClientFuzz } from './client-fuzz.js'
