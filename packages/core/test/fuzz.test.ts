@@ -13,7 +13,7 @@ runFuzzSuite({
 runFuzzSuite({
   name: 'memory (datagram)',
   reliable: false,
-  sequences: 200,
+  sequences: 100,
   listen: () => memoryListener({ reliable: false }),
   connector: (l) => memoryConnector(l.address.port),
 })

@@ -11,5 +11,5 @@ const target = {
   counters: (l: unknown) => ({ udpSessions: (l as UdpListener).sessions }),
 }
 
-runFuzzSuite({ name: 'udp', sequences: 200, ...target })
-runFuzzSuite({ name: 'udp (reliable datagram mode)', arq: true, sequences: 200, ...target })
+runFuzzSuite({ name: 'udp', sequences: 120, ...target })
+runFuzzSuite({ name: 'udp (reliable datagram mode)', arq: true, sequences: 120, ...target })

@@ -6,7 +6,7 @@
  * suites, so a million frames take minutes, not hours; every sequence still runs thousands of times.
  */
 import { PublicKey } from '@kp/core'
-import { casesFor, type FuzzTargetInfo, type HostileCase, runHostileCampaign } from '@kp/core/testing'
+import { casesFor, frameHeavyWeight, type FuzzTargetInfo, runHostileCampaign } from '@kp/core/testing'
 import { guard, leaveWithParent, send } from './child.js'
 import { LIMITS } from './limits.js'
 import type { ParentMessage } from './messages.js'
@@ -22,8 +22,6 @@ const sample = await connector()
 const target: FuzzTargetInfo = { reliable: spec.reliable, arq: spec.arq, maxFrame: sample.maxFrame, limits: LIMITS, serverId: PublicKey.from(serverId!) }
 sample.close()
 
-const FRAME_HEAVY = /flood|garbage datagrams|forged records/i
-const weight = (c: HostileCase) => (c.group === 'flood' || FRAME_HEAVY.test(c.name) ? c.weight * 8 : c.weight)
 let stopped = false
 process.on('message', (m: ParentMessage) => {
   if (m.type === 'stop') stopped = true
@@ -39,7 +37,7 @@ const result = await runHostileCampaign({
   frames: Number(frames),
   lanes: 16,
   keepRecords: false,
-  weight,
+  weight: frameHeavyWeight(8),
   stop: () => stopped,
   onSequence: (f, s) => {
     sent = f

@@ -3,15 +3,15 @@ import { type ClientFuzzTarget, runClientFuzz } from './client-fuzz.js'
 import { defaultFuzzLimits } from './fuzz-api.js'
 import { type FuzzPhaseReport, type FuzzReport, type FuzzTransportTarget, startFuzzHarness } from './fuzz-harness.js'
 import { fuzzSeed } from './fuzz-random.js'
-import { casesFor, type FuzzGroup, type FuzzTargetInfo } from './hostile-cases.js'
+import { casesFor, frameHeavyWeight, type FuzzGroup, type FuzzTargetInfo } from './hostile-cases.js'
 
 /** What a transport package hands to {@link runFuzzSuite}. */
 export interface FuzzSuiteTarget extends FuzzTransportTarget {
   /** Default seed (`KP_FUZZ_SEED` overrides it). */
   seed?: number
-  /** Hostile sequences of the mixed phase. Default 300. */
+  /** Hostile sequences of the mixed phase. Default 150. */
   sequences?: number
-  /** Runs of each hostile case in the per-group phases. Default 2. */
+  /** Runs of each hostile case in the per-group phases. Default 1. */
   repeats?: number
   /** Time the whole run may take, ms. Default 60 000. */
   timeoutMs?: number
@@ -81,8 +81,8 @@ export function runFuzzSuite(target: FuzzSuiteTarget): void {
   const seed = fuzzSeed(target.seed ?? 0x6b700014)
   const info: FuzzTargetInfo = { reliable: target.reliable, arq: !!target.arq, maxFrame: 0, limits: { ...defaultFuzzLimits, ...target.limits }, serverId: null as never }
   const groups = (Object.keys(fuzzGroupTitles) as FuzzGroup[]).filter((g) => casesFor(info, [g]).length > 0)
-  const sequences = target.sequences ?? 300
-  const repeats = target.repeats ?? 2
+  const sequences = target.sequences ?? 150
+  const repeats = target.repeats ?? 1
   describe(`fuzz ${target.name} (seed ${seed}, KP_FUZZ_SEED replays)`, () => {
     let report: FuzzReport | null = null
     let runError: unknown = null
@@ -97,7 +97,7 @@ export function runFuzzSuite(target: FuzzSuiteTarget): void {
             await h.phase(group, { cases, seed: s, sequences: cases.length * repeats, roundRobin: true, lanes: 8 })
           }
           for (const [i, p] of (target.extraPhases ?? []).entries()) await h.extra(`extra ${i}`, p, (seed + 0x100000 + i) >>> 0)
-          await h.phase('mix', { cases: casesFor(h.target), seed, sequences, lanes: 12 })
+          await h.phase('mix', { cases: casesFor(h.target), seed, sequences, lanes: 12, weight: frameHeavyWeight(4) })
         } finally {
           report = await h.finish()
         }
@@ -151,7 +151,7 @@ const PEER_WARNINGS = /TimeoutOverflowWarning|TimeoutNegativeWarning|TimeoutNaNW
  */
 export function runClientFuzzSuite(target: ClientFuzzTarget & { seed?: number; sequences?: number; timeoutMs?: number }): void {
   const seed = fuzzSeed(target.seed ?? 0x6b70c11e)
-  const sequences = target.sequences ?? 30
+  const sequences = target.sequences ?? 20
   describe(`client fuzz ${target.name} (seed ${seed}, KP_FUZZ_SEED replays)`, () => {
     it(`${sequences} hostile servers (forged or odd WELCOME, REJECT/COOKIE, READY with extreme values, CLOSE or records before READY, answers to calls never made, hostile CALLs, malformed records, PING floods): KiloClient never crashes, every call settles with a result or a named error, no timer overflow, PINGs bounded`, async ({ onTestFailed }) => {
       onTestFailed(() => console.error(`client fuzz ${target.name} failed: replay with KP_FUZZ_SEED=${seed}`))

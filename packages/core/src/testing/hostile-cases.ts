@@ -824,3 +824,14 @@ export const hostileCases: readonly HostileCase[] = [
 export function casesFor(target: FuzzTargetInfo, groups?: readonly FuzzGroup[]): HostileCase[] {
   return hostileCases.filter((c) => (c.applies ? c.applies(target) : true) && (!groups || groups.includes(c.group)))
 }
+
+/** Cases that send many frames each (floods, garbage datagrams, forged records). */
+const FRAME_HEAVY = /flood|garbage datagrams|forged records/i
+
+/**
+ * A weight for {@link runHostileCampaign} that draws frame-heavy cases `factor` times more often:
+ * many hostile frames for little handshake work.
+ */
+export function frameHeavyWeight(factor: number): (c: HostileCase) => number {
+  return (c) => (c.group === 'flood' || FRAME_HEAVY.test(c.name) ? c.weight * factor : c.weight)
+}
