@@ -300,7 +300,8 @@ for (const r of rows) {
     console.log(`\n${r.transport}: ${e}`)
   }
   if (r.problemCount > 0) {
-    console.log(`\n${r.transport}: ${r.problemCount} broken expectations seen by the attacker (findings to look at; the fuzz tests name them), first ones:`)
+    const why = r.crash ? 'most are the crash: sessions in progress when the server died' : 'findings to look at; the fuzz tests name them'
+    console.log(`\n${r.transport}: ${r.problemCount} broken expectations seen by the attacker (${why}), first ones:`)
     for (const p of r.problems.slice(0, 5)) console.log(`  ${p.slice(0, 240)}`)
   }
   if (r.after && (r.after.sessionCount > 0 || r.after.halfOpenCount > 0)) {
