@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { GoodClientReport } from '@kp/core/testing'
 import { LIMITS } from './limits.js'
-import type { ChildMessage, ServerState } from './messages.js'
+import type { CaseLine, ChildMessage, ServerState } from './messages.js'
 import { TRANSPORT_NAMES, type TransportName } from './transports.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -171,6 +171,8 @@ interface Row {
   /** Attacker-side broken expectations (informative: findings to look at, not a crash). */
   problemCount: number
   problems: string[]
+  /** Per hostile case: runs and broken expectations. */
+  cases: CaseLine[]
   errors: string[]
   seconds: number
 }
@@ -179,7 +181,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function runTransport(name: TransportName): Promise<Row> {
   const t0 = performance.now()
-  const row: Row = { transport: name, frames: 0, sequences: 0, crash: null, good: null, before: null, after: null, problemCount: 0, problems: [], errors: [], seconds: 0 }
+  const row: Row = { transport: name, frames: 0, sequences: 0, crash: null, good: null, before: null, after: null, problemCount: 0, problems: [], cases: [], errors: [], seconds: 0 }
   const server = spawnChild('server-main.ts', [name], true)
   const serverOut = tail(server)
   let stopping = false
@@ -229,6 +231,7 @@ async function runTransport(name: TransportName): Promise<Row> {
       row.sequences = summary.sequences
       row.problemCount = summary.problemCount
       row.problems = summary.problems
+      row.cases = summary.cases
     }
     // the good client called through the whole attack; now its report
     if (client.connected) client.send({ type: 'stop' })
@@ -303,6 +306,8 @@ for (const r of rows) {
     const why = r.crash ? 'most are the crash: sessions in progress when the server died' : 'findings to look at; the fuzz tests name them'
     console.log(`\n${r.transport}: ${r.problemCount} broken expectations seen by the attacker (${why}), first ones:`)
     for (const p of r.problems.slice(0, 5)) console.log(`  ${p.slice(0, 240)}`)
+    console.log('  by case (broken / runs):')
+    for (const c of r.cases.filter((c) => c.problems > 0).sort((a, b) => b.problems - a.problems)) console.log(`  ${String(c.problems).padStart(6)} / ${String(c.runs).padEnd(6)} ${c.name}`)
   }
   if (r.after && (r.after.sessionCount > 0 || r.after.halfOpenCount > 0)) {
     console.log(`\n${r.transport}: server state after the drain: ${JSON.stringify(r.after)}`)

@@ -104,8 +104,8 @@ const datagramOnly = (t: FuzzTargetInfo) => !t.reliable
 const arqOnly = (t: FuzzTargetInfo) => !t.reliable && t.arq
 /** Waiting for answers (probe, kp.Busy...) on a loaded machine. */
 const ANSWER_MS = 3_000
-/** After READY, the server's onConnected hook (3 ms) has surely finished by then. */
-const HOOKS_DONE_MS = 50
+/** After READY, the server's onConnected hook (3 ms) has surely finished by then, even on a loaded machine. */
+const HOOKS_DONE_MS = 100
 
 /** A sequence that stops before or inside the handshake. */
 function pre(name: string, weight: number, run: (ctx: CaseContext) => Promise<CaseVerdict> | CaseVerdict, applies?: (t: FuzzTargetInfo) => boolean): HostileCase {

@@ -1,4 +1,3 @@
-import * as bp from '@kp/bipack'
 import { BipackWriter } from '@kp/bipack'
 import { Kind } from '../protocol/constants.js'
 import { writeCall, writeCancel, writeClose, writeError, writePing, writePong, writePush, writeReady, writeResult } from '../protocol/messages.js'
@@ -164,6 +163,3 @@ export function pingFlood(count: number): Uint8Array {
   for (let i = 0; i < count; i++) writePing(w)
   return w.toBytes()
 }
-
-/** The bipack schemas of the fuzz API, for decoding answers. */
-export { bp }
