@@ -156,18 +156,25 @@ describe('fileKnownServers: trust on first use in a known_hosts-like file', () =
     const store = fileKnownServers(file)
     await store.add('setup:1', a) // the directory exists before the race
     const count = 40
-    const startAt = Date.now() + 1_500 // both children loaded by then: they really overlap
+    // both children start when the go file appears, once both said they are loaded: they overlap
+    const goFile = `${file}.go`
+    let readyCount = 0
+    let allReady!: () => void
+    const bothReady = new Promise<void>((r) => (allReady = r))
     const child = (tag: string, contested: PublicKey) =>
       new Promise<{ winner: string; start: number; end: number }>((resolve, reject) => {
         const p = spawn(
           process.execPath,
-          ['--conditions=@kp/source', '--import', 'tsx', 'test/support/known-servers-writer.ts', file, tag, String(count), contested.toString(), String(startAt)],
+          ['--conditions=@kp/source', '--import', 'tsx', 'test/support/known-servers-writer.ts', file, tag, String(count), contested.toString(), goFile],
           { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] },
         )
         let out = ''
         let err = ''
         p.stdout.on('data', (d) => (out += d))
-        p.stderr.on('data', (d) => (err += d))
+        p.stderr.on('data', (d) => {
+          err += d
+          if (String(d).includes('ready') && ++readyCount === 2) allReady()
+        })
         const timer = setTimeout(() => p.kill(), 30_000)
         p.on('close', (code) => {
           clearTimeout(timer)
@@ -176,6 +183,8 @@ describe('fileKnownServers: trust on first use in a known_hosts-like file', () =
         })
       })
     const running = Promise.all([child('p1', a), child('p2', b)])
+    await Promise.race([bothReady, running])
+    writeFileSync(goFile, '')
     // meanwhile, every read sees a whole file: it always parses
     let reads = 0
     let done = false

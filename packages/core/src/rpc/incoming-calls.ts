@@ -51,7 +51,8 @@ export class IncomingCalls<S> {
     receiveLimit: number,
     private readonly logger: Logger,
   ) {
-    this.backlog = new InboundBacklog(maxInFlight, Math.max(Defaults.backlogBytes, 2 * receiveLimit))
+    // memory is bounded by bytes; the count leaves room for a burst of small pushes
+    this.backlog = new InboundBacklog(4 * maxInFlight, Math.max(Defaults.backlogBytes, 2 * receiveLimit))
   }
 
   /** Calls whose handler has not finished. */
@@ -209,7 +210,11 @@ export class IncomingCalls<S> {
       return
     }
     const call = new IncomingCall<S>(this.host.context)
-    const report = (e: unknown) => this.logger.warn?.(`push handler of '${name}' failed (peer ${this.peerLabel()}): ${(e as Error)?.stack ?? e}`)
+    const report = (e: unknown) => {
+      // a handler that ends because the session ended (its signal aborted) is no failure
+      const log = this.host.isClosed || call.cancelled ? this.logger.debug : this.logger.warn
+      log?.(`push handler of '${name}' failed (peer ${this.peerLabel()}): ${(e as Error)?.stack ?? e}`)
+    }
     try {
       const r = reg.handler(args, call)
       if (isPromiseLike(r)) {
