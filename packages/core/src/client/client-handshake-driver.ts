@@ -6,6 +6,7 @@ import type { LinkClose } from '../link/close-code.js'
 import { Defaults, FrameType, RejectCode } from '../protocol/constants.js'
 import { parseCookie, parseReject } from '../protocol/handshake-frames.js'
 import { createSession } from '../rpc/create-session.js'
+import type { ErrorRegistry } from '../rpc/application-error.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Session } from '../rpc/session.js'
 import type { Transport } from '../transport/transport.js'
@@ -21,6 +22,7 @@ export interface ClientHandshakeOptions<S> {
   handshakeTimeoutMs: number
   maxInFlight: number
   callTimeoutMs: number
+  errors?: ErrorRegistry | undefined
   logger: Logger
   signal?: AbortSignal | undefined
   /** Ask for reliable datagram mode (ignored on reliable transports, PROTOCOL.md 9). */
@@ -191,6 +193,7 @@ export class ClientHandshakeDriver<S> {
       pingIntervalMs: Defaults.pingIntervalMs,
       idleTimeoutMs: Math.max(o.handshakeTimeoutMs, Defaults.idleTimeoutMs),
       callTimeoutMs: o.callTimeoutMs,
+      errors: o.errors,
       arq: this.arq,
       logger: o.logger,
       onReady: () => this.onReady(),

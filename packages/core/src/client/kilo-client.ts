@@ -5,6 +5,7 @@ import type { LinkClose } from '../link/close-code.js'
 import { Defaults } from '../protocol/constants.js'
 import type { Command } from '../rpc/command.js'
 import type { CallOptions, PeerApi } from '../rpc/context.js'
+import type { ErrorRegistry } from '../rpc/application-error.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Session } from '../rpc/session.js'
 import type { Connector } from '../transport/transport.js'
@@ -48,6 +49,8 @@ export interface ConnectOptions<S = unknown> extends PinningOptions {
   callTimeoutMs?: number
   /** Our calls in flight at once; more wait locally. Default 1024. */
   maxInFlight?: number
+  /** The registry of application errors the server's errors are re-created from. Default: the realm's. */
+  errors?: ErrorRegistry
   /** Aborting closes the client. */
   signal?: AbortSignal
   /** Where failures are reported. Default: warnings and errors on the console; `silentLogger` prints nothing. */
@@ -258,6 +261,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
         maxInFlight: o.maxInFlight ?? Defaults.maxInFlight,
         callTimeoutMs: o.callTimeoutMs ?? (reliableCalls ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
         reliable: o.reliable ?? false,
+        errors: o.errors,
         logger: this.log,
         signal: this.abort.signal,
         onFinishSent: (early) => {

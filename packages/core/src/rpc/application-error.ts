@@ -33,14 +33,39 @@ export class ApplicationError<D = undefined> extends KiloError {
   }
 }
 
-type Registry = Map<string, ApplicationErrorClass<any>>
+/**
+ * The application error classes a side knows by code, to re-create them on the caller's side.
+ * `defineError` registers into the realm's default registry; an application that shares its
+ * process with others (two apps, two versions of one API) gives each its own registry
+ * (`defineError(code, schema, { registry })` and the `errors` option of `serve` and `connect`),
+ * so one cannot replace the other's classes.
+ * @example
+ * const errors = new ErrorRegistry()
+ * export const NotFound = defineError('NotFound', undefined, { registry: errors })
+ * serve(listener, api, { key, errors })
+ */
+export class ErrorRegistry {
+  private readonly classes = new Map<string, ApplicationErrorClass<any>>()
 
-/** One registry per realm, shared by duplicate installs of this package. @internal */
-export function errorRegistry(): Registry {
-  const g = globalThis as unknown as Record<symbol, Registry | undefined>
+  /** The class registered for `code`, if any. */
+  get(code: string): ApplicationErrorClass<any> | undefined {
+    return this.classes.get(code)
+  }
+
+  /** Registers a class (a later one for the same code replaces it: a module loaded twice). */
+  set(code: string, cls: ApplicationErrorClass<any>): void {
+    this.classes.set(code, cls)
+  }
+}
+
+/** The realm's default registry, shared by duplicate installs of this package. */
+export function defaultErrorRegistry(): ErrorRegistry {
+  const g = globalThis as unknown as Record<symbol, ErrorRegistry | undefined>
   let r = g[REGISTRY_KEY]
-  if (!r) g[REGISTRY_KEY] = r = new Map()
-  return r
+  if (!(r instanceof ErrorRegistry) && !(r && typeof (r as ErrorRegistry).get === 'function' && typeof (r as ErrorRegistry).set === 'function')) {
+    g[REGISTRY_KEY] = r = new ErrorRegistry()
+  }
+  return r as ErrorRegistry
 }
 
 /**
@@ -51,7 +76,7 @@ export function errorRegistry(): Registry {
  * export const QuotaError = defineError('Quota', bp.struct({ limit: bp.int }))
  * throw new QuotaError('too many', { limit: 10 })
  */
-export function defineError<D = undefined>(code: string, dataSchema?: Schema<D>): ApplicationErrorClass<D> {
+export function defineError<D = undefined>(code: string, dataSchema?: Schema<D>, options?: { registry?: ErrorRegistry }): ApplicationErrorClass<D> {
   if (typeof code !== 'string' || code.length === 0 || code.length > 128) throw new TypeError('"code" expected a non-empty string of at most 128 characters')
   if (code.startsWith('kp.')) throw new RangeError(`"code" '${code}' is reserved: codes starting with "kp." belong to the library`)
   const schema = dataSchema ?? null
@@ -67,6 +92,6 @@ export function defineError<D = undefined>(code: string, dataSchema?: Schema<D>)
   }
   Object.defineProperty(cls, 'name', { value: code })
   // defining the same code again (module loaded twice, hot reload) replaces the class
-  errorRegistry().set(code, cls as unknown as ApplicationErrorClass<D>)
+  ;(options?.registry ?? defaultErrorRegistry()).set(code, cls as unknown as ApplicationErrorClass<D>)
   return cls as unknown as ApplicationErrorClass<D>
 }

@@ -2,7 +2,7 @@ import { KiloError } from '../errors/kilo-error.js'
 import { RemoteError } from '../errors/remote-error.js'
 import { ErrorCode } from '../protocol/constants.js'
 import type { Logger } from '../util/logger.js'
-import { ApplicationError, errorRegistry } from './application-error.js'
+import { ApplicationError, type ApplicationErrorClass, type ErrorRegistry } from './application-error.js'
 
 const EMPTY: Uint8Array = new Uint8Array(0)
 
@@ -21,11 +21,12 @@ export interface WireError {
  */
 export function errorToWire(error: unknown, command: string, peer: string, logger: Logger): WireError {
   if (ApplicationError.isInstance(error)) {
-    const cls = errorRegistry().get(error.code)
+    // the error's own class knows its payload schema, whichever registry it was defined in
+    const schema = (error.constructor as Partial<ApplicationErrorClass<unknown>>).dataSchema
     let data = EMPTY
-    if (cls?.dataSchema) {
+    if (schema) {
       try {
-        data = cls.dataSchema.encode(error.data)
+        data = schema.encode(error.data)
       } catch (e) {
         logger.warn?.(`data of error '${error.code}' does not encode: ${(e as Error).message}`)
       }
@@ -50,8 +51,8 @@ export function errorToWire(error: unknown, command: string, peer: string, logge
  * The error a caller sees for an ERROR message: an instance of the registered application error
  * class for its code (with the decoded payload), else a `RemoteError`. @internal
  */
-export function wireToError(code: string, message: string, data: Uint8Array): Error {
-  const cls = code.startsWith('kp.') ? undefined : errorRegistry().get(code)
+export function wireToError(code: string, message: string, data: Uint8Array, registry: ErrorRegistry): Error {
+  const cls = code.startsWith('kp.') ? undefined : registry.get(code)
   if (cls) {
     try {
       const payload = cls.dataSchema ? cls.dataSchema.decode(data) : undefined

@@ -6,6 +6,7 @@ import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import { TimeoutError } from '../errors/timeout-error.js'
 import { callSize } from '../protocol/message-size.js'
 import { writeCall, writeCancel } from '../protocol/messages.js'
+import type { ErrorRegistry } from './application-error.js'
 import type { Command } from './command.js'
 import type { CallOptions } from './context.js'
 import { wireToError } from './error-mapping.js'
@@ -38,6 +39,7 @@ export class OutgoingCalls {
     private readonly ids: IdAllocator,
     private readonly maxInFlight: number,
     private readonly callTimeoutMs: number,
+    private readonly errors: ErrorRegistry,
   ) {}
 
   /** Calls waiting for an answer (sent or queued). */
@@ -106,7 +108,7 @@ export class OutgoingCalls {
     const p = this.pending.get(id)
     if (!p || p.queued) return
     this.settle(id, p)
-    p.reject(wireToError(code, message, data))
+    p.reject(wireToError(code, message, data, this.errors))
   }
 
   /**

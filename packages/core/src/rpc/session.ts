@@ -8,6 +8,7 @@ import { pushSize } from '../protocol/message-size.js'
 import { writePush } from '../protocol/messages.js'
 import type { RecordStats } from '../record/record-opener.js'
 import type { Logger } from '../util/logger.js'
+import { defaultErrorRegistry, type ErrorRegistry } from './application-error.js'
 import type { Command } from './command.js'
 import type { CallOptions, SessionContext } from './context.js'
 import { IdAllocator } from './id-allocator.js'
@@ -24,6 +25,8 @@ export interface SessionOptions<S> {
   maxInFlight: number
   /** Default call timeout, 0 for none. */
   callTimeoutMs: number
+  /** Where the peer's application error codes are looked up. Default: the realm's registry. */
+  errors?: ErrorRegistry | undefined
   logger: Logger
   /** Called once when the session ends, with how its link ended. */
   onClose?: ((close: LinkClose) => void) | undefined
@@ -53,7 +56,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     this.options = options
     this.session = options.session
     this.remoteId = options.remoteId
-    this.outgoing = new OutgoingCalls(this, this.ids, options.maxInFlight, options.callTimeoutMs)
+    this.outgoing = new OutgoingCalls(this, this.ids, options.maxInFlight, options.callTimeoutMs, options.errors ?? defaultErrorRegistry())
     this.incoming = new IncomingCalls<S>(this, options.iface, options.maxInFlight, link.receiveLimit, options.logger)
     link.attach(this.fromLink())
   }

@@ -1,5 +1,6 @@
 import type { PublicKey, SigningKey } from '@kp/crypto'
 import { Defaults } from '../protocol/constants.js'
+import type { ErrorRegistry } from '../rpc/application-error.js'
 import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
 
@@ -55,6 +56,8 @@ export interface ServeOptions<S> {
   callTimeoutMs?: number
   /** Datagram transports: `'always'` asks every HELLO for a cookie; `'auto'` (default) only under load. */
   cookie?: 'auto' | 'always'
+  /** The registry of application errors this server's callers' errors are re-created from. Default: the realm's. */
+  errors?: ErrorRegistry
   /**
    * Where connection events and failures are reported. Default: warnings and errors on the
    * console (a handler that throws, with the command, the peer and the stack); `silentLogger`
@@ -81,6 +84,7 @@ export interface ResolvedServeOptions<S> {
   idleTimeoutMs: number
   callTimeoutMs: number | undefined
   cookie: 'auto' | 'always'
+  errors: ErrorRegistry | undefined
   logger: Logger
 }
 
@@ -118,6 +122,7 @@ export function resolveServeOptions<S>(options: ServeOptions<S>): ResolvedServeO
     idleTimeoutMs: idle,
     callTimeoutMs: options.callTimeoutMs === undefined ? undefined : int('callTimeoutMs', 0, 0, Defaults.maxTimerMs),
     cookie: options.cookie ?? 'auto',
+    errors: options.errors,
     logger: options.logger ?? defaultLogger,
   }
 }

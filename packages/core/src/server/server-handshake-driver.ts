@@ -241,6 +241,7 @@ export class ServerHandshakeDriver<S> {
       finish,
       arq,
       announce,
+      errors: options.errors,
       logger: log,
       onClose: ({ reason }) => this.host.closed(s, reason),
     })
