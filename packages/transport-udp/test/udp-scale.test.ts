@@ -3,7 +3,10 @@ import { api, client, startServer } from './support/kilo.js'
 
 describe('UDP at scale', () => {
   it('1 000 sessions on one server socket', async () => {
-    const server = await startServer()
+    // 1 000 clients from one address at once: the per-address fair shares (issue 14) would
+    // spread them over several seconds, which is their job under a flood; this test is about
+    // the socket and the tables, so the one address gets the whole server
+    const server = await startServer({ maxHalfOpenPerAddress: 2048, handshakesPerSecondPerAddress: 100_000 })
     const port = server.listener.address.port
     const clients = Array.from({ length: 1000 }, () => client({ host: '127.0.0.1', port }))
     try {

@@ -38,13 +38,22 @@ export function errorToWire(error: unknown, command: string, peer: string, logge
     // the nested call (its peer lacked the command, was busy...) must not pass for this side's
     // own: the caller learns that the handler's call to its peer failed (PROTOCOL.md 6.1).
     if (!error.code.startsWith('kp.')) return { code: error.code, message: error.message, data: error.data }
-    logger.warn?.(`handler of '${command}' (peer ${peer}): its own call to its peer failed: ${error.code}: ${error.message}`)
-    return { code: ErrorCode.NestedCall, message: `the handler of '${command}' called its peer, and that call failed: ${error.code}: ${error.message}`, data: EMPTY }
+    // the nested peer chose that code and message: clipped and stripped of control characters
+    const nested = `${clip(error.code, 64)}: ${clip(error.message, 300)}`
+    logger.warn?.(`handler of '${clip(command, 64)}' (peer ${peer}): its own call to its peer failed: ${nested}`)
+    return { code: ErrorCode.NestedCall, message: `the handler of '${command}' called its peer, and that call failed: ${nested}`, data: EMPTY }
   }
   logger.warn?.(`handler of '${command}' failed (peer ${peer}): ${(error as Error)?.stack ?? String(error)}`)
   const code = KiloError.isInstance(error) ? error.code : ErrorCode.Internal
   const message = KiloError.isInstance(error) ? error.message : `internal error in handler of '${command}'`
   return { code: code.startsWith('kp.') ? code : ErrorCode.Internal, message, data: EMPTY }
+}
+
+/** Peer-chosen text for a log line or a message: at most `max` characters, no control characters. @internal */
+export function clip(text: string, max: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ')
+  return clean.length > max ? `${clean.slice(0, max)}… (${clean.length} characters)` : clean
 }
 
 /**

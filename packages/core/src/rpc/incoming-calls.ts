@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger.js'
 import { IncomingCall } from './call-context.js'
 import type { Command } from './command.js'
 import type { SessionContext } from './context.js'
-import { errorToWire } from './error-mapping.js'
+import { clip, errorToWire } from './error-mapping.js'
 import { InboundBacklog } from './inbound-backlog.js'
 import type { KiloInterface } from './kilo-interface.js'
 import type { Outbox } from './outbox.js'
@@ -134,7 +134,7 @@ export class IncomingCalls<S> {
       return this.sendError(id, ErrorCode.Busy, `more than ${this.maxInFlight} calls in flight`, EMPTY)
     }
     const reg = this.iface?.handlers.get(name)
-    if (!reg) return this.sendError(id, ErrorCode.UnknownCommand, `unknown command '${name}'`, EMPTY)
+    if (!reg) return this.sendError(id, ErrorCode.UnknownCommand, `unknown command '${clip(name, 255)}'`, EMPTY)
     let args: unknown
     try {
       args = reg.command.args.decode(argBytes)
@@ -199,7 +199,7 @@ export class IncomingCalls<S> {
   private onPush(name: string, argBytes: Uint8Array): void {
     const reg = this.iface?.handlers.get(name)
     if (!reg) {
-      this.logger.debug?.(`push of unknown command '${name}' ignored`)
+      this.logger.debug?.(`push of unknown command '${clip(name, 64)}' ignored`)
       return
     }
     let args: unknown
