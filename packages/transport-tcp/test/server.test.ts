@@ -61,11 +61,11 @@ describe('createTcpServer + connectTcp', () => {
     if (limit < 2_100) {
       throw new Error(`this test needs 2 100 file descriptors (1 000 connections, both ends in one process); ulimit -n is ${limit}: raise it`)
     }
-    const s = await server({ backlog: 2048 })
-    // All from 127.0.0.1: once half the half-open pool is taken, one address gets REJECT busy
-    // beyond its share (issue 14, fair shares) and its clients retry with backoff, as a
-    // thundering herd behind one NAT or proxy would.
-    const clients = Array.from({ length: 1000 }, () => client(s.address.port, { reconnect: { minDelayMs: 20, maxDelayMs: 500 } }))
+    // 1 000 handshakes at once from 127.0.0.1, both ends in this process: on a loaded 2-core
+    // machine they take seconds of CPU, so the handshake time limit is generous here; the one
+    // address gets the whole server (the per-address fair shares of issue 14 are tested in core)
+    const s = await server({ backlog: 2048, maxHalfOpenPerAddress: 2048, handshakesPerSecondPerAddress: 100_000, handshakeTimeoutMs: 60_000 })
+    const clients = Array.from({ length: 1000 }, () => client(s.address.port, { handshakeTimeoutMs: 60_000, callTimeoutMs: 60_000 }))
     const results = await Promise.all(
       clients.map(async (c, i) => {
         let sum = 0
