@@ -35,7 +35,8 @@ export const NATS_INSTALL_HINT = 'install Debian\'s nats-server package (sudo ap
 
 /** The `nats-server` binary, or null when there is none. */
 export function findNatsServer(bin?: string): string | null {
-  const candidates = [bin, process.env.KP_NATS_SERVER, '/usr/sbin/nats-server', '/usr/bin/nats-server']
+  if (bin !== undefined) return existsSync(bin) ? bin : null
+  const candidates = [process.env.KP_NATS_SERVER, '/usr/sbin/nats-server', '/usr/bin/nats-server']
   for (const c of candidates) if (c && existsSync(c)) return c
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server')
@@ -54,7 +55,7 @@ export function findNatsServer(bin?: string): string | null {
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
   const bin = findNatsServer(options.bin)
-  if (!bin) throw new Error(`nats-server not found: ${NATS_INSTALL_HINT}`)
+  if (!bin) throw new Error(`nats-server not found${options.bin ? ` at ${options.bin}` : ''}: ${NATS_INSTALL_HINT}`)
   const host = options.host ?? '127.0.0.1'
   const timeoutMs = options.readyTimeoutMs ?? 10_000
   let lastError: unknown
