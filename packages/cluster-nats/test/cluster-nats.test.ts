@@ -94,7 +94,11 @@ describe('on a real nats-server', () => {
     const spy: NatsConnection = await natsConnect({ servers: nats.url })
     cleanup.push(() => spy.close())
     const seen: { subject: string; data: Uint8Array }[] = []
-    spy.subscribe('kp.t2.>', { callback: (_e, m) => seen.push({ subject: m.subject, data: m.data.slice() }) })
+    spy.subscribe('kp.t2.>', {
+      callback: (_e, m) => {
+        seen.push({ subject: m.subject, data: m.data.slice() })
+      },
+    })
     await spy.flush()
 
     const x = await client(b, 'x')
