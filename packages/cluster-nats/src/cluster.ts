@@ -355,7 +355,8 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
     if (this.closedReason !== null) return
     this.presence.bye()
     this.shutdown('closed')
-    await this.bus.flush().catch(() => {})
+    // the goodbye is on its way; a bus that lost its server does not hold the close for long
+    await withDeadline(this.bus.flush(), CLOSE_WAIT_MS).catch(() => {})
   }
 
   // ------------------------------------------------------------------ inside
@@ -607,6 +608,25 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0)
+/** How long `close()` waits for the bus to take the goodbye. */
+const CLOSE_WAIT_MS = 1000
+
+/** Resolves with `p`, or after `ms` whatever `p` does (and never leaves `p` unhandled). */
+function withDeadline(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms)
+    p.then(
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+    )
+  })
+}
 
 function last<T>(set: Set<T>): T {
   let v: T | undefined

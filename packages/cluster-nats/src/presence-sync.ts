@@ -146,16 +146,14 @@ export class PresenceSync {
       if (n) this.forget(n, 'it left')
       return
     }
-    const n = this.seen(from)
+    const n = this.seen(from, m.t === T.Heartbeat || m.t === T.Hello ? m.name : undefined)
     if (!n) return
     switch (m.t) {
       case T.Hello:
-        n.name = m.name
         this.sendSnapshot(from)
         if (n.seq !== m.seq) this.askSync(n, true)
         return
       case T.Heartbeat:
-        n.name = m.name
         if (n.seq !== m.seq) this.askSync(n, false)
         return
       case T.Delta:
@@ -174,9 +172,8 @@ export class PresenceSync {
 
   /** A snapshot part sent to this node. */
   onSnapshot(from: string, m: Extract<Message, { t: typeof T.Snapshot }>): void {
-    const n = this.seen(from)
+    const n = this.seen(from, m.name)
     if (!n) return
-    n.name = m.name
     if (m.part === 0) {
       this.table.clear(n)
       n.snapshot = { snap: m.snap, next: 0, seq: m.seq }
@@ -197,11 +194,12 @@ export class PresenceSync {
     for (const n of [...this.table.nodes.values()]) this.forget(n, reason)
   }
 
-  private seen(from: string): RemoteNode | null {
+  private seen(from: string, name: string | undefined): RemoteNode | null {
     const now = this.host.now()
     const known = this.table.nodes.get(from)
     if (known) {
       known.lastSeen = now
+      if (name !== undefined) known.name = name
       return known
     }
     const n = this.table.node(from, now)
@@ -209,6 +207,7 @@ export class PresenceSync {
       this.nodesRefused++
       return null
     }
+    if (name !== undefined) n.name = name
     this.host.nodeUp(n)
     return n
   }

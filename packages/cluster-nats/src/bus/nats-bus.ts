@@ -10,6 +10,9 @@ import { type BusEvent, type BusHandler, type BusSubscription, type ClusterBus, 
  */
 export type NatsBusOptions = NodeConnectionOptions
 
+/** How long `close()` lets the connection drain before it closes it. */
+const DRAIN_WAIT_MS = 2000
+
 /** A {@link ClusterBus} on NATS, with the connection it runs on. */
 export interface NatsBus extends ClusterBus {
   /** The NATS connection (for its `stats()`, `rtt()`, `getServer()`). */
@@ -82,12 +85,21 @@ class NatsClusterBus implements NatsBus {
   async close(): Promise<void> {
     if (this.connection.isClosed()) return
     if (!this.connection.isDraining()) {
-      try {
-        await this.connection.drain()
-        return
-      } catch {
-        // drain refused (already closing): close below
-      }
+      // drain delivers what is published and pending; a server that is gone does not hold it
+      const drained = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), DRAIN_WAIT_MS)
+        this.connection.drain().then(
+          () => {
+            clearTimeout(t)
+            resolve(true)
+          },
+          () => {
+            clearTimeout(t)
+            resolve(false)
+          },
+        )
+      })
+      if (drained) return
     }
     await this.connection.close()
   }

@@ -15,6 +15,12 @@ export interface NatsServerOptions {
   args?: string[]
   /** How long to wait for it to accept connections, ms (default 10 000). */
   readyTimeoutMs?: number
+  /**
+   * Runs it in its own process group (default false), so that a Ctrl-C in the terminal reaches
+   * only your process, which then stops it after its nodes said goodbye. It outlives a process
+   * that is killed without stopping it.
+   */
+  detached?: boolean
 }
 
 /** A running `nats-server` child process. */
@@ -62,7 +68,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   // a free port can be taken between the probe and the start: try a few
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = options.port || (await freePort(host))
-    const child = spawn(bin, ['-a', host, '-p', String(port), ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(bin, ['-a', host, '-p', String(port), ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false })
     let output = ''
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (output = (output + d).slice(-20_000)))
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (output = (output + d).slice(-20_000)))
