@@ -7,7 +7,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SigningKey } from '@kp/core'
@@ -155,7 +155,7 @@ async function runSystem(system: SystemName, urls: { nats: string; redis: string
   const mb = child('client.ts', [system, String(rb.port), id])
   await Promise.all([next(ma, 'ready'), next(mb, 'ready')])
   const t0 = Date.now()
-  await Promise.all([ask(ma, { cmd: 'connect', count: Math.ceil(cfg.members / 2) }, 'connected', 300_000), ask(mb, { cmd: 'connect', count: Math.floor(cfg.members / 2) }, 'connected', 300_000)])
+  await Promise.all([ask(ma, { cmd: 'connect', count: Math.ceil(cfg.members / 2) }, 'connected', 900_000), ask(mb, { cmd: 'connect', count: Math.floor(cfg.members / 2) }, 'connected', 900_000)])
   const connectS = (Date.now() - t0) / 1000
   await sleep(1000)
   const fan = await ask(a, { cmd: 'fanout', n: cfg.fanouts, gapMs: cfg.fanGapMs }, 'done', 120_000)
@@ -219,11 +219,19 @@ async function main(): Promise<void> {
   const nats = await startNatsServer()
   const redis = await startRedis()
   const rows: Row[] = []
+  const failed: SystemName[] = []
   try {
     for (const s of systems) {
       const t = Date.now()
-      rows.push(await runSystem(s, { nats: nats.url, redis: redis.url }))
-      console.log(`${s}: done in ${((Date.now() - t) / 1000).toFixed(1)} s`)
+      try {
+        rows.push(await runSystem(s, { nats: nats.url, redis: redis.url }))
+        console.log(`${s}: done in ${((Date.now() - t) / 1000).toFixed(1)} s\n${table(rows.slice(-1))}`)
+      } catch (e) {
+        failed.push(s)
+        console.error(`${s}: FAILED after ${((Date.now() - t) / 1000).toFixed(1)} s: ${(e as Error).message}`)
+        killAll()
+        await sleep(500)
+      }
     }
   } finally {
     killAll()
@@ -231,16 +239,18 @@ async function main(): Promise<void> {
     redis.stop()
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
-  const md = `${table(rows)}\n\n${machine}; ${new Date().toISOString().slice(0, 10)}; ${quick ? 'quick run' : 'full run'}\n`
+  const load = loadavg()[0]!.toFixed(1)
+  const md = `${table(rows)}\n\n${machine}; load average ${load} at the end; ${new Date().toISOString().slice(0, 10)}; ${quick ? 'quick run' : 'full run'}, ${cfg.members} members${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}\n`
   console.log(`\n${md}`)
   mkdirSync(RESULTS, { recursive: true })
-  const name = quick || only || flag('--members') ? 'cluster-partial' : 'cluster'
-  writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify({ machine, date: new Date().toISOString(), cfg, rows }, null, 2)}\n`)
+  const name = quick || only ? 'cluster-partial' : 'cluster'
+  writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify({ machine, load, date: new Date().toISOString(), cfg, rows, failed }, null, 2)}\n`)
   writeFileSync(join(RESULTS, `${name}.md`), md)
+  if (failed.length) process.exitCode = 1
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (e) => {
     console.error(e)
     process.exit(1)

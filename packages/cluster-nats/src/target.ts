@@ -9,9 +9,13 @@ export type ClusterTarget = PublicKey | string
 /** Longest application key, in characters. */
 export const MAX_APP_KEY = 256
 
-/** The key of a client id in maps and on the bus. @internal */
+const idKeys = new WeakMap<PublicKey, string>()
+
+/** The key of a client id in maps and on the bus (kept per key object: pushes to one client do not re-encode it). @internal */
 export function idKey(id: PublicKey): string {
-  return `i${id.toBase64url()}`
+  let k = idKeys.get(id)
+  if (k === undefined) idKeys.set(id, (k = `i${id.toBase64url()}`))
+  return k
 }
 
 /** The key of an application key. @internal */
