@@ -73,6 +73,9 @@ export interface PublishOptions {
 export type ClusterCallOptions = CallOptions
 
 const HARD_MAX_REMOTE_TIMEOUT = 3_600_000
+/** Subscriptions other than topics (numbers: a topic name is always a string). */
+const PRESENCE = 0
+const DIRECT = 1
 
 /**
  * One node of a cluster: the `KiloServer`s of this process, joined to the other nodes through a
@@ -144,8 +147,8 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
       },
       { name: this.name, heartbeatMs: options.heartbeatMs, nodeTimeoutMs: options.nodeTimeoutMs, maxNodes: options.maxNodes, maxPresence: options.maxPresence },
     )
-    this.subs.push(bus.subscribe(this.presenceSubject, (subject, data) => this.receive(subject, data, 'presence')))
-    this.subs.push(bus.subscribe(this.ownSubject, (subject, data) => this.receive(subject, data, 'node')))
+    this.subs.push(bus.subscribe(this.presenceSubject, (subject, data) => this.receive(subject, data, PRESENCE)))
+    this.subs.push(bus.subscribe(this.ownSubject, (subject, data) => this.receive(subject, data, DIRECT)))
     this.detach.push(bus.onEvent((e) => this.busEvent(e)))
     for (const server of servers) this.attach(server)
     this.timer = setInterval(() => this.presence.tick(), options.heartbeatMs)
@@ -442,7 +445,8 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
     }
   }
 
-  private receive(subject: string, data: Uint8Array, via: 'presence' | 'node' | string): void {
+  /** A bus message: `via` is the subscription it came through (presence, this node, or a topic's name). */
+  private receive(subject: string, data: Uint8Array, via: typeof PRESENCE | typeof DIRECT | string): void {
     if (this.closedReason !== null) return
     this.counters.received++
     const d = this.counters.dropped
@@ -465,10 +469,10 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
       d.malformed++
       return
     }
-    if (via === 'presence') {
+    if (via === PRESENCE) {
       if (m.t === T.Heartbeat || m.t === T.Hello || m.t === T.Bye || m.t === T.Delta) this.presence.onPresence(f.from, m)
       else d.unexpected++
-    } else if (via === 'node') {
+    } else if (via === DIRECT) {
       this.onDirect(f.from, m)
     } else if (m.t === T.Topic && m.topic === via) {
       const members = this.index.topics.get(via)

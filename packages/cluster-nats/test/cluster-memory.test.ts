@@ -179,6 +179,17 @@ describe('topics', () => {
     expect(hub.delivered - delivered).toBe(1)
   })
 
+  it('a topic may be called anything, "presence" and "node" too', async () => {
+    const [a, b] = await nodes(new MemoryBusHub(), ['a', 'b'])
+    const xb = await client(b!, 'xb')
+    b!.cluster.join(sessionOf(b!, xb), 'presence')
+    b!.cluster.join(sessionOf(b!, xb), 'node')
+    a!.cluster.publish('presence', cmdNote, 'one')
+    a!.cluster.publish('node', cmdNote, 'two')
+    expect(await xb.waitNotes(2)).toEqual(['one', 'two'])
+    expect(b!.cluster.stats.dropped.unexpected).toBe(0)
+  })
+
   it('unsubscribes when the last member leaves or closes', async () => {
     const hub = new MemoryBusHub()
     const [a, b] = await nodes(hub, ['a', 'b'])
