@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url'
  */
 export const TEST_DEPS = [
   { pkg: 'chromium', bin: '/usr/bin/chromium', why: 'browser tests of @kp/transport-ws-client and apps/demo' },
+  { pkg: 'nats-server', bin: '/usr/sbin/nats-server', why: 'NATS tests of @kp/cluster-nats and the cluster demo of apps/demo' },
 ]
 
 const APT_GET = '/usr/bin/apt-get'

@@ -43,6 +43,8 @@ export const ChatMessage = bp.struct({
   text: bp.string,
   /** When the server received it. */
   time: bp.date,
+  /** The cluster node the sender is connected to (cluster mode only). */
+  node: bp.optional(bp.string),
 })
 /** A {@link ChatMessage} value. */
 export type ChatMessage = bp.Infer<typeof ChatMessage>

@@ -96,7 +96,7 @@ function firstConnection(client: KiloClient, timeoutMs: number): Promise<void> {
 }
 
 function formatChat(m: ChatMessage): string {
-  return `[${m.transport}] ${m.nick}: ${m.text}`
+  return `[${m.transport}${m.node ? `@${m.node}` : ''}] ${m.nick}: ${m.text}`
 }
 
 async function runCommand(client: KiloClient, cmd: ClientCommand, timeoutMs: number): Promise<void> {

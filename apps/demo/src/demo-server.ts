@@ -3,6 +3,7 @@
  * endpoint sharing its HTTP port with the browser page.
  */
 import { createServer, type Server } from 'node:http'
+import { type Cluster, createCluster, type NatsBus, natsBus } from '@kp/cluster-nats'
 import { type KiloServer, type Logger, type SigningKey, serve, type TransportListener } from '@kp/core'
 import { tcpListener } from '@kp/transport-tcp'
 import { udpListener } from '@kp/transport-udp'
@@ -21,6 +22,8 @@ export interface DemoServerOptions {
   httpPort: number
   /** One line per event (connections, chat). */
   log: (line: string) => void
+  /** Join a cluster through this NATS server (cluster mode). */
+  cluster?: { nats: string; nodeName: string | null; key: Uint8Array | null } | undefined
 }
 
 /** A running demo server. */
@@ -35,6 +38,8 @@ export interface DemoServer {
   pageUrl: string
   /** Sessions connected right now. */
   readonly online: number
+  /** In cluster mode: this node's name and the NATS server it joined through. */
+  node: { name: string; nats: string; sealed: boolean } | null
   /** Stops accepting, closes every session (they get CLOSE), closes the sockets. */
   close(): Promise<void>
 }
@@ -72,6 +77,25 @@ export async function startDemoServer(o: DemoServerOptions): Promise<DemoServer>
     serveOn(udp, 'udp')
     serveOn(ws, 'ws')
 
+    let cluster: Cluster<Session> | null = null
+    let bus: NatsBus | null = null
+    if (o.cluster) {
+      const { nats, nodeName, key } = o.cluster
+      // one node: its three servers (TCP, UDP, WebSocket) joined to the others through NATS
+      bus = await natsBus({ servers: nats, name: `kp-demo ${nodeName ?? ''}`.trim() }).catch((e: unknown) => {
+        throw new FatalError(`cannot reach the NATS server at ${nats}: ${(e as Error).message}. Is it running? (pnpm demo --cluster starts one)`, { cause: e })
+      })
+      const b = bus
+      cleanups.push(() => b.close())
+      cluster = await createCluster(servers, bus, { name: nodeName ?? undefined, key: key ?? undefined, logger })
+      const c = cluster
+      cleanups.push(() => c.close())
+      cluster.on('nodeUp', (n) => o.log(`cluster: node ${n.name || n.id} is up`))
+      cluster.on('nodeDown', (n, reason) => o.log(`cluster: node ${n.name || n.id} is gone (${reason})`))
+      service.attachCluster(cluster)
+    }
+    const node = cluster && o.cluster ? { name: cluster.name, nats: o.cluster.nats, sealed: o.cluster.key !== null } : null
+
     const httpAddr = addressOf(http)
     const pageHost = hostPort(connectableHost(httpAddr.host), httpAddr.port)
     let closing: Promise<void> | null = null
@@ -84,10 +108,14 @@ export async function startDemoServer(o: DemoServerOptions): Promise<DemoServer>
       get online() {
         return service.online
       },
+      node,
       close() {
         closing ??= (async () => {
+          // leave the cluster first: the other nodes forget this node's clients at once
+          await cluster?.close()
           // serve().close() stops its listener, sends CLOSE to every session and waits for them.
           await Promise.all(servers.map((s) => s.close()))
+          await bus?.close().catch(() => {})
           await closeHttp(http)
         })()
         return closing

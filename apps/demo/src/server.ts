@@ -4,6 +4,7 @@
  * `--help` lists the flags and environment variables.
  */
 import { cliArgs, describeError, FatalError, hostPort, UsageError } from './cli-util.js'
+import { runCluster } from './cluster-launcher.js'
 import { type DemoServer, startDemoServer } from './demo-server.js'
 import { loadOrCreateKey } from './key-store.js'
 import { parseServerArgs, SERVER_HELP, type ServerConfig } from './server-args.js'
@@ -30,6 +31,8 @@ async function main(): Promise<number> {
     return 0
   }
 
+  if (config.cluster?.launch) return await runCluster(config, log)
+
   const stored = await loadOrCreateKey(config.dataDir)
   for (const w of stored.warnings) console.warn(`warning: ${w}`)
   const server: DemoServer = await startDemoServer({
@@ -39,6 +42,7 @@ async function main(): Promise<number> {
     udpPort: config.udpPort,
     httpPort: config.httpPort,
     log,
+    cluster: config.cluster?.nats ? { nats: config.cluster.nats, nodeName: config.cluster.nodeName, key: config.cluster.key } : undefined,
   })
 
   const id = stored.key.publicKey
@@ -54,6 +58,7 @@ async function main(): Promise<number> {
       `  UDP          ${hostPort(server.udp.host, server.udp.port)}`,
       `  WebSocket    ${server.wsUrl}`,
       `  page         ${server.pageUrl}`,
+      ...(server.node ? [`  cluster      ${server.node.name} via ${server.node.nats} (${server.node.sealed ? 'sealed' : 'plain: pass the same --cluster-key to every node to seal'})`] : []),
       '',
       'Try:  pnpm demo:client --transport udp ping hello',
       '      pnpm demo:client --transport tcp listen',
@@ -92,6 +97,8 @@ async function main(): Promise<number> {
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+    // a node started by `--cluster` stops when the launcher is gone
+    if (process.channel) process.once('disconnect', () => stop('SIGTERM'))
   })
 }
 

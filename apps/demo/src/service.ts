@@ -2,6 +2,7 @@
  * The server side of the demo API: one `KiloInterface` with a per-connection session, the same
  * object for every transport.
  */
+import type { Cluster } from '@kp/cluster-nats'
 import { KiloInterface, type SessionContext } from '@kp/core'
 import {
   type ChatMessage,
@@ -32,18 +33,40 @@ export class Session {
 /** What the service reports, one line per event (the server prints them). */
 export type ServiceLog = (line: string) => void
 
+/** The chat topic every session joins in cluster mode. */
+export const CHAT_TOPIC = 'chat'
+
 /** The interface plus the live sessions it tracks (for the chat broadcast). */
 export interface DemoService {
   api: KiloInterface<Session>
-  /** Sessions connected right now, over every transport. */
+  /** Sessions connected right now to this server, over every transport. */
   readonly online: number
+  /**
+   * Cluster mode: from now on every session (those connected already too) joins the chat topic
+   * and chat messages are published to it, reaching the sessions of every node.
+   */
+  attachCluster(cluster: Cluster<Session>): void
 }
 
 /** Builds the demo's server interface. */
 export function createService(log: ServiceLog): DemoService {
   const live = new Set<SessionContext<Session>>()
+  let cluster: Cluster<Session> | null = null
+
+  const join = (ctx: SessionContext<Session>) => {
+    try {
+      cluster?.join(ctx, CHAT_TOPIC)
+    } catch (e) {
+      log(`! ${ctx.remoteAddress} cannot join the chat: ${(e as Error).message}`)
+    }
+  }
 
   const broadcast = (message: ChatMessage) => {
+    if (cluster) {
+      // one bus message reaches the members on every other node; members here get it directly
+      cluster.publish(CHAT_TOPIC, cmdChatMessage, { ...message, node: cluster.name })
+      return
+    }
     for (const peer of live) {
       try {
         peer.push(cmdChatMessage, message)
@@ -56,6 +79,7 @@ export function createService(log: ServiceLog): DemoService {
   const api = new KiloInterface<Session>()
     .onConnected((ctx) => {
       live.add(ctx)
+      join(ctx)
       const who = ctx.remoteId ? ` client ${ctx.remoteId.toString()}` : ''
       log(`+ ${ctx.session.transport} ${ctx.remoteAddress} connected, token ${tokenFingerprint(ctx.token)}${who} (${live.size} online)`)
     })
@@ -101,7 +125,7 @@ export function createService(log: ServiceLog): DemoService {
       if (text.length === 0 || text.length > MAX_CHAT_TEXT) {
         throw new InvalidArgumentError(`a message has 1..${MAX_CHAT_TEXT} characters, got ${text.length}`)
       }
-      const message = { nick: ctx.session.nick, transport: ctx.session.transport, text, time: new Date() }
+      const message: ChatMessage = { nick: ctx.session.nick, transport: ctx.session.transport, text, time: new Date(), node: null }
       log(`  chat [${message.transport}] ${message.nick}: ${text}`)
       broadcast(message)
     })
@@ -110,6 +134,10 @@ export function createService(log: ServiceLog): DemoService {
     api,
     get online() {
       return live.size
+    },
+    attachCluster(c) {
+      cluster = c
+      for (const ctx of live) join(ctx)
     },
   }
 }

@@ -41,6 +41,27 @@ describe('server command line', () => {
   })
 })
 
+describe('server command line: cluster', () => {
+  it('--cluster starts 2 nodes by default; --nats alone joins one; the key is 64 hex digits', () => {
+    expect(parseServerArgs(['--cluster'])).toMatchObject({ cluster: { launch: true, nodes: 2, nats: null, nodeName: null, key: null } })
+    expect(parseServerArgs(['--cluster', '--nodes', '3', '--nats', 'nats://10.0.0.1:4222'])).toMatchObject({ cluster: { launch: true, nodes: 3, nats: 'nats://10.0.0.1:4222' } })
+    process.env.KP_DEMO_NATS = 'nats://127.0.0.1:4222'
+    process.env.KP_DEMO_CLUSTER_KEY = 'ab'.repeat(32)
+    const c = parseServerArgs(['--node-name', 'east-1'])
+    expect(c).toMatchObject({ cluster: { launch: false, nats: 'nats://127.0.0.1:4222', nodeName: 'east-1' } })
+    expect(c !== 'help' && c.cluster?.key).toEqual(new Uint8Array(32).fill(0xab))
+  })
+
+  it('names what is wrong', () => {
+    expect(() => parseServerArgs(['--nodes', '3'])).toThrow(new UsageError('--nodes goes with --cluster'))
+    expect(() => parseServerArgs(['--cluster', '--nodes', '9'])).toThrow(/--nodes expected 2\.\.5, got 9/)
+    expect(() => parseServerArgs(['--nats', 'localhost:4222'])).toThrow(/--nats expected a NATS URL like nats:\/\/127\.0\.0\.1:4222/)
+    expect(() => parseServerArgs(['--node-name', 'x'])).toThrow(/--node-name needs --nats <url>/)
+    expect(() => parseServerArgs(['--cluster', '--cluster-key', 'abc'])).toThrow(/--cluster-key expected 64 hex digits/)
+    expect(() => parseServerArgs(['--cluster', '--node-name', 'x'])).toThrow(/--cluster names its nodes/)
+  })
+})
+
 describe('client command line', () => {
   const id = SigningKey.generate().publicKey
 

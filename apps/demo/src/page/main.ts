@@ -101,7 +101,9 @@ function onChat(m: ChatMessage): void {
     const nick = document.createElement('span')
     nick.className = 'nick'
     nick.textContent = m.nick
-    el.append(tag(m.transport, m.transport), nick, document.createTextNode(m.text))
+    el.append(tag(m.transport, m.transport))
+    if (m.node) el.append(tag(m.node, 'node'))
+    el.append(nick, document.createTextNode(m.text))
   }
   addFeed(ui.chatList, line, m.time)
   addFeed(ui.pushes, (el) => {

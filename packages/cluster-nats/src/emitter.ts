@@ -1,0 +1,31 @@
+/** A tiny typed event emitter. @internal */
+export class Emitter<E extends { [K in keyof E]: unknown[] }> {
+  private readonly listeners = new Map<keyof E, Set<(...args: any[]) => void>>()
+
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends keyof E>(event: K, listener: (...args: E[K]) => void): () => void {
+    let set = this.listeners.get(event)
+    if (!set) this.listeners.set(event, (set = new Set()))
+    set.add(listener)
+    return () => this.off(event, listener)
+  }
+
+  /** Removes a listener. */
+  off<K extends keyof E>(event: K, listener: (...args: E[K]) => void): void {
+    this.listeners.get(event)?.delete(listener)
+  }
+
+  protected emit<K extends keyof E>(event: K, ...args: E[K]): void {
+    const set = this.listeners.get(event)
+    if (!set) return
+    for (const l of [...set]) {
+      try {
+        l(...args)
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e
+        })
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+import { kpVitestConfig } from '../../vitest.shared.ts'
+
+export default kpVitestConfig()
