@@ -208,7 +208,7 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
    * (one bus message each). Throws `ClientNotFoundError` when no node holds it, and what the bus
    * throws (`MessageTooLargeError` over `maxPayload`, `ClusterClosedError`).
    */
-  push<A>(target: ClusterTarget, command: Command<A, unknown>, args: A): void {
+  push<A>(target: ClusterTarget, command: Command<A, any>, args: NoInfer<A>): void {
     this.checkOpen()
     const key = targetKey(target)
     const local = this.index.sessionsOf(key)
@@ -244,7 +244,7 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
    * `ClusterLimitError` beyond `maxPendingCalls`, and with the client's own error otherwise
    * (registered application errors as their class).
    */
-  call<A, R>(target: ClusterTarget, command: Command<A, R>, args: A, options?: ClusterCallOptions): Promise<R> {
+  call<A, R>(target: ClusterTarget, command: Command<A, R>, args: NoInfer<A>, options?: ClusterCallOptions): Promise<R> {
     try {
       this.checkOpen()
       const key = targetKey(target)
@@ -259,7 +259,7 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
       if (!node) throw new ClientNotFoundError(describeKey(key))
       const encoded = command.args.encode(args)
       const subject = this.nodeSubject(node.id)
-      return this.outgoing.start(command, node.id, describeKey(key), timeoutMs, options?.signal, (id) =>
+      return this.outgoing.start(command as unknown as Command<unknown, R>, node.id, describeKey(key), timeoutMs, options?.signal, (id) =>
         this.send(subject, { t: T.Call, id, target: key, name: command.name, args: encoded, timeoutMs }),
       )
     } catch (e) {
@@ -309,7 +309,7 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
    * members through one bus message (nodes without members do not receive it). The arguments are
    * encoded once. Returns how many local sessions it was queued for.
    */
-  publish<A>(topic: string, command: Command<A, unknown>, args: A, options?: PublishOptions): number {
+  publish<A>(topic: string, command: Command<A, any>, args: NoInfer<A>, options?: PublishOptions): number {
     this.checkOpen()
     checkTopic(topic)
     const encoded = command.args.encode(args)
