@@ -170,6 +170,9 @@ class OptionalFieldSchema<T> extends BaseSchema<T | undefined> implements Option
   }
 
   read(r: BipackReader): T | undefined {
+    // at the very end of the input the field is absent: an older peer's message that ends
+    // before the optional fields appended since (PROTOCOL.md 6, API evolution)
+    if (r.remaining === 0) return undefined
     return r.bool() ? this.item.read(r) : undefined
   }
 }

@@ -41,7 +41,7 @@ export {
   uint,
   unit,
 } from './primitives.js'
-export { type Fields, type StructValue, struct, type TupleValue, tuple } from './struct.js'
+export { absentTail, type Fields, type StructValue, struct, type TupleValue, tuple } from './struct.js'
 export { list, map, optional, type OptionalField, optionalField } from './collections.js'
 export { enumOf, type UnionValue, union, type Variants } from './choice.js'
 export { lazy, transform } from './lazy.js'

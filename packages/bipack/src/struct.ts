@@ -176,3 +176,29 @@ class TupleSchema<S extends readonly AnySchema[]> extends BaseSchema<TupleValue<
 export function tuple<const S extends readonly AnySchema[]>(...items: S): Schema<TupleValue<S>> {
   return new TupleSchema(items)
 }
+
+/**
+ * How many bytes at the end of `schema`'s encoding of `value` are absent trailing optional
+ * fields (`optionalField`s, each written as one `00` byte, after the last field that is
+ * present): a writer that leaves them out of a top-level message sends exactly what a peer
+ * without those fields sends, and a reader reads fields missing at the end of the input as
+ * absent. This is how a message's struct gains optional fields without breaking older peers.
+ * 0 for anything but a struct.
+ * @example
+ * const User = bp.struct({ name: bp.string, email: bp.optionalField(bp.string) })
+ * const bytes = User.encode({ name: 'ann' })
+ * bytes.subarray(0, bytes.length - bp.absentTail(User, { name: 'ann' }))  // = the bytes of { name: 'ann' } in the old schema
+ */
+export function absentTail<T>(schema: Schema<T>, value: T): number {
+  if (!(schema instanceof StructSchema) || typeof value !== 'object' || value === null) return 0
+  const names = schema.names
+  const schemas = schema.schemas
+  let n = 0
+  for (let i = names.length - 1; i >= 0; i--) {
+    if (schemas[i]!.kind !== 'optionalField') break
+    const v = (value as Record<string, unknown>)[names[i]!]
+    if (v !== undefined && v !== null) break
+    n++
+  }
+  return n
+}

@@ -45,10 +45,14 @@ describe('optionalField', () => {
     expect(s.minSize).toBe(1)
   })
 
-  it('decodes strictly: the presence byte must be 00 or 01, and must be there', () => {
+  it('decodes strictly: the presence byte must be 00 or 01; only at the very end of the input may the fields be missing', () => {
     expect(() => Profile.decode(new Uint8Array([0x0c, 0x61, 0x6e, 0x6e, 2, 0]))).toThrow(/invalid bool byte 0x02 at offset 4/)
-    expect(() => Profile.decode(new Uint8Array([0x0c, 0x61, 0x6e, 0x6e, 0]))).toThrow(bp.BipackError)
+    // a value announced present must be there
     expect(() => Profile.decode(new Uint8Array([0x0c, 0x61, 0x6e, 0x6e, 1]))).toThrow(bp.BipackError)
+    // the input ends where the optional fields would start: an older peer's message, both absent
+    expect(Profile.decode(new Uint8Array([0x0c, 0x61, 0x6e, 0x6e]))).toStrictEqual({ name: 'ann' })
+    // one present, the next missing at the end: absent
+    expect(Object.keys(Profile.decode(new Uint8Array([0x0c, 0x61, 0x6e, 0x6e, 0])))).toEqual(['name'])
   })
 
   it('a present value with a wrong type fails with the field path', () => {

@@ -2,6 +2,7 @@ import { KiloError } from '../errors/kilo-error.js'
 import { RemoteError } from '../errors/remote-error.js'
 import { ErrorCode } from '../protocol/constants.js'
 import type { Logger } from '../util/logger.js'
+import { encodeValue } from './encode-value.js'
 import { ApplicationError, type ApplicationErrorClass, type ErrorRegistry } from './application-error.js'
 
 const EMPTY: Uint8Array = new Uint8Array(0)
@@ -26,7 +27,7 @@ export function errorToWire(error: unknown, command: string, peer: string, logge
     let data = EMPTY
     if (schema) {
       try {
-        data = schema.encode(error.data)
+        data = encodeValue(schema, error.data)
       } catch (e) {
         logger.warn?.(`data of error '${error.code}' does not encode: ${(e as Error).message}`)
       }

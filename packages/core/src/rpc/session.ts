@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js'
 import { defaultErrorRegistry, type ErrorRegistry } from './application-error.js'
 import type { Command } from './command.js'
 import type { CallOptions, SessionContext } from './context.js'
+import { writeValue } from './encode-value.js'
 import { IdAllocator } from './id-allocator.js'
 import { type IncomingHost, IncomingCalls } from './incoming-calls.js'
 import type { KiloInterface } from './kilo-interface.js'
@@ -106,10 +107,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     this.link.append(message)
   }
   encode<T>(schema: Schema<T>, value: T): Uint8Array {
-    const w = this.scratch
-    w.reset()
-    schema.write(w, value)
-    return w.view()
+    return writeValue(this.scratch, schema, value)
   }
   encodeWith(write: (w: BipackWriter) => void): Uint8Array {
     const w = this.scratch

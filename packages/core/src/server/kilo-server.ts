@@ -1,5 +1,6 @@
 import { CookieJar } from '../handshake/cookie-jar.js'
 import type { Command } from '../rpc/command.js'
+import { encodeValue } from '../rpc/encode-value.js'
 import type { SessionContext } from '../rpc/context.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Session } from '../rpc/session.js'
@@ -84,7 +85,7 @@ export class KiloServer<S = unknown> extends Emitter<ServerEvents<S>> {
    * server.pushAll(cmdNews, 'hello everyone')
    */
   pushAll<A>(command: Command<A, any>, args: NoInfer<A>, filter?: (session: SessionContext<S>) => boolean): number {
-    const encoded = command.args.encode(args)
+    const encoded = encodeValue(command.args, args)
     let n = 0
     for (const s of this.connections) {
       if (filter && !filter(s)) continue
