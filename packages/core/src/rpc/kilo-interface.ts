@@ -1,3 +1,5 @@
+import type { AnyStreamDefinition, ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
+import type { ChannelHandler, SinkHandler, StreamHandler } from '../stream/types.js'
 import type { Command } from './command.js'
 import type { CallContext, SessionContext } from './context.js'
 
@@ -6,6 +8,7 @@ export type Handler<A, R, S> = (args: A, ctx: CallContext<S>) => R | Promise<R>
 
 /** @internal */
 export interface Registration<S> {
+  /** The command, or a stream definition (`isStreamDefinition`) whose handler has another shape. */
   command: Command<any, any>
   handler: Handler<any, any, S>
 }
@@ -26,10 +29,17 @@ export class KiloInterface<S = unknown> {
   /** @internal */
   readonly disconnectedHooks: ((ctx: SessionContext<S>, reason: string) => void)[] = []
 
+  /** Registers the handler of a stream: an `async function*` yielding the items (PROTOCOL.md 14). */
+  on<A, T>(definition: StreamDefinition<A, T>, handler: StreamHandler<A, T, S>): this
+  /** Registers the handler of a sink: reads `items`, returns the result. */
+  on<A, T, R>(definition: SinkDefinition<A, T, R>, handler: SinkHandler<A, T, R, S>): this
+  /** Registers the handler of a channel: reads `incoming`, yields the items sent back. */
+  on<A, I, O>(definition: ChannelDefinition<A, I, O>, handler: ChannelHandler<A, I, O, S>): this
   /** Registers the handler of a command (one per command name; a second `on` replaces it). */
-  on<A, R>(command: Command<A, R>, handler: Handler<A, R, S>): this {
+  on<A, R>(command: Command<A, R>, handler: Handler<A, R, S>): this
+  on(command: Command<any, any> | AnyStreamDefinition, handler: (...args: any[]) => unknown): this {
     if (typeof handler !== 'function') throw new TypeError(`"handler" of '${command?.name}' expected a function`)
-    this.handlers.set(command.name, { command, handler })
+    this.handlers.set(command.name, { command: command as Command<any, any>, handler: handler as Handler<any, any, S> })
     return this
   }
 
