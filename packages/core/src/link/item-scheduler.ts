@@ -21,6 +21,8 @@ export interface ItemTarget {
   readonly turnLimit: number
   /** Bytes handed to the transport (or the ARQ engine) and not yet sent. */
   backlog(): number
+  /** Items wait while `backlog()` is at least this. */
+  readonly itemHighWater: number
   /** Seals what `out` holds now into a record of its own. */
   sealNow(): void
   /** Flush at the end of this turn. */
@@ -32,7 +34,9 @@ export interface ItemTarget {
  * record: a stream direction queues them, and at the end of each turn, after the turn's calls,
  * results and control messages (CREDIT, STOP, CANCEL, PING, PONG) are in the record, the
  * scheduler adds up to `Defaults.streamTurnBytes` of items, serving the streams round-robin.
- * While the transport holds `Defaults.streamHighWater` bytes not yet sent, no items are added,
+ * Items never take the transport's backlog of bytes not yet sent above its high water
+ * (`Defaults.streamHighWater`; in reliable datagram mode `Defaults.streamTurnBytes`, about the
+ * ARQ engine's window),
  * so a saturating stream starves neither calls nor keepalive and never makes the transport
  * close for a slow peer. A link without streams never creates one. @internal
  */
@@ -65,12 +69,13 @@ export class ItemScheduler {
   fill(): boolean {
     if (this.size === 0 || this.stopped) return false
     const t = this.target
-    if (t.backlog() >= Defaults.streamHighWater) {
+    const free = t.itemHighWater - t.backlog()
+    if (free <= 0) {
       this.poll()
       return false
     }
     const out = t.out
-    let budget = Defaults.streamTurnBytes
+    let budget = Math.min(Defaults.streamTurnBytes, free)
     let wrote = 0
     let visits = this.size
     while (this.size > 0 && budget > 0 && visits-- > 0) {

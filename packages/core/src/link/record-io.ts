@@ -98,6 +98,11 @@ export class RecordIo implements ItemTarget {
     return this.arq ? this.arq.bufferedBytes : this.transport.bufferedAmount
   }
 
+  /** Stream items wait while the backlog is this high; the ARQ engine's window is small, so its queue is kept short. */
+  get itemHighWater(): number {
+    return this.arq ? Defaults.streamTurnBytes : Defaults.streamHighWater
+  }
+
   /** Seals what this turn holds so far (a large stream item then starts a record of its own). */
   sealNow(): void {
     this.flush()
