@@ -43,3 +43,9 @@ export function openSize(id: number, name: string, credit: number, argsLength: n
 export function itemSize(ref: number, itemLength: number): number {
   return 1 + smartintSize(ref) + bytesSize(itemLength)
 }
+
+/** Exact encoded size of an ITEM whose item is a bipack `bytes` value of `length` bytes. */
+export function bytesItemSize(ref: number, length: number): number {
+  const inner = smartintSize(length) + length
+  return 1 + smartintSize(ref) + smartintSize(inner) + inner
+}

@@ -1,4 +1,4 @@
-import { BipackReader, type BipackWriter } from '@kp/bipack'
+import { BipackReader, type BipackWriter, smartintSize } from '@kp/bipack'
 import { ProtocolError } from '../errors/protocol-error.js'
 import { Kind } from './constants.js'
 
@@ -43,6 +43,10 @@ export function writeOpen(w: BipackWriter, id: number, flags: number, command: s
 /** ITEM; `ref` is the stream reference of PROTOCOL.md 14 (id and which side opened it). */
 export function writeItem(w: BipackWriter, ref: number, item: Uint8Array): void {
   w.unsigned(Kind.Item).unsigned(ref).bytes(item)
+}
+/** ITEM whose item is a bipack `bytes` value, written without encoding it apart first. */
+export function writeBytesItem(w: BipackWriter, ref: number, value: Uint8Array): void {
+  w.unsigned(Kind.Item).unsigned(ref).unsigned(smartintSize(value.length) + value.length).bytes(value)
 }
 export function writeCredit(w: BipackWriter, ref: number, n: number): void {
   w.unsigned(Kind.Credit).unsigned(ref).unsigned(n)

@@ -2,8 +2,8 @@ import { BipackWriter, bytes as bytesSchema, type Schema, smartintSize } from '@
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import type { ScheduledSource } from '../link/item-scheduler.js'
 import { Defaults } from '../protocol/constants.js'
-import { itemSize } from '../protocol/message-size.js'
-import { writeEnd, writeFail, writeItem } from '../protocol/messages.js'
+import { bytesItemSize, itemSize } from '../protocol/message-size.js'
+import { writeBytesItem, writeEnd, writeFail, writeItem } from '../protocol/messages.js'
 import type { AnyIterator } from './sources.js'
 
 const EMPTY: Uint8Array = new Uint8Array(0)
@@ -178,6 +178,7 @@ export class Outflow<T> implements ScheduledSource {
   }
 
   private queueItem(value: T): void {
+    if (this.cuttable && value instanceof Uint8Array) return this.queueBytes(value)
     let encoded: Uint8Array
     try {
       encoded = this.host.encode(this.schema, value)
@@ -187,14 +188,20 @@ export class Outflow<T> implements ScheduledSource {
     const size = itemSize(this.ref, encoded.length)
     const limit = this.host.peerMaxMessage
     if (size > limit) {
-      // byte streams have no item boundaries to keep: cut them into items that fit (rule 4)
-      if (this.cuttable) {
-        this.carry = value as unknown as Uint8Array
-        return this.queuePiece()
-      }
       return this.failWith(new MessageTooLargeError(size, limit, `an item of ${this.what}`, this.host.limitHint ?? 'send smaller items, or raise maxMessage on the server'))
     }
     this.append((w) => writeItem(w, this.ref, encoded))
+    this.credit--
+  }
+
+  /** A `bytes` item, written straight into the queue (no encoding apart). */
+  private queueBytes(value: Uint8Array): void {
+    if (bytesItemSize(this.ref, value.length) > this.host.peerMaxMessage) {
+      // byte streams have no item boundaries to keep: cut them into items that fit (rule 4)
+      this.carry = value
+      return this.queuePiece()
+    }
+    this.append((w) => writeBytesItem(w, this.ref, value))
     this.credit--
   }
 
@@ -205,8 +212,7 @@ export class Outflow<T> implements ScheduledSource {
     const room = this.host.peerMaxMessage - 1 - smartintSize(this.ref) - 18
     const piece = carry.length <= room ? carry : carry.subarray(0, room)
     this.carry = carry.length <= room ? null : carry.subarray(room)
-    const encoded = this.host.encode(this.schema, piece as unknown as T)
-    this.append((w) => writeItem(w, this.ref, encoded))
+    this.append((w) => writeBytesItem(w, this.ref, piece))
     this.credit--
   }
 
