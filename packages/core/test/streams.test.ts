@@ -4,6 +4,7 @@ import { afterEach, describe, expect, expectTypeOf, it } from 'vitest'
 import {
   AbortedError,
   channel,
+  command,
   ConnectionClosedError,
   connect,
   defineError,
@@ -30,12 +31,13 @@ const upload = sink('upload', bp.string, bp.bytes, bp.u64)
 const room = channel('room', bp.string, bp.string, bp.string)
 const failing = stream('failing', bp.u32, bp.u32)
 const Oops = defineError('test.Oops', bp.struct({ at: bp.u32 }))
+const echo = command('echo', bp.string, bp.string)
 
 async function setup(iface: KiloInterface<unknown>, clientIface?: KiloInterface<unknown>, opts: { reliable?: boolean } = {}) {
   const reliable = opts.reliable ?? true
   const l = await memoryListener({ reliable })
   const sessions: SessionContext<unknown>[] = []
-  const s = serve(l, iface.onConnected((ctx) => void sessions.push(ctx)), { key })
+  const s = serve(l, iface.on(echo, (x) => x).onConnected((ctx) => void sessions.push(ctx)), { key })
   cleanups.push(() => s.close())
   const c = connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, ...(clientIface ? { iface: clientIface } : {}) })
   cleanups.push(() => c.close())
@@ -222,6 +224,112 @@ describe('streams', () => {
     expect(sizes.length).toBeGreaterThan(2)
     expect(Math.max(...sizes)).toBeLessThan(4096)
     sizes = []
+  })
+
+  it('readable.cancel() stops the producer', async () => {
+    let finallyRan = false
+    const iface = new KiloInterface().on(count, async function* () {
+      try {
+        for (let i = 0; ; i++) yield i
+      } finally {
+        finallyRan = true
+      }
+    })
+    const { c } = await setup(iface)
+    const reader = c.stream(count, 0).readable.getReader()
+    expect((await reader.read()).value).toBe(0)
+    expect((await reader.read()).value).toBe(1)
+    await reader.cancel()
+    await c.call(echo, 'sync')
+    expect(finallyRan).toBe(true)
+  })
+
+  it('a sink handler that returns early stops the caller\'s source and its result arrives', async () => {
+    const iface = new KiloInterface().on(upload, async (_name, items) => {
+      let n = 0n
+      for await (const b of items) {
+        n += BigInt(b.length)
+        if (n >= 30n) break
+      }
+      return n
+    })
+    const { c } = await setup(iface)
+    let sourceFinished = false
+    async function* endless() {
+      try {
+        for (;;) yield new Uint8Array(10)
+      } finally {
+        sourceFinished = true
+      }
+    }
+    expect(await c.sink(upload, 'x', endless())).toBe(30n)
+    await c.call(echo, 'sync')
+    expect(sourceFinished).toBe(true)
+  })
+
+  it('a sink from the server to the client, and a failing source fails the sink with its error', async () => {
+    let handlerSaw: unknown = null
+    const clientIface = new KiloInterface().on(upload, async (_name, items) => {
+      let n = 0n
+      try {
+        for await (const b of items) n += BigInt(b.length)
+      } catch (e) {
+        handlerSaw = e
+        throw e
+      }
+      return n
+    })
+    const { sessions } = await setup(new KiloInterface(), clientIface)
+    expect(await sessions[0]!.sink(upload, 'x', [new Uint8Array(5), new Uint8Array(6)])).toBe(11n)
+    async function* broken() {
+      yield new Uint8Array(1)
+      throw new Oops('source broke', { at: 1 })
+    }
+    const e = await sessions[0]!.sink(upload, 'y', broken()).catch((x) => x)
+    expect(Oops.isInstance(e)).toBe(true) // the caller's own error, as thrown
+    await new Promise((r) => setTimeout(r, 20))
+    expect(AbortedError.isInstance(handlerSaw)).toBe(true) // the handler was cancelled
+  })
+
+  it('streams beyond maxStreams wait on the opening side, then run', async () => {
+    let running = 0
+    let most = 0
+    const iface = new KiloInterface().on(count, async function* (n) {
+      running++
+      most = Math.max(most, running)
+      try {
+        for (let i = 0; i < n; i++) {
+          await new Promise((r) => setTimeout(r, 1))
+          yield i
+        }
+      } finally {
+        running--
+      }
+    })
+    const l = await memoryListener()
+    const s = serve(l, iface, { key })
+    cleanups.push(() => s.close())
+    const c = connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, maxStreams: 2 })
+    cleanups.push(() => c.close())
+    const all = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const got: number[] = []
+        for await (const x of c.stream(count, 5)) got.push(x)
+        return got
+      }),
+    )
+    expect(all.every((g) => g.join() === '0,1,2,3,4')).toBe(true)
+    expect(most).toBe(2)
+  })
+
+  it('validates what the caller passes', () => {
+    const c = connect(memoryConnector(1), { serverId: key.publicKey, reconnect: false, handshakeTimeoutMs: 100 })
+    cleanups.push(() => c.close())
+    expect(() => c.stream(upload as never, 'x')).toThrow(/'upload' is a sink: use peer.sink\(\)/)
+    expect(() => c.stream(echo as never, 'x')).toThrow(TypeError)
+    expect(() => c.stream(count, 1, { credit: 0 })).toThrow(RangeError)
+    expect(() => c.channel(room, 'x', 42 as never)).toThrow(/"source" expected an AsyncIterable, an Iterable or a ReadableStream/)
+    expect(() => stream('', bp.u32, bp.u32)).toThrow(TypeError)
   })
 
   it('types hold end to end', () => {

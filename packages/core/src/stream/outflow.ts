@@ -116,6 +116,8 @@ export class Outflow<T> implements ScheduledSource {
       w.fixed(s.view())
       s.reset()
       this.bounds.length = 0
+      // a large item grew the queue: let it go rather than keep its size for the stream's life
+      if (s.capacity > 4 * Defaults.streamQueueBytes) this.staging = null
     } else {
       const b = this.bounds
       let k = 0

@@ -25,10 +25,10 @@ export interface SinkOptions {
  * only as fast as the caller reads; when the caller stops (break, cancel, abort, lost
  * connection) `ctx.signal` aborts and the generator is finished (its `finally` runs).
  */
-export type StreamHandler<A, T, S> = (args: A, ctx: CallContext<S>) => AsyncIterable<T> | Iterable<T>
+export type StreamHandler<A, T, S> = (args: A, ctx: CallContext<S>) => AsyncIterable<T> | Iterable<T> | ReadableStream<T>
 
 /** The handler of a sink: reads the caller's items and returns the one result. */
 export type SinkHandler<A, T, R, S> = (args: A, items: AsyncIterable<T>, ctx: CallContext<S>) => R | Promise<R>
 
 /** The handler of a channel: reads `incoming` and yields the items sent back. */
-export type ChannelHandler<A, I, O, S> = (args: A, incoming: AsyncIterable<I>, ctx: CallContext<S>) => AsyncIterable<O> | Iterable<O>
+export type ChannelHandler<A, I, O, S> = (args: A, incoming: AsyncIterable<I>, ctx: CallContext<S>) => AsyncIterable<O> | Iterable<O> | ReadableStream<O>
