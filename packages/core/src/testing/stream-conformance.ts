@@ -327,9 +327,10 @@ export function runStreamConformance(h: StreamSuiteHooks): void {
     await s.return()
     await reading
     latencies.sort((a, b) => a - b)
-    // the stream kept the link busy the whole time, and the calls went through beside it
+    // the stream kept the link busy the whole time, and the calls went through beside it: never
+    // starved (in reliable datagram mode a call waits behind up to one ARQ window of items)
     expect(during).toBeGreaterThan(30)
-    expect(latencies[Math.floor(latencies.length * 0.9)]!).toBeLessThan(250)
+    expect(latencies[Math.floor(latencies.length * 0.9)]!).toBeLessThan(datagram ? 1500 : 250)
   })
 
   if (datagram) {
