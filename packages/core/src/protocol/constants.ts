@@ -134,7 +134,7 @@ export const Defaults = {
   /** A reader grants credit only while its estimate of the bytes buffered and in flight stays below this. */
   streamBufferBytes: 1024 * 1024,
   /** Item bytes a sender encodes ahead of the write path, per stream direction. */
-  streamQueueBytes: 64 * 1024,
+  streamQueueBytes: 256 * 1024,
   /** Item bytes all streams together add to one turn's record, after every other message. */
   streamTurnBytes: 256 * 1024,
   /** Items wait while the transport (or the ARQ engine) holds this many bytes not yet sent. */
