@@ -132,7 +132,7 @@ export const Defaults = {
   /** Wire: most credit a sender may hold for one direction; more is a protocol error. */
   maxCredit: 2_147_483_647,
   /** A reader grants credit only while its estimate of the bytes buffered and in flight stays below this. */
-  streamBufferBytes: 1024 * 1024,
+  streamBufferBytes: 512 * 1024,
   /** Item bytes a sender encodes ahead of the write path, per stream direction. */
   streamQueueBytes: 256 * 1024,
   /** Item bytes all streams together add to one turn's record, after every other message. */

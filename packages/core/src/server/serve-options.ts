@@ -54,7 +54,7 @@ export interface ServeOptions<S> {
   /**
    * Window of the items the server reads on a stream (credit, PROTOCOL.md 14): a client's sink
    * or channel has at most this many items in flight or buffered here, and credit also stops
-   * once about 1 MiB is held. Also the default `credit` of the server's own streams. Default 256.
+   * once about 512 KiB is held. Also the default `credit` of the server's own streams. Default 256.
    */
   streamCredit?: number
   /** Largest message accepted from a client, announced in READY. Default: what one frame carries. */

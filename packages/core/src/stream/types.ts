@@ -9,7 +9,7 @@ export interface StreamOptions {
   signal?: AbortSignal
   /**
    * The reader's window: at most this many items are in flight or buffered on this side
-   * (credit, PROTOCOL.md 14); a reader also grants less once about 1 MiB is held. Default 256.
+   * (credit, PROTOCOL.md 14); a reader also grants less once about 512 KiB is held. Default 256.
    */
   credit?: number
 }

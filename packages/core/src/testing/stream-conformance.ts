@@ -202,7 +202,7 @@ export function runStreamConformance(h: StreamSuiteHooks): void {
     }
     expect(read).toBe(items)
     expect(bytes).toBe(items * size)
-    // the reader holds about 1 MiB (credit follows the bytes held), the producer runs just ahead
+    // the reader holds about 512 KiB (credit follows the bytes held), the producer runs just ahead
     // of the reader, and the sending side holds at most its queue and the transport's high water
     expect(maxHeldBytes).toBeLessThanOrEqual(2 * MiB)
     expect(maxHeldItems).toBeLessThanOrEqual(32)
