@@ -1,4 +1,4 @@
-import type { Schema } from '@kp/bipack'
+import { BipackReader, bytes as bytesSchema, type Schema } from '@kp/bipack'
 import { KiloError } from '../errors/kilo-error.js'
 import { ProtocolError } from '../errors/protocol-error.js'
 import { Defaults } from '../protocol/constants.js'
@@ -45,6 +45,8 @@ export class Inflow<T> implements AsyncIterableIterator<T> {
   private waiters: Waiter<T>[] = []
   /** The reader saw the end, or stopped reading. */
   private finished = false
+  /** `bytes` items: large ones are handed out as views of the record they came in (no copy). */
+  private readonly byteItems: boolean
 
   constructor(
     private readonly host: InflowHost,
@@ -52,7 +54,9 @@ export class Inflow<T> implements AsyncIterableIterator<T> {
     private readonly window: number,
     /** For messages: `stream 'ticks'`. */
     readonly what: string,
-  ) {}
+  ) {
+    this.byteItems = schema === (bytesSchema as Schema<unknown>)
+  }
 
   /** Items buffered and not yet read. */
   get bufferedItems(): number {
@@ -81,7 +85,7 @@ export class Inflow<T> implements AsyncIterableIterator<T> {
     this.avg = this.avg === 0 ? Math.max(1, size) : (this.avg * 7 + Math.max(1, size)) / 8
     let value: T
     try {
-      value = this.schema.decode(data)
+      value = this.byteItems ? (bytesItem(data) as T) : this.schema.decode(data)
     } catch (e) {
       // this side cannot read the stream any further: stop it, and tell the reader why
       this.stopWith(new KiloError('kp.BadItem', `an item of ${this.what} does not decode: ${(e as Error).message}`, { cause: e }))
@@ -209,7 +213,7 @@ export class Inflow<T> implements AsyncIterableIterator<T> {
   }
 
   /**
-   * The reader took an item: grant more credit, in batches of a quarter of the window, keeping
+   * The reader took an item: grant more credit, in batches of half the window, keeping
    * the items held and expected within the window and the byte estimate.
    */
   private pulled(): void {
@@ -222,8 +226,23 @@ export class Inflow<T> implements AsyncIterableIterator<T> {
       n = Math.min(n, Math.floor((Defaults.streamBufferBytes - this.bytes - this.outstanding * this.avg) / this.avg))
     }
     if (held === 0) n = Math.max(n, 1)
-    if (n <= 0 || (held > 0 && n < Math.max(1, limit >> 2))) return
+    if (n <= 0 || (held > 0 && n < Math.max(1, limit >> 1))) return
     this.outstanding += n
     this.host.grant(n)
   }
+}
+
+/**
+ * Decodes a `bytes` item. An item that is at least a quarter of the buffer it arrived in is a
+ * view of it (the record's plaintext belongs to this session and is never reused): no copy, and
+ * at most 4 times the item's bytes kept alive. Smaller ones are copied, so a few small items
+ * never pin large records, and so are items in buffers of 8 KiB or less (Node's shared pool).
+ */
+function bytesItem(data: Uint8Array): Uint8Array {
+  const r = new BipackReader(data)
+  const n = r.unsigned()
+  if (n !== r.remaining) throw new RangeError(`bytes item of ${n} bytes in ${r.remaining}`)
+  const start = data.length - n
+  const whole = data.buffer.byteLength
+  return whole > 8192 && n * 4 >= whole ? data.subarray(start) : data.slice(start)
 }
