@@ -15,8 +15,10 @@ const profileFile = process.env.KP_BENCH_PROFILE
 // the server's CPU time, asked through the orchestrator (null when it does not answer)
 let nextId = 0
 const waiting = new Map<number, (us: number | null) => void>()
+const waitingRss = new Map<number, (r: { rss: number; peak: number } | null) => void>()
 process.on('message', (m: ParentMessage) => {
   if (m.type === 'cpu') waiting.get(m.id)?.(m.us)
+  if (m.type === 'rss') waitingRss.get(m.id)?.({ rss: m.rss, peak: m.peak })
 })
 const serverCpu = () =>
   new Promise<number | null>((resolve) => {
@@ -31,6 +33,20 @@ const serverCpu = () =>
     void send({ type: 'cpu?', id })
   })
 
+// the server's resident memory, asked the same way
+const serverRss = (reset: boolean) =>
+  new Promise<{ rss: number; peak: number } | null>((resolve) => {
+    const id = nextId++
+    const timer = setTimeout(() => done(null), 5_000)
+    const done = (r: { rss: number; peak: number } | null) => {
+      clearTimeout(timer)
+      waitingRss.delete(id)
+      resolve(r)
+    }
+    waitingRss.set(id, done)
+    void send({ type: 'rss?', id, reset })
+  })
+
 const pending: Promise<void>[] = []
 await runMeasurements(
   adapter,
@@ -41,6 +57,7 @@ await runMeasurements(
     if (profileFile) await startProfile()
   },
   serverCpu,
+  serverRss,
 )
 if (profileFile) await stopProfile(profileFile)
 await Promise.all(pending)

@@ -5,6 +5,7 @@
  * connection. Each one is bounded by `timeoutMs` and reported as failed beyond it.
  */
 import { median, quantile } from './stats.js'
+import { type ServerRss, streamItems, streamMb, streamP99, streamRss } from './stream-measure.js'
 import type { ClientAdapter, Conn, MeasureConfig, MeasureName, MeasureResult } from './types.js'
 
 /** The 16-byte string every small call sends. */
@@ -98,6 +99,7 @@ export async function runMeasurements(
   report: (r: MeasureResult) => void,
   onWarm: () => Promise<void> = async () => {},
   serverCpu: () => Promise<number | null> = async () => null,
+  serverRss: ServerRss = async () => null,
 ): Promise<void> {
   const big = new Uint8Array(cfg.bigSize)
   for (let i = 0; i < big.length; i++) big[i] = (i * 131 + 7) & 0xff
@@ -121,6 +123,8 @@ export async function runMeasurements(
         await pipelined(cfg.warmupCalls, cfg.inFlight, async () => check(await c.echo(SMALL), 'warm-up'))
         if (want.has('bytes')) await pipelined(Math.max(16, cfg.bigCalls / 10), cfg.bigInFlight, async () => void (await c.echoBytes(big)))
         if (want.has('connect')) for (let i = 0; i < 3; i++) await connectOnce(adapter)
+        if (want.has('stream_items') && c.stream) await c.stream(Math.max(1000, cfg.streamItems / 20), cfg.streamItemSize, null)
+        if (want.has('stream_mb') && c.stream) await c.stream(32, cfg.streamBigSize, null)
       })(),
       t,
       'warm-up',
@@ -151,9 +155,21 @@ export async function runMeasurements(
       } else if (m === 'bytes') {
         r = await withTimeout(bytes(c, big, cfg.bigCalls, cfg.bigInFlight), t, m)
         ops = cfg.bigCalls
-      } else {
+      } else if (m === 'connect') {
         r = await withTimeout(connects(adapter, cfg.connects), t, m)
         ops = cfg.connects
+      } else if (m === 'stream_items') {
+        r = await withTimeout(streamItems(c, cfg), t, m)
+        ops = cfg.streamItems
+      } else if (m === 'stream_mb') {
+        r = await withTimeout(streamMb(c, cfg), t, m)
+        ops = cfg.streamBigItems
+      } else if (m === 'stream_rss') {
+        r = await withTimeout(streamRss(c, cfg, serverRss), t * 3, m)
+        ops = Math.ceil(cfg.rssBytes / cfg.streamBigSize)
+      } else {
+        r = await withTimeout(streamP99(c, cfg, async () => check(await c.echo(SMALL), m)), t, m)
+        ops = cfg.saturationCalls
       }
       const c1 = clientCpu()
       const s1 = await serverCpu()

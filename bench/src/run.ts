@@ -42,7 +42,7 @@ if (args.help) {
   --reps n     repetitions (default 3, --quick 1)
   --cpu-prof   write V8 CPU profiles (measurements only, after warm-up) of the server and client
                processes to results/profiles/<system>-<server|client>-<rep>.cpuprofile
-  --measures   only these measurements: latency,calls,bytes,connect (for profiling one at a time)`)
+  --measures   only these measurements: latency,calls,bytes,connect,stream_items,stream_mb,stream_rss,stream_p99`)
   process.exit(0)
 }
 
@@ -55,10 +55,29 @@ const FULL: MeasureConfig = {
   bigSize: 64 * 1024,
   connects: 50,
   warmupCalls: 2_000,
+  streamItems: 200_000,
+  streamItemSize: 16,
+  streamBigItems: 4_096,
+  streamBigSize: 64 * 1024,
+  rssBytes: 1024 * 1024 * 1024,
+  slowEvery: 2,
+  saturationCalls: 2_000,
   timeoutMs: 90_000,
   measures: [],
 }
-const QUICK: MeasureConfig = { ...FULL, latencyCalls: 1_000, pipelinedCalls: 4_000, bigCalls: 100, connects: 10, warmupCalls: 500, timeoutMs: 30_000 }
+const QUICK: MeasureConfig = {
+  ...FULL,
+  latencyCalls: 1_000,
+  pipelinedCalls: 4_000,
+  bigCalls: 100,
+  connects: 10,
+  warmupCalls: 500,
+  streamItems: 50_000,
+  streamBigItems: 1_024,
+  rssBytes: 256 * 1024 * 1024,
+  saturationCalls: 500,
+  timeoutMs: 30_000,
+}
 const cfg = args.quick ? QUICK : FULL
 const reps = args.reps ? Number.parseInt(args.reps, 10) : args.quick ? 1 : 3
 if (!Number.isInteger(reps) || reps < 1 || reps > 20) throw new RangeError(`"--reps" expected 1..20, got ${args.reps}`)
@@ -70,7 +89,7 @@ for (const n of onlyNames ?? []) {
 const systems = SYSTEMS.filter((s) => !onlyNames || onlyNames.includes(s.name))
 const onlyMeasures = args.measures?.split(',').map((s) => s.trim())
 for (const m of onlyMeasures ?? []) {
-  if (!['latency', 'calls', 'bytes', 'connect'].includes(m)) throw new TypeError(`unknown measurement "${m}"`)
+  if (!['latency', 'calls', 'bytes', 'connect', 'stream_items', 'stream_mb', 'stream_rss', 'stream_p99'].includes(m)) throw new TypeError(`unknown measurement "${m}"`)
 }
 const fullRun = !args.quick && !onlyNames && !args.reps && !onlyMeasures
 
@@ -174,6 +193,15 @@ interface RunResult {
   mb_per_s?: number
   connect_ms?: number
   connect_p99_ms?: number
+  stream_items_per_s?: number
+  stream_mb_per_s?: number
+  rss_client_mib?: number
+  rss_server_mib?: number
+  rss_seconds?: number
+  rss_stopped?: string
+  saturated_call_us?: number
+  saturated_call_p99_us?: number
+  saturated_stream_mb_per_s?: number
   /** CPU time per operation of client and server, by measurement. */
   cpu: Partial<Record<MeasureName, CpuCost>>
   errors: string[]
@@ -215,7 +243,7 @@ async function runOne(spec: SystemSpec, certDir: string, rep: number): Promise<R
     const runCfg: MeasureConfig = { ...cfg, measures: spec.measures.filter((m) => !onlyMeasures || onlyMeasures.includes(m)) }
     client = spawnChild('client-main.ts', [spec.dir, certDir, JSON.stringify(info), JSON.stringify(runCfg)], 1, prof ? profPath('client') : null)
     const clientOut = tail(client)
-    const bound = 60_000 + spec.measures.length * cfg.timeoutMs + cfg.timeoutMs // start + measurements + warm-up
+    const bound = 60_000 + (spec.measures.length + 3) * cfg.timeoutMs // start + measurements (the slow-reader stream gets 3) + warm-up
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         result.errors.push(`client: no end within ${bound} ms`)
@@ -223,11 +251,11 @@ async function runOne(spec: SystemSpec, certDir: string, rep: number): Promise<R
       }, bound)
       // the client's questions about the server's CPU time go through here
       const toClient = (m: ChildMessage) => {
-        if (m.type === 'cpu' && client!.connected) client!.send(m)
+        if ((m.type === 'cpu' || m.type === 'rss') && client!.connected) client!.send(m)
       }
       server.on('message', toClient)
       client!.on('message', (m: ChildMessage) => {
-        if (m.type === 'cpu?') {
+        if (m.type === 'cpu?' || m.type === 'rss?') {
           if (server.connected) server.send(m)
           return
         }
@@ -286,17 +314,43 @@ function take(r: RunResult, m: MeasureResult): void {
     r.latency_p99_us = m.p99Us
   } else if (m.name === 'calls') r.calls_per_s = m.callsPerS
   else if (m.name === 'bytes') r.mb_per_s = m.mbPerS
-  else {
+  else if (m.name === 'connect') {
     r.connect_ms = m.medianMs
     r.connect_p99_ms = m.p99Ms
+  } else if (m.name === 'stream_items') r.stream_items_per_s = m.itemsPerS
+  else if (m.name === 'stream_mb') r.stream_mb_per_s = m.mbPerS
+  else if (m.name === 'stream_rss') {
+    r.rss_client_mib = m.clientMiB
+    if (m.serverMiB !== null) r.rss_server_mib = m.serverMiB
+    r.rss_seconds = m.seconds
+    if (m.stoppedBy) r.rss_stopped = m.stoppedBy
+  } else {
+    r.saturated_call_us = m.medianUs
+    r.saturated_call_p99_us = m.p99Us
+    r.saturated_stream_mb_per_s = m.streamMbPerS
   }
 }
 
 // ---------------------------------------------------------------- formatting
 
-const METRICS = ['latency_us', 'latency_p99_us', 'calls_per_s', 'mb_per_s', 'connect_ms', 'connect_p99_ms'] as const
+const METRICS = [
+  'latency_us',
+  'latency_p99_us',
+  'calls_per_s',
+  'mb_per_s',
+  'connect_ms',
+  'connect_p99_ms',
+  'stream_items_per_s',
+  'stream_mb_per_s',
+  'rss_client_mib',
+  'rss_server_mib',
+  'rss_seconds',
+  'saturated_call_us',
+  'saturated_call_p99_us',
+  'saturated_stream_mb_per_s',
+] as const
 type Metric = (typeof METRICS)[number]
-type Summary = Partial<Record<Metric, number>> & { runs: RunResult[]; errors: string[]; cpu: Partial<Record<MeasureName, CpuCost>> }
+type Summary = Partial<Record<Metric, number>> & { runs: RunResult[]; errors: string[]; cpu: Partial<Record<MeasureName, CpuCost>>; rssStopped?: string }
 
 function summarize(runs: RunResult[]): Summary {
   const s: Summary = { runs, errors: runs.flatMap((r) => r.errors), cpu: {} }
@@ -304,7 +358,9 @@ function summarize(runs: RunResult[]): Summary {
     const xs = runs.map((r) => r[m]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
     if (xs.length) s[m] = median(xs)
   }
-  for (const m of ['latency', 'calls', 'bytes', 'connect'] as const) {
+  const stopped = runs.map((r) => r.rss_stopped).find(Boolean)
+  if (stopped) s.rssStopped = stopped
+  for (const m of ['latency', 'calls', 'bytes', 'connect', 'stream_items', 'stream_mb', 'stream_rss', 'stream_p99'] as const) {
     const cs = runs.map((r) => r.cpu[m]).filter((c): c is CpuCost => c !== undefined)
     if (cs.length) s.cpu[m] = { clientUs: median(cs.map((c) => c.clientUs)), serverUs: median(cs.map((c) => c.serverUs)) }
   }
@@ -347,7 +403,7 @@ function table(sum: Map<string, Summary>): string {
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ]
   for (const [name, s] of sum) {
-    const failed = s.latency_us === undefined && s.calls_per_s === undefined && s.connect_ms === undefined
+    const failed = s.errors.length > 0 && s.latency_us === undefined && s.calls_per_s === undefined && s.connect_ms === undefined
     rows.push(
       `| ${name}${failed ? ' (failed)' : ''} | ${fmt(s.latency_us, 'us')} | ${fmt(s.latency_p99_us, 'us')} | ${ratio(s.latency_us, kp?.latency_us)} ` +
         `| ${fmt(s.calls_per_s, 'rate')} | ${ratio(s.calls_per_s, kp?.calls_per_s)} ` +
@@ -358,14 +414,39 @@ function table(sum: Map<string, Summary>): string {
   return rows.join('\n')
 }
 
+/** The stream measurements, for the systems that have them. */
+function streamTable(sum: Map<string, Summary>, streaming: Set<string>): string {
+  const kp = sum.get('kp-tcp')
+  const rows = [
+    '| system | items/s (16 B) | ÷ kp-tcp | MB/s (64 KiB items) | ÷ kp-tcp | RSS growth, slow reader: client / server MiB | small call during a saturating stream: median / p99 µs | stream MB/s meanwhile | p99 µs of the same calls without a stream |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ]
+  for (const [name, s] of sum) {
+    if (!streaming.has(name)) continue
+    const rss =
+      s.rss_client_mib === undefined ? '–' : `${s.rss_client_mib.toFixed(1)} / ${s.rss_server_mib === undefined ? '–' : s.rss_server_mib.toFixed(1)}${s.rssStopped ? ` (stopped: the ${s.rssStopped} passed 1 GiB)` : ''}`
+    const sat = s.saturated_call_us === undefined ? '–' : `${fmt(s.saturated_call_us, 'us')} / ${fmt(s.saturated_call_p99_us, 'us')}`
+    rows.push(
+      `| ${name} | ${fmt(s.stream_items_per_s, 'rate')} | ${ratio(s.stream_items_per_s, kp?.stream_items_per_s)} ` +
+        `| ${fmt(s.stream_mb_per_s, 'mb')} | ${ratio(s.stream_mb_per_s, kp?.stream_mb_per_s)} | ${rss} | ${sat} | ${fmt(s.saturated_stream_mb_per_s, 'mb')} | ${fmt(s.latency_p99_us, 'us')} |`,
+    )
+  }
+  return rows.join('\n')
+}
+
 interface Target {
   id: string
   text: string
   sys: string
   metric: Metric
-  other: string
+  /** The system to divide by; null: `bound` is an absolute value of `metric`. */
+  other: string | null
   op: '>=' | '<='
   bound: number
+  /** For absolute targets: how the measured value is shown. */
+  unit?: string
+  /** A second metric that must meet the same absolute bound (the larger is compared). */
+  alsoMetric?: Metric
 }
 const TARGETS: Target[] = [
   { id: 'T1', text: 'kp-tcp calls/s ≥ 1.5× secretstream', sys: 'kp-tcp', metric: 'calls_per_s', other: 'secretstream', op: '>=', bound: 1.5 },
@@ -375,31 +456,41 @@ const TARGETS: Target[] = [
   { id: 'T5', text: 'kp-tcp connect ≤ 1.0× tls', sys: 'kp-tcp', metric: 'connect_ms', other: 'tls', op: '<=', bound: 1.0 },
   { id: 'T6', text: 'kp-ws calls/s ≥ 1.5× socketio-wss', sys: 'kp-ws', metric: 'calls_per_s', other: 'socketio-wss', op: '>=', bound: 1.5 },
   { id: 'T7', text: 'kp-ws latency ≤ 1.0× socketio-wss', sys: 'kp-ws', metric: 'latency_us', other: 'socketio-wss', op: '<=', bound: 1.0 },
+  { id: 'S1', text: 'kp-tcp stream items/s ≥ 3× grpc-tls server streaming', sys: 'kp-tcp', metric: 'stream_items_per_s', other: 'grpc-tls', op: '>=', bound: 3 },
+  { id: 'S2', text: "kp-tcp stream items/s ≥ 1× socketio-wss's event rate", sys: 'kp-tcp', metric: 'stream_items_per_s', other: 'socketio-wss', op: '>=', bound: 1 },
+  { id: 'S3', text: 'kp-tcp 64 KiB stream MB/s ≥ 1× grpc-tls', sys: 'kp-tcp', metric: 'stream_mb_per_s', other: 'grpc-tls', op: '>=', bound: 1 },
+  { id: 'S4', text: 'kp-tcp RSS growth under a slow reader ≤ 32 MiB (client and server)', sys: 'kp-tcp', metric: 'rss_client_mib', alsoMetric: 'rss_server_mib', other: null, op: '<=', bound: 32, unit: 'MiB' },
+  { id: 'S5', text: 'kp-tcp small-call p99 during a saturating stream ≤ 5 ms', sys: 'kp-tcp', metric: 'saturated_call_p99_us', other: null, op: '<=', bound: 5000, unit: 'µs' },
 ]
 
 interface TargetOutcome {
   id: string
   target: string
+  /** The ratio measured, or for an absolute target the value. */
   ratio: number | null
+  unit?: string
   status: 'met' | 'missed' | 'not measured'
 }
 
 function evaluate(sum: Map<string, Summary>): TargetOutcome[] {
   return TARGETS.map((t) => {
-    const a = sum.get(t.sys)?.[t.metric]
-    const b = sum.get(t.other)?.[t.metric]
+    const s = sum.get(t.sys)
+    let a = s?.[t.metric]
+    if (t.alsoMetric && a !== undefined) a = Math.max(a, s?.[t.alsoMetric] ?? a)
+    const b = t.other === null ? 1 : sum.get(t.other)?.[t.metric]
     if (a === undefined || b === undefined || !b) return { id: t.id, target: t.text, ratio: null, status: 'not measured' }
     const r = a / b
     const met = t.op === '>=' ? r >= t.bound : r <= t.bound
-    return { id: t.id, target: t.text, ratio: Math.round(r * 1000) / 1000, status: met ? 'met' : 'missed' }
+    return { id: t.id, target: t.text, ratio: Math.round(r * 1000) / 1000, ...(t.unit ? { unit: t.unit } : {}), status: met ? 'met' : 'missed' }
   })
 }
 
 function targetTable(outcomes: TargetOutcome[]): string {
+  const shown = (o: TargetOutcome) => (o.ratio === null ? '–' : o.unit ? `${o.ratio.toFixed(o.ratio < 100 ? 1 : 0)} ${o.unit}` : `${o.ratio.toFixed(2)}×`)
   return [
-    '| | target | ratio measured | status |',
+    '| | target | measured | status |',
     '|---|---|--:|---|',
-    ...outcomes.map((o) => `| ${o.id} | ${o.target} | ${o.ratio === null ? '–' : `${o.ratio.toFixed(2)}×`} | ${o.status === 'missed' ? '**missed**' : o.status} |`),
+    ...outcomes.map((o) => `| ${o.id} | ${o.target} | ${shown(o)} | ${o.status === 'missed' ? '**missed**' : o.status} |`),
   ].join('\n')
 }
 
@@ -430,6 +521,10 @@ try {
         r.calls_per_s !== undefined ? `${fmt(r.calls_per_s, 'rate')} calls/s` : null,
         r.mb_per_s !== undefined ? `${fmt(r.mb_per_s, 'mb')} MB/s` : null,
         r.connect_ms !== undefined ? `${fmt(r.connect_ms, 'ms')} ms connect` : null,
+        r.stream_items_per_s !== undefined ? `${fmt(r.stream_items_per_s, 'rate')} items/s` : null,
+        r.stream_mb_per_s !== undefined ? `${fmt(r.stream_mb_per_s, 'mb')} MB/s streamed` : null,
+        r.rss_client_mib !== undefined ? `RSS +${r.rss_client_mib.toFixed(1)}/+${r.rss_server_mib?.toFixed(1) ?? '–'} MiB` : null,
+        r.saturated_call_p99_us !== undefined ? `p99 ${fmt(r.saturated_call_p99_us, 'us')} µs beside a stream` : null,
       ].filter(Boolean)
       console.error(
         `  [${rep + 1}/${reps}] ${spec.name.padEnd(13)} ${r.seconds.toFixed(1).padStart(5)} s  ${parts.join(', ')}` +
@@ -455,7 +550,13 @@ const header =
   `MB/s: ${cfg.bigCalls} × 64 KiB binary echoes, ${cfg.bigInFlight} in flight, one direction's bytes; connect: median of ${cfg.connects} fresh connections to the first answered call. ` +
   `"÷ kp-tcp" is the system's figure divided by kp-tcp's.`
 const cpuNote = 'CPU time per operation (process.cpuUsage, user + system), client + server: less sensitive to a loaded machine than the wall-clock figures.'
-console.log(`\n${header}\n\n${table(summaries)}\n\n${cpuNote}\n\n${cpuTable(summaries)}\n\nTargets (from this run's medians):\n\n${targetTable(outcomes)}\n`)
+const streaming = new Set(systems.filter((s) => s.measures.some((m) => m.startsWith('stream_'))).map((s) => s.name))
+const streamHeader =
+  `Streams (server → client): ${cfg.streamItems} items of ${cfg.streamItemSize} bytes; ${cfg.streamBigItems} items of 64 KiB; ` +
+  `RSS growth (peak over the baseline, sampled every 20 ms) of each process while ${cfg.rssBytes / 2 ** 20} MiB of 64 KiB items feed a reader that pauses 1 ms every ${cfg.slowEvery} items; ` +
+  `${cfg.saturationCalls} sequential 16-byte echoes while an endless 64 KiB stream is read on the same connection.`
+const streamPart = streaming.size ? `\n\n${streamHeader}\n\n${streamTable(summaries, streaming)}` : ''
+console.log(`\n${header}\n\n${table(summaries)}${streamPart}\n\n${cpuNote}\n\n${cpuTable(summaries)}\n\nTargets (from this run's medians):\n\n${targetTable(outcomes)}\n`)
 const failures = [...summaries].filter(([, s]) => s.errors.length)
 if (failures.length) {
   console.log('Failures:')
@@ -485,6 +586,14 @@ const json = {
           connect_ms: round(s.connect_ms, 3),
           latency_p99_us: round(s.latency_p99_us, 1),
           connect_p99_ms: round(s.connect_p99_ms, 3),
+          ...(streaming.has(spec.name)
+            ? {
+                stream_items_per_s: round(s.stream_items_per_s, 0),
+                stream_mb_per_s: round(s.stream_mb_per_s, 1),
+                rss_growth_mib: { client: round(s.rss_client_mib, 1), server: round(s.rss_server_mib, 1), stopped: s.rssStopped ?? null },
+                call_during_stream_us: { median: round(s.saturated_call_us, 1), p99: round(s.saturated_call_p99_us, 1), stream_mb_per_s: round(s.saturated_stream_mb_per_s, 1) },
+              }
+            : {}),
           cpu_us_per_op: Object.fromEntries(
             Object.entries(s.cpu).map(([k, c]) => [k, { client: round(c.clientUs, 1), server: round(c.serverUs, 1) }]),
           ),
@@ -514,7 +623,7 @@ if (fullRun) {
     `${START}\n\n## Last full run\n\n\`pnpm bench\`, ${started.toISOString()}, ${seconds.toFixed(0)} s.\n\n` +
     `Machine: ${machineLine()}.\n\n` +
     `Medians of ${reps} repetitions; each system in fresh server and client processes; "÷ kp-tcp" is the system's figure divided by kp-tcp's.\n\n` +
-    `${table(summaries)}\n\nBinary payloads: ${binaryNotes}.\n\n` +
+    `${table(summaries)}\n\nBinary payloads: ${binaryNotes}.${streamPart}\n\n` +
     `${cpuNote}\n\n${cpuTable(summaries)}\n\n` +
     `### Targets (this run)\n\n${targetTable(outcomes)}\n` +
     (failures.length ? `\nFailures: ${failures.map(([n, s]) => `${n}: ${[...new Set(s.errors)].join('; ')}`).join(' — ')}\n` : '') +

@@ -8,6 +8,12 @@ export interface Conn {
   echoBytes(b: Uint8Array): Promise<Uint8Array>
   /** Closes the connection (best effort, bounded). */
   close(): Promise<void> | void
+  /**
+   * Systems with server → client streams: reads a stream of `count` items of `size` bytes (0:
+   * endless, until `signal` aborts) and resolves with the number of items read. `each` runs for
+   * every item in order and may be slow (a promise is awaited before the next item is read).
+   */
+  stream?(count: number, size: number, each: ((item: Uint8Array) => void | Promise<void>) | null, signal?: AbortSignal): Promise<number>
 }
 
 /** The client side of a system: opens fresh connections. */
@@ -39,8 +45,8 @@ export interface ClientModule {
   createClient(info: ServerInfo, env: Env): ClientAdapter | Promise<ClientAdapter>
 }
 
-/** The four measurements. */
-export type MeasureName = 'latency' | 'calls' | 'bytes' | 'connect'
+/** The four call measurements, and the four stream measurements (systems with streams). */
+export type MeasureName = 'latency' | 'calls' | 'bytes' | 'connect' | 'stream_items' | 'stream_mb' | 'stream_rss' | 'stream_p99'
 
 /** Sizes of one client run. */
 export interface MeasureConfig {
@@ -52,6 +58,17 @@ export interface MeasureConfig {
   bigSize: number
   connects: number
   warmupCalls: number
+  /** Stream of small items: how many, of how many bytes. */
+  streamItems: number
+  streamItemSize: number
+  /** Stream of large items: how many, of how many bytes. */
+  streamBigItems: number
+  streamBigSize: number
+  /** Bytes of the stream that feeds a slow reader (large items), and its pace: 1 ms pause every `slowEvery` items. */
+  rssBytes: number
+  slowEvery: number
+  /** Sequential small calls made while a stream saturates the connection. */
+  saturationCalls: number
   /** Per-measurement bound, ms; beyond it the measurement is reported as failed. */
   timeoutMs: number
   measures: MeasureName[]
@@ -69,6 +86,10 @@ export type MeasureResult =
   | ({ name: 'calls'; ok: true; callsPerS: number } & { cpu?: CpuCost })
   | ({ name: 'bytes'; ok: true; mbPerS: number } & { cpu?: CpuCost })
   | ({ name: 'connect'; ok: true; medianMs: number; p99Ms: number } & { cpu?: CpuCost })
+  | ({ name: 'stream_items'; ok: true; itemsPerS: number } & { cpu?: CpuCost })
+  | ({ name: 'stream_mb'; ok: true; mbPerS: number } & { cpu?: CpuCost })
+  | ({ name: 'stream_rss'; ok: true; clientMiB: number; serverMiB: number | null; seconds: number; stoppedBy?: string } & { cpu?: CpuCost })
+  | ({ name: 'stream_p99'; ok: true; medianUs: number; p99Us: number; streamMbPerS: number } & { cpu?: CpuCost })
   | { name: MeasureName; ok: false; error: string }
 
 /** Messages from child processes to the orchestrator. */
@@ -84,6 +105,9 @@ export type ChildMessage =
   /** Client: asks for the server's CPU time so far; server: the answer (µs, user + system). */
   | { type: 'cpu?'; id: number }
   | { type: 'cpu'; id: number; us: number }
+  /** Client: asks for the server's resident memory (and, with `reset`, restarts its peak sampler); server: the answer (bytes). */
+  | { type: 'rss?'; id: number; reset: boolean }
+  | { type: 'rss'; id: number; rss: number; peak: number }
 
 /** Messages from the orchestrator to a child process. */
 export type ParentMessage =
@@ -91,3 +115,5 @@ export type ParentMessage =
   | { type: 'profile'; action: 'stop'; file: string }
   | { type: 'cpu?'; id: number }
   | { type: 'cpu'; id: number; us: number }
+  | { type: 'rss?'; id: number; reset: boolean }
+  | { type: 'rss'; id: number; rss: number; peak: number }

@@ -6,7 +6,7 @@
  *
  * Browser-safe: imports only `@kp/core`.
  */
-import { bp, command, defineError } from '@kp/core'
+import { bp, command, defineError, sink, stream } from '@kp/core'
 
 /** The transports the demo server listens on. */
 export const TRANSPORTS = ['tcp', 'udp', 'ws'] as const
@@ -59,6 +59,36 @@ export const ChatWelcome = bp.struct({
 /** A {@link ChatWelcome} value. */
 export type ChatWelcome = bp.Infer<typeof ChatWelcome>
 
+/** One item of the live feed (answer of {@link feed}). */
+export const FeedItem = bp.struct({
+  /** 1, 2, 3... since the subscription started. */
+  n: bp.int,
+  /** Server time. */
+  time: bp.date,
+  /** Sessions connected right now, over all transports. */
+  online: bp.int,
+})
+/** A {@link FeedItem} value. */
+export type FeedItem = bp.Infer<typeof FeedItem>
+
+/** What an upload is (the argument of {@link upload}). */
+export const UploadInfo = bp.struct({ name: bp.string, size: bp.int })
+/** A {@link UploadInfo} value. */
+export type UploadInfo = bp.Infer<typeof UploadInfo>
+
+/** What the server received (the result of {@link upload}). */
+export const UploadReceipt = bp.struct({
+  name: bp.string,
+  /** Bytes received. */
+  bytes: bp.int,
+  /** Items (chunks) they came in. */
+  items: bp.int,
+  /** Adler-32 of the bytes, hex: compare it with {@link adler32} of the file. */
+  adler32: bp.string,
+})
+/** A {@link UploadReceipt} value. */
+export type UploadReceipt = bp.Infer<typeof UploadReceipt>
+
 // ---- client → server ----
 
 /** Stores `foo` in this session (it lives as long as the connection). */
@@ -73,6 +103,16 @@ export const cmdCheckConnected = command('checkConnected', bp.unit, ConnectionIn
 export const cmdChatJoin = command('chatJoin', bp.string, ChatWelcome)
 /** Sends a chat message: the server pushes it (as {@link cmdChatMessage}) to every connected client. */
 export const cmdChatSend = command('chatSend', bp.string, bp.unit)
+/**
+ * A live feed (a stream): one {@link FeedItem} every `intervalMs` (100..10 000) for as long as
+ * the subscriber reads; stopping (break, abort) ends the server's generator at once.
+ */
+export const feed = stream('feed', bp.u32, FeedItem)
+/**
+ * An upload (a sink): the client sends the file's bytes as they are read (credit-based, so at
+ * the pace the server reads them), the server answers once with a {@link UploadReceipt}.
+ */
+export const upload = sink('upload', UploadInfo, bp.bytes, UploadReceipt)
 
 // ---- server → client ----
 
@@ -92,6 +132,24 @@ export const InvalidArgumentError = defineError('InvalidArgument')
 export const MAX_NICK = 32
 /** Longest chat message accepted. */
 export const MAX_CHAT_TEXT = 2_000
+/** Largest upload accepted, bytes. */
+export const MAX_UPLOAD = 256 * 1024 * 1024
+
+/** Adler-32 (RFC 1950), running: pass the previous value to continue over the next chunk. */
+export function adler32(bytes: Uint8Array, previous = 1): number {
+  let a = previous & 0xffff
+  let b = previous >>> 16
+  for (let i = 0; i < bytes.length; ) {
+    const end = Math.min(bytes.length, i + 3800) // sums stay exact below 2^31 between reductions
+    for (; i < end; i++) {
+      a += bytes[i]!
+      b += a
+    }
+    a %= 65521
+    b %= 65521
+  }
+  return ((b << 16) | a) >>> 0
+}
 
 /**
  * A short form of a session token for people to compare (client and server print it):

@@ -5,6 +5,7 @@
 import type { Cluster } from '@kp/cluster-nats'
 import { KiloInterface, type SessionContext } from '@kp/core'
 import {
+  adler32,
   type ChatMessage,
   cmdChatJoin,
   cmdChatMessage,
@@ -15,13 +16,32 @@ import {
   cmdPushClient,
   cmdSetFoo,
   type Foo,
+  feed,
   InvalidArgumentError,
   MAX_CHAT_TEXT,
   MAX_NICK,
+  MAX_UPLOAD,
   NotFoundError,
   type TransportName,
   tokenFingerprint,
+  upload,
 } from './api.js'
+
+/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
 
 /** Per-connection state: lives as long as one connection. */
 export class Session {
@@ -128,6 +148,38 @@ export function createService(log: ServiceLog): DemoService {
       const message: ChatMessage = { nick: ctx.session.nick, transport: ctx.session.transport, text, time: new Date(), node: null }
       log(`  chat [${message.transport}] ${message.nick}: ${text}`)
       broadcast(message)
+    })
+    .on(feed, async function* (intervalMs, ctx) {
+      // a stream: this generator runs only as fast as the subscriber reads, and ends (finally)
+      // at once when it stops reading, aborts, or goes away
+      const ms = Math.min(10_000, Math.max(100, intervalMs))
+      const who = `${ctx.session.transport} ${ctx.remoteAddress}`
+      log(`  feed: ${who} subscribed (every ${ms} ms)`)
+      let n = 0
+      try {
+        for (;;) {
+          yield { n: ++n, time: new Date(), online: live.size }
+          await sleep(ms, ctx.signal)
+        }
+      } finally {
+        log(`  feed: ${who} stopped after ${n} item${n === 1 ? '' : 's'}`)
+      }
+    })
+    .on(upload, async ({ name, size }, items, ctx) => {
+      // a sink: the items come as fast as this loop reads them (credit-based backpressure)
+      if (size > MAX_UPLOAD) throw new InvalidArgumentError(`uploads are limited to ${MAX_UPLOAD} bytes, got ${size}`)
+      let bytes = 0
+      let count = 0
+      let sum = 1
+      for await (const chunk of items) {
+        bytes += chunk.length
+        count++
+        if (bytes > MAX_UPLOAD) throw new InvalidArgumentError(`uploads are limited to ${MAX_UPLOAD} bytes`)
+        sum = adler32(chunk, sum)
+      }
+      const receipt = { name, bytes, items: count, adler32: sum.toString(16).padStart(8, '0') }
+      log(`  upload: ${ctx.session.transport} ${ctx.remoteAddress} sent "${name}", ${bytes} bytes in ${count} items, adler-32 ${receipt.adler32}`)
+      return receipt
     })
 
   return {

@@ -5,7 +5,9 @@
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import { SigningKey } from '@kp/core'
+import { adler32 } from '../src/api.js'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appDir, clientArgs, DemoServerProc, type Proc, runClient, startClient } from './support/processes.js'
@@ -239,6 +241,47 @@ describe('browser page (Chromium)', () => {
       await mkdir(join(appDir, 'test-results'), { recursive: true })
       await page.screenshot({ path: join(appDir, 'test-results/demo-page.png'), fullPage: true })
       expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('subscribes to the live feed (a stream) and stops it, which ends the server generator', async () => {
+    const page = await browser!.newPage()
+    try {
+      await page.goto(server.info.pageUrl)
+      await page.locator('#state[data-state="connected"]').waitFor({ timeout: 15_000 })
+      const before = server.output.length
+      await page.locator('#feed-toggle').click()
+      await page.locator('#feed-list li', { hasText: '#3' }).waitFor({ timeout: 10_000 })
+      expect(await page.locator('#feed-list li').first().textContent()).toMatch(/#1\s*server time \d\d:\d\d:\d\d, \d+ online/)
+      await server.waitFor(/feed: ws \S+ subscribed \(every 500 ms\)/, 5_000)
+      await page.locator('#feed-toggle').click()
+      await page.locator('#feed-status', { hasText: 'stopped' }).waitFor({ timeout: 5_000 })
+      await server.waitFor(/feed: ws \S+ stopped after \d+ items/, 5_000)
+      const items = await page.locator('#feed-list li').count()
+      await new Promise((r) => setTimeout(r, 1200))
+      expect(await page.locator('#feed-list li').count()).toBe(items) // nothing after the stop
+      expect(server.output.slice(before)).toMatch(/subscribed[\s\S]*stopped after/)
+      expect(await page.locator('#feed-toggle').textContent()).toBe('Subscribe')
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('uploads a file through a sink with a progress bar, and the server received every byte', async () => {
+    const page = await browser!.newPage()
+    try {
+      await page.goto(server.info.pageUrl)
+      await page.locator('#state[data-state="connected"]').waitFor({ timeout: 15_000 })
+      const data = randomBytes(3 * 1024 * 1024 + 123)
+      const sum = adler32(data).toString(16).padStart(8, '0')
+      await page.locator('#upload-file').setInputFiles({ name: 'photo.raw', mimeType: 'application/octet-stream', buffer: data })
+      await page.locator('#upload').click()
+      await page.locator('#upload-result[data-kind="ok"]').waitFor({ timeout: 20_000 })
+      expect(await page.locator('#upload-result').textContent()).toMatch(new RegExp(`^photo\\.raw: ${data.length} bytes in \\d+ items, adler-32 ${sum}, [\\d.]+ MiB/s$`))
+      expect(await page.locator('#upload-progress').evaluate((p: HTMLProgressElement) => p.value)).toBe(1)
+      await server.waitFor(new RegExp(`upload: ws \\S+ sent "photo\\.raw", ${data.length} bytes in \\d+ items, adler-32 ${sum}`), 5_000)
     } finally {
       await page.close()
     }

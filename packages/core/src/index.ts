@@ -7,6 +7,19 @@ export * from './transport/index.js'
 export { command, type Command, type ArgsOf, type ResultOf } from './rpc/command.js'
 export { KiloInterface, type Handler, type HandlerResult } from './rpc/kilo-interface.js'
 export type { CallContext, CallOptions, PeerApi, SessionContext } from './rpc/context.js'
+export {
+  channel,
+  isStreamDefinition,
+  sink,
+  stream,
+  type AnyStreamDefinition,
+  type ChannelDefinition,
+  type SinkDefinition,
+  type StreamDefinition,
+  type StreamShape,
+} from './stream/definitions.js'
+export { RemoteStream } from './stream/remote-stream.js'
+export type { ChannelHandler, SinkHandler, SinkOptions, StreamHandler, StreamOptions, StreamSource } from './stream/types.js'
 export { ApplicationError, defaultErrorRegistry, defineError, ErrorRegistry, type ApplicationErrorClass } from './rpc/application-error.js'
 export type { RecordStats } from './record/record-opener.js'
 export { serve, KiloServer, type AuthorizeInfo, type ServeOptions, type ServerEvents } from './server/kilo-server.js'

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ServerHandshake } from '../src/handshake/server-handshake.js'
 import { memoryConnector, memoryListener, ProtocolError, SigningKey } from '../src/index.js'
 import { FrameParseError, parseHello } from '../src/protocol/handshake-frames.js'
-import { readMessages } from '../src/protocol/messages.js'
+import { ignoreStreamMessages, readMessages } from '../src/protocol/messages.js'
 import { defaultFuzzLimits, FuzzRandom, fuzzApi, hostileCases, hostileFrames, hostileMessages, runClientFuzzSuite, runFuzzSuite } from '../src/testing/index.js'
 
 // Seeded hostile peers against a real server over the in-memory transports, while a good client
@@ -54,7 +54,7 @@ describe('hostile generators', () => {
     const r = rng()
     const sink = () => {
       const seen: unknown[] = []
-      const s = { ready: () => seen.push('ready'), call: (id: number, c: string, a: Uint8Array) => seen.push([id, c, fuzzApi.echo.args.decode(a)]), push: () => {}, result: () => {}, error: () => {}, cancel: () => {}, ping: () => {}, pong: () => {}, close: () => {} }
+      const s = { ...ignoreStreamMessages, ready: () => seen.push('ready'), call: (id: number, c: string, a: Uint8Array) => seen.push([id, c, fuzzApi.echo.args.decode(a)]), push: () => {}, result: () => {}, error: () => {}, cancel: () => {}, ping: () => {}, pong: () => {}, close: () => {} }
       return { s, seen }
     }
     for (let i = 0; i < 100; i++) {

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { SegTag } from '../src/arq/constants.js'
+import { BipackWriter, u32, u64 } from '@kp/bipack'
 import { Defaults, ErrorCode, FrameType, Kind, RejectCode } from '../src/protocol/constants.js'
+import { writeItem, writeOpen } from '../src/protocol/messages.js'
 
 const DOC_PATH = new URL('../../../docs/PROTOCOL.md', import.meta.url)
 const doc = readFileSync(DOC_PATH, 'utf8')
@@ -50,8 +52,8 @@ function shownVectors(): Map<string, string> {
 
 describe('docs/PROTOCOL.md', () => {
   it('keeps the section numbers the code cites', () => {
-    for (let n = 0; n <= 13; n++) section(n)
-    for (const sub of ['4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '5.1', '5.2', '5.3', '6.1', '6.2']) {
+    for (let n = 0; n <= 14; n++) section(n)
+    for (const sub of ['4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '5.1', '5.2', '5.3', '6.1', '6.2', '14.1', '14.2', '14.3', '14.4', '14.5', '14.6', '14.7']) {
       expect(doc, `heading ### ${sub}`).toMatch(new RegExp(`^### ${sub.replace('.', '\\.')} `, 'm'))
     }
   })
@@ -97,6 +99,25 @@ describe('docs/PROTOCOL.md', () => {
       const row = table.find((l) => l.startsWith(`| ${value} | \`${hex}`) && l.includes(name.toUpperCase()))
       expect(row, `SegTag.${name} = ${value}`).toBeDefined()
     }
+  })
+
+  it('names every stream message kind in the table of 14.2', () => {
+    const table = rows(section(14))
+    for (const name of ['Open', 'Item', 'Credit', 'End', 'Fail', 'Stop', 'Cancel'] as const) {
+      const value = Kind[name]
+      const row = table.find((l) => new RegExp(`^\\|\\s*${value}\\s*\\|\\s*${name.toUpperCase()}\\s*\\|`).test(l))
+      expect(row, `Kind.${name} = ${value} in 14.2`).toBeDefined()
+    }
+  })
+
+  it('shows the OPEN and ITEM examples of 14.2 as the codecs write them', () => {
+    const spaced = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ')
+    const w = new BipackWriter()
+    writeOpen(w, 1, 2, 'ticks', 16, u32.encode(100))
+    expect(section(14)).toContain(`\`${spaced(w.toBytes())}\``)
+    w.reset()
+    writeItem(w, 3, u64.encode(0n))
+    expect(section(14)).toContain(`\`${spaced(w.toBytes())}\``)
   })
 
   it('lists every Defaults value, under its name, in the limits table of section 7', () => {

@@ -50,7 +50,7 @@ describe('in a real browser (Chromium via playwright-core)', () => {
     await browser?.close()
   })
 
-  it('connects, pins the key, calls both ways and shows the token', async () => {
+  it('connects, pins the key, calls both ways, streams and uploads through a sink, and shows the token', async () => {
     // Never skip: without Chromium this test fails and says how to get it.
     browser = await launchChromium(chromium)
     const page = await bundle({ entry: join(here, 'browser/page.ts') })
@@ -73,7 +73,20 @@ describe('in a real browser (Chromium via playwright-core)', () => {
     const other = SigningKey.generate()
     const serverTokens: string[] = []
     const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+    let numbersFinally = 0
     const iface = new KiloInterface()
+      .on(api.numbers, async function* (n) {
+        try {
+          for (let i = 0; n === 0 || i < n; i++) yield i
+        } finally {
+          numbersFinally++
+        }
+      })
+      .on(api.upload, async (name, items) => {
+        let total = BigInt(name.length)
+        for await (const b of items) total += BigInt(b.length)
+        return total
+      })
       .on(api.add, ({ a, b }) => a + b)
       .on(api.echoBytes, (b) => b)
       .on(api.askBack, (text, ctx) => ctx.call(api.shout, text))
@@ -105,6 +118,13 @@ describe('in a real browser (Chromium via playwright-core)', () => {
       expect(results.token).toBe(token)
       expect(results.serverToken).toBe(token)
       expect(serverTokens).toEqual([token])
+      expect(results.streamCount).toBe(2000)
+      expect(results.streamOrdered).toBe(true)
+      expect(results.afterBreak).toBe(10)
+      expect(results.viaReadable).toEqual([0, 1, 2])
+      expect(results.uploaded).toBe(String(1_048_576 + 'file.bin'.length))
+      // the endless stream's generator was finished by the break (the other two ended by themselves)
+      expect(numbersFinally).toBe(3)
       expect(results.wrongPin).toBe('kp.Handshake')
       expect(results.finalState).toBe('closed')
       await tab.close()

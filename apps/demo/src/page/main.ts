@@ -14,9 +14,12 @@ import {
   cmdPing,
   cmdPushClient,
   cmdSetFoo,
+  type FeedItem,
+  feed,
   NotFoundError,
   toHex,
   tokenFingerprint,
+  upload,
 } from '../api.js'
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -46,8 +49,15 @@ const ui = {
   chatSend: $<HTMLButtonElement>('chat-send'),
   chatList: $('chat-list'),
   pushes: $('pushes'),
+  feedToggle: $<HTMLButtonElement>('feed-toggle'),
+  feedStatus: $('feed-status'),
+  feedList: $('feed-list'),
+  uploadFile: $<HTMLInputElement>('upload-file'),
+  upload: $<HTMLButtonElement>('upload'),
+  uploadProgress: $<HTMLProgressElement>('upload-progress'),
+  uploadResult: $('upload-result'),
 }
-const buttons = [ui.ping, ui.setFoo, ui.getFoo, ui.check, ui.chatSend]
+const buttons = [ui.ping, ui.setFoo, ui.getFoo, ui.check, ui.chatSend, ui.feedToggle, ui.upload]
 
 function showBanner(title: string, body: string): void {
   ui.banner.replaceChildren()
@@ -234,6 +244,73 @@ function start(): void {
   ui.pingText.onkeydown = (e) => {
     if (e.key === 'Enter' && !ui.ping.disabled) ui.ping.click()
   }
+  // The live feed: a stream read with for-await; Stop aborts it, which ends the server's generator.
+  let subscription: AbortController | null = null
+  const onFeed = (item: FeedItem) =>
+    addFeed(ui.feedList, (el) => el.append(tag(`#${item.n}`, 'push'), document.createTextNode(`server time ${clock(item.time)}, ${item.online} online`)), item.time)
+  const subscribe = async (signal: AbortSignal) => {
+    ui.feedList.replaceChildren()
+    for await (const item of client.stream(feed, 500, { signal, credit: 8 })) onFeed(item)
+  }
+  ui.feedToggle.onclick = () => {
+    if (subscription) {
+      subscription.abort()
+      return
+    }
+    const ac = new AbortController()
+    subscription = ac
+    ui.feedToggle.textContent = 'Stop'
+    ui.feedStatus.textContent = 'subscribed'
+    subscribe(ac.signal)
+      .then(
+        () => 'the server ended the feed',
+        (e: Error & { code?: string }) => (ac.signal.aborted ? 'stopped' : `ended: ${e.code ?? e.name}: ${e.message}`),
+      )
+      .then((why) => {
+        if (subscription === ac) subscription = null
+        ui.feedToggle.textContent = 'Subscribe'
+        ui.feedStatus.textContent = why
+      }, (e) => console.error('demo page bug:', e))
+  }
+
+  // The upload: a sink fed by the file's ReadableStream; the bar shows what the sink has taken,
+  // which follows the server's reading (credit), not how fast the file can be read.
+  ui.upload.onclick = () =>
+    run(ui.upload, async () => {
+      const file = ui.uploadFile.files?.[0]
+      if (!file) throw new RangeError('choose a file first')
+      ui.uploadProgress.value = 0
+      let sent = 0
+      async function* counted(): AsyncGenerator<Uint8Array> {
+        const reader = file!.stream().getReader()
+        try {
+          for (;;) {
+            const r = await reader.read()
+            if (r.done) return
+            sent += r.value.length
+            ui.uploadProgress.value = file!.size === 0 ? 1 : sent / file!.size
+            yield r.value
+          }
+        } finally {
+          reader.releaseLock()
+        }
+      }
+      const started = performance.now()
+      ui.uploadResult.dataset.kind = 'idle'
+      ui.uploadResult.textContent = `uploading ${file.name}…`
+      const receipt = await client.sink(upload, { name: file.name, size: file.size }, counted()).catch((e: Error & { code?: string }) => {
+        ui.uploadResult.dataset.kind = 'error'
+        ui.uploadResult.textContent = `${e.code ?? e.name}: ${e.message}`
+        throw e
+      })
+      ui.uploadProgress.value = 1
+      const seconds = (performance.now() - started) / 1000
+      const text = `${receipt.name}: ${receipt.bytes} bytes in ${receipt.items} items, adler-32 ${receipt.adler32}, ${(receipt.bytes / 1048576 / Math.max(seconds, 0.001)).toFixed(1)} MiB/s`
+      ui.uploadResult.dataset.kind = 'ok'
+      ui.uploadResult.textContent = text
+      return `uploaded ${receipt.name}`
+    })
+
   // For tests and the curious: the client is on window.
   ;(globalThis as { kpClient?: KiloClient }).kpClient = client
 }

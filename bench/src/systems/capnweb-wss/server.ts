@@ -13,6 +13,20 @@ class EchoApi extends RpcTarget {
   echoBytes(b: Uint8Array): Uint8Array {
     return b
   }
+  /** `count` items of `size` bytes (0: endless), as a pull-based ReadableStream: capnweb pumps it with its flow control. */
+  items(count: number, size: number): ReadableStream<Uint8Array> {
+    const item = new Uint8Array(size).fill(7)
+    let i = 0
+    return new ReadableStream<Uint8Array>({
+      pull(ctl) {
+        if (count !== 0 && i >= count) ctl.close()
+        else {
+          i++
+          ctl.enqueue(item)
+        }
+      },
+    })
+  }
 }
 
 /** capnweb's Node.js WebSocket server recipe (README "HTTP server on Node.js"), over HTTPS (TLS 1.3). */

@@ -21,6 +21,27 @@ export function createClient(info: ServerInfo, env: Env): ClientAdapter {
         echo: async (s) => (await unary('Echo', { s })).s,
         echoBytes: async (b) => (await unary('EchoBytes', { b })).b,
         close: () => client.close(),
+        // server streaming: the call is a Node Readable, read with for await (its backpressure)
+        async stream(count, size, each, signal) {
+          const call = client.Items!({ count, size }) as grpc.ClientReadableStream<{ b: Uint8Array }>
+          const onAbort = () => call.cancel()
+          signal?.addEventListener('abort', onAbort, { once: true })
+          let n = 0
+          try {
+            for await (const m of call) {
+              n++
+              if (each) {
+                const r = each(m.b)
+                if (r) await r
+              }
+            }
+          } catch (e) {
+            if (!signal?.aborted) throw e
+          } finally {
+            signal?.removeEventListener('abort', onAbort)
+          }
+          return n
+        },
       }
     },
   }

@@ -21,6 +21,8 @@ export interface ClientHandshakeOptions<S> {
   session: S
   handshakeTimeoutMs: number
   maxInFlight: number
+  maxStreams?: number | undefined
+  streamCredit?: number | undefined
   callTimeoutMs: number
   errors?: ErrorRegistry | undefined
   logger: Logger
@@ -189,6 +191,8 @@ export class ClientHandshakeDriver<S> {
       session: o.session,
       remoteId: result.serverId,
       maxInFlight: o.maxInFlight,
+      maxStreams: o.maxStreams,
+      streamCredit: o.streamCredit,
       maxMessage: transport.maxFrame,
       pingIntervalMs: Defaults.pingIntervalMs,
       idleTimeoutMs: Math.max(o.handshakeTimeoutMs, Defaults.idleTimeoutMs),

@@ -8,6 +8,12 @@ import type { CallOptions, PeerApi } from '../rpc/context.js'
 import type { ErrorRegistry } from '../rpc/application-error.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Session } from '../rpc/session.js'
+import type { ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
+import type { Inflow } from '../stream/inflow.js'
+import { closeQuietly, prepareOpen } from '../stream/prepare.js'
+import { RemoteStream } from '../stream/remote-stream.js'
+import { iteratorOf } from '../stream/sources.js'
+import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
 import type { Connector } from '../transport/transport.js'
 import { Emitter } from '../util/emitter.js'
 import { defaultLogger, type Logger } from '../util/logger.js'
@@ -51,6 +57,10 @@ export interface ConnectOptions<S = unknown> extends PinningOptions {
   maxInFlight?: number
   /** The registry of application errors the server's errors are re-created from. Default: the realm's. */
   errors?: ErrorRegistry
+  /** Streams the server may have open on this client at once, and ours open at once (more wait). Default 256. */
+  maxStreams?: number
+  /** Default `credit` of streams this client reads, and the window of the server's sinks and channels. Default 256. */
+  streamCredit?: number
   /** Aborting closes the client. */
   signal?: AbortSignal
   /** Where failures are reported. Default: warnings and errors on the console; `silentLogger` prints nothing. */
@@ -106,6 +116,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     integerOption('callTimeoutMs', options.callTimeoutMs, 0, 0, Defaults.maxTimerMs)
     integerOption('handshakeTimeoutMs', options.handshakeTimeoutMs, 0, 1, Defaults.maxTimerMs)
     integerOption('maxInFlight', options.maxInFlight, 1, 1, 1 << 20)
+    integerOption('maxStreams', options.maxStreams, 1, 1, 1 << 20)
+    integerOption('streamCredit', options.streamCredit, 1, 1, Defaults.maxCredit)
     this.log = options.logger ?? defaultLogger
     this.policy = new ReconnectPolicy(options.reconnect)
     this.waiters = new ConnectionWaiters(() => this.whyNotConnected())
@@ -180,6 +192,65 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
       )
     }
     c.push(command, args)
+  }
+
+  /**
+   * Opens a stream on the server (PROTOCOL.md 14) and returns its items at once; the stream opens
+   * on the first read, waiting for a connection (within `callTimeoutMs`) if there is none. A
+   * stream never outlives its connection: when it drops, reading fails with
+   * `ConnectionClosedError`.
+   * @example
+   * for await (const t of client.stream(ticks, 100, { credit: 64 })) if (t > 10n) break
+   */
+  stream<A, T>(definition: StreamDefinition<A, T>, args: A, options?: StreamOptions): RemoteStream<T> {
+    const p = prepareOpen(definition, 'stream', args, options, this.options.streamCredit ?? Defaults.streamCredit)
+    return new RemoteStream<T>(() => this.sessionFor(`stream '${definition.name}'`, p.signal).then((s) => s.streams.open(definition, p.args, null, p.window, p.signal).rx as Inflow<T>))
+  }
+
+  /**
+   * Sends `source`'s items (an AsyncIterable, an Iterable or a ReadableStream such as
+   * `file.stream()`) to the server's sink and resolves with its result; waits for a connection
+   * like a call.
+   */
+  sink<A, T, R>(definition: SinkDefinition<A, T, R>, args: A, source: StreamSource<T>, options?: SinkOptions): Promise<R> {
+    try {
+      prepareOpen(definition, 'sink', args, options, 1)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const c = this.usable(true)
+    if (c) return c.sink(definition, args, source, options)
+    return this.sessionFor(`sink '${definition.name}'`, options?.signal).then((s) => s.sink(definition, args, source, options))
+  }
+
+  /** Opens a channel on the server: sends `source`'s items, returns the items the server yields. */
+  channel<A, I, O>(definition: ChannelDefinition<A, I, O>, args: A, source: StreamSource<I>, options?: StreamOptions): RemoteStream<O> {
+    const p = prepareOpen(definition, 'channel', args, options, this.options.streamCredit ?? Defaults.streamCredit)
+    const it = iteratorOf<I>(source, '"source"')
+    return new RemoteStream<O>(() =>
+      this.sessionFor(`channel '${definition.name}'`, p.signal).then(
+        (s) => {
+          try {
+            return s.streams.open(definition, p.args, it, p.window, p.signal).rx as Inflow<O>
+          } catch (e) {
+            closeQuietly(it)
+            throw e
+          }
+        },
+        (e) => {
+          closeQuietly(it)
+          throw e
+        },
+      ),
+    )
+  }
+
+  /** The session a stream may use now, or once connected (within `callTimeoutMs`). */
+  private sessionFor(what: string, signal: AbortSignal | undefined): Promise<Session<S>> {
+    const c = this.usable(true)
+    if (c) return Promise.resolve(c)
+    if (this.isClosed) return Promise.reject(this.lastError ?? new ConnectionClosedError('client closed', { outcome: 'not-sent' }))
+    return this.waiters.wait<S>(what, true, this.options.callTimeoutMs ?? Defaults.callTimeoutMs, signal)
   }
 
   /** Closes the connection and stops reconnecting. Resolves when closed. */
@@ -259,6 +330,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
         session: o.session as S,
         handshakeTimeoutMs: o.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs,
         maxInFlight: o.maxInFlight ?? Defaults.maxInFlight,
+        maxStreams: o.maxStreams,
+        streamCredit: o.streamCredit,
         callTimeoutMs: o.callTimeoutMs ?? (reliableCalls ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
         reliable: o.reliable ?? false,
         errors: o.errors,

@@ -18,6 +18,13 @@ export interface LinkUser {
   result(id: number, value: Uint8Array): void
   error(id: number, code: string, message: string, data: Uint8Array): void
   cancel(id: number): void
+  /** Stream messages (PROTOCOL.md 14). */
+  open(id: number, flags: number, command: string, credit: number, args: Uint8Array): void
+  item(ref: number, item: Uint8Array): void
+  credit(ref: number, n: number): void
+  end(ref: number, value: Uint8Array): void
+  fail(ref: number, code: string, message: string, data: Uint8Array): void
+  stop(ref: number): void
   /** The link ended (once). */
   linkClosed(close: LinkClose): void
 }
@@ -231,6 +238,36 @@ export class Link {
       if (this.closed) return
       this.expectReady()
       this.user!.cancel(id)
+    },
+    open: (id, flags, command, credit, args) => {
+      if (this.closed) return
+      this.expectReady()
+      this.user!.open(id, flags, command, credit, args)
+    },
+    item: (ref, item) => {
+      if (this.closed) return
+      this.expectReady()
+      this.user!.item(ref, item)
+    },
+    credit: (ref, n) => {
+      if (this.closed) return
+      this.expectReady()
+      this.user!.credit(ref, n)
+    },
+    end: (ref, value) => {
+      if (this.closed) return
+      this.expectReady()
+      this.user!.end(ref, value)
+    },
+    fail: (ref, code, message, data) => {
+      if (this.closed) return
+      this.expectReady()
+      this.user!.fail(ref, code, message, data)
+    },
+    stop: (ref) => {
+      if (this.closed) return
+      this.expectReady()
+      this.user!.stop(ref)
     },
     ping: () => {
       if (this.closed) return

@@ -6,6 +6,7 @@ import { RecordOpener, type RecordStats } from '../record/record-opener.js'
 import { RecordSealer } from '../record/record-sealer.js'
 import type { Transport } from '../transport/transport.js'
 import { scheduleTurn } from '../util/schedule-turn.js'
+import { ItemScheduler, type ItemTarget } from './item-scheduler.js'
 
 /** Settings of a {@link RecordIo}. @internal */
 export interface RecordIoOptions {
@@ -30,7 +31,7 @@ export interface RecordIoOptions {
  * ARQ engine as one message), and opens what arrives. The hot path: one writer per link, one
  * seal per turn. @internal
  */
-export class RecordIo {
+export class RecordIo implements ItemTarget {
   /** Messages of this turn; written in place by {@link reserve}'s callers. */
   readonly out = new BipackWriter(1024)
   readonly arq: ArqEngine | null = null
@@ -45,6 +46,8 @@ export class RecordIo {
   private arqTimerAt = Number.POSITIVE_INFINITY
   /** Largest turn towards the peer; ARQ: the peer's maxMessage bounds one message. */
   turnLimit: number
+  /** Stream items' write path, made when the first stream needs it (PROTOCOL.md 14). */
+  private scheduler: ItemScheduler | null = null
 
   constructor(private readonly options: RecordIoOptions) {
     this.transport = options.transport
@@ -85,6 +88,26 @@ export class RecordIo {
     this.reserve(message.length).fixed(message)
   }
 
+  /** The scheduler of stream items (made on first use: links without streams pay nothing). */
+  items(): ItemScheduler {
+    return (this.scheduler ??= new ItemScheduler(this))
+  }
+
+  /** Bytes handed to the transport (or the ARQ engine) and not yet sent. */
+  backlog(): number {
+    return this.arq ? this.arq.bufferedBytes : this.transport.bufferedAmount
+  }
+
+  /** Stream items wait while the backlog is this high; the ARQ engine's window is small, so its queue is kept short. */
+  get itemHighWater(): number {
+    return this.arq ? Defaults.streamTurnBytes : Defaults.streamHighWater
+  }
+
+  /** Seals what this turn holds so far (a large stream item then starts a record of its own). */
+  sealNow(): void {
+    this.flush()
+  }
+
   /** Flush at the end of this turn (ACKs of an ARQ input leave then too). */
   scheduleFlush(): void {
     if (!this.flushScheduled) {
@@ -93,11 +116,18 @@ export class RecordIo {
     }
   }
 
-  private readonly flushNow = () => this.flush()
+  /** The end of a turn: stream items go in after everything else, then the record is sealed. */
+  private readonly flushNow = () => {
+    this.flushScheduled = false
+    const items = this.scheduler
+    if (items === null || this.stopped) return this.flush()
+    const more = items.fill()
+    this.flush()
+    if (more) this.scheduleFlush()
+  }
 
   /** Seals what was queued into one record and sends it. */
   flush(): void {
-    this.flushScheduled = false
     if (this.stopped) return
     const arq = this.arq
     if (arq) {
@@ -162,6 +192,7 @@ export class RecordIo {
   /** Stops timers and the engine (its bytes go back to the memory budget); nothing is sent after. */
   stop(): void {
     this.stopped = true
+    this.scheduler?.stop()
     if (this.arqTimer) clearTimeout(this.arqTimer)
     this.arq?.close()
   }

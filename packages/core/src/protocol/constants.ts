@@ -23,6 +23,18 @@ export const Kind = {
   Ping: 6,
   Pong: 7,
   Close: 8,
+  /** Opens a stream, sink or channel (PROTOCOL.md 14). */
+  Open: 9,
+  /** One item of a stream direction. */
+  Item: 10,
+  /** More items the reader of a direction accepts. */
+  Credit: 11,
+  /** The sender ends its direction (a sink's answer carries the result). */
+  End: 12,
+  /** The sender ends its direction with an error. */
+  Fail: 13,
+  /** The reader of a direction wants no more items. */
+  Stop: 14,
 } as const
 
 /** REJECT codes (PROTOCOL.md 4.7). */
@@ -42,6 +54,8 @@ export const ErrorCode = {
   MessageTooLarge: 'kp.MessageTooLarge',
   /** The handler's own call to its peer failed with a library error (the peer lacked a command, was busy...). */
   NestedCall: 'kp.NestedCall',
+  /** Streams need a transport that loses nothing: plain UDP refuses them (PROTOCOL.md 14). */
+  NotSupported: 'kp.NotSupported',
 } as const
 
 export const HELLO_SIZE = 256
@@ -111,4 +125,23 @@ export const Defaults = {
   minIdleTimeoutMs: 1000,
   /** Longest delay a timer can take (setTimeout fires at once beyond 2^31 - 1 ms). */
   maxTimerMs: 2_147_483_647,
+  /**
+   * Streams the peer may have open on this side at once, per session (PROTOCOL.md 14); more
+   * OPENs are answered with FAIL kp.Busy. This side's own streams beyond it wait locally.
+   */
+  maxStreams: 256,
+  /** The reader's window: items it lets a stream's sender have in flight or buffered (the `credit` option). */
+  streamCredit: 256,
+  /** Credit granted before the reader knows how large the items are (in OPEN, or the callee's first CREDIT). */
+  streamInitialCredit: 16,
+  /** Wire: most credit a sender may hold for one direction; more is a protocol error. */
+  maxCredit: 2_147_483_647,
+  /** A reader grants credit only while its estimate of the bytes buffered and in flight stays below this. */
+  streamBufferBytes: 512 * 1024,
+  /** Item bytes a sender encodes ahead of the write path, per stream direction. */
+  streamQueueBytes: 256 * 1024,
+  /** Item bytes all streams together add to one turn's record, after every other message. */
+  streamTurnBytes: 256 * 1024,
+  /** Items wait while the transport (or the ARQ engine) holds this many bytes not yet sent. */
+  streamHighWater: 1024 * 1024,
 } as const

@@ -33,3 +33,19 @@ export function pushSize(name: string, argsLength: number): number {
 export function resultSize(id: number, valueLength: number): number {
   return 1 + smartintSize(id) + bytesSize(valueLength)
 }
+
+/** Exact encoded size of an OPEN message (PROTOCOL.md 14). */
+export function openSize(id: number, name: string, credit: number, argsLength: number): number {
+  return 2 + smartintSize(id) + stringSize(name) + smartintSize(credit) + bytesSize(argsLength)
+}
+
+/** Exact encoded size of an ITEM message, and of an END (same layout). */
+export function itemSize(ref: number, itemLength: number): number {
+  return 1 + smartintSize(ref) + bytesSize(itemLength)
+}
+
+/** Exact encoded size of an ITEM whose item is a bipack `bytes` value of `length` bytes. */
+export function bytesItemSize(ref: number, length: number): number {
+  const inner = smartintSize(length) + length
+  return 1 + smartintSize(ref) + smartintSize(inner) + inner
+}

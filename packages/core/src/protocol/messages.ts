@@ -1,4 +1,4 @@
-import { BipackReader, type BipackWriter } from '@kp/bipack'
+import { BipackReader, type BipackWriter, smartintSize } from '@kp/bipack'
 import { ProtocolError } from '../errors/protocol-error.js'
 import { Kind } from './constants.js'
 
@@ -36,6 +36,30 @@ export function writePong(w: BipackWriter): void {
 export function writeClose(w: BipackWriter, reason: string): void {
   w.unsigned(Kind.Close).string(reason)
 }
+/** OPEN (PROTOCOL.md 14): `flags` says which directions carry items; `credit` is for the callee's items. */
+export function writeOpen(w: BipackWriter, id: number, flags: number, command: string, credit: number, args: Uint8Array): void {
+  w.unsigned(Kind.Open).unsigned(id).u8(flags).string(command).unsigned(credit).bytes(args)
+}
+/** ITEM; `ref` is the stream reference of PROTOCOL.md 14 (id and which side opened it). */
+export function writeItem(w: BipackWriter, ref: number, item: Uint8Array): void {
+  w.unsigned(Kind.Item).unsigned(ref).bytes(item)
+}
+/** ITEM whose item is a bipack `bytes` value, written without encoding it apart first. */
+export function writeBytesItem(w: BipackWriter, ref: number, value: Uint8Array): void {
+  w.unsigned(Kind.Item).unsigned(ref).unsigned(smartintSize(value.length) + value.length).bytes(value)
+}
+export function writeCredit(w: BipackWriter, ref: number, n: number): void {
+  w.unsigned(Kind.Credit).unsigned(ref).unsigned(n)
+}
+export function writeEnd(w: BipackWriter, ref: number, value: Uint8Array): void {
+  w.unsigned(Kind.End).unsigned(ref).bytes(value)
+}
+export function writeFail(w: BipackWriter, ref: number, code: string, message: string, data: Uint8Array): void {
+  w.unsigned(Kind.Fail).unsigned(ref).string(code).string(message).bytes(data)
+}
+export function writeStop(w: BipackWriter, ref: number): void {
+  w.unsigned(Kind.Stop).unsigned(ref)
+}
 
 /** Receives the messages of a record as they are decoded (no object per message). */
 export interface MessageSink {
@@ -48,6 +72,22 @@ export interface MessageSink {
   ping(): void
   pong(): void
   close(reason: string): void
+  open(id: number, flags: number, command: string, credit: number, args: Uint8Array): void
+  item(ref: number, item: Uint8Array): void
+  credit(ref: number, n: number): void
+  end(ref: number, value: Uint8Array): void
+  fail(ref: number, code: string, message: string, data: Uint8Array): void
+  stop(ref: number): void
+}
+
+/** Stream messages ignored: for sinks that only care about calls (raw test peers). */
+export const ignoreStreamMessages: Pick<MessageSink, 'open' | 'item' | 'credit' | 'end' | 'fail' | 'stop'> = {
+  open() {},
+  item() {},
+  credit() {},
+  end() {},
+  fail() {},
+  stop() {},
 }
 
 /**
@@ -112,6 +152,47 @@ export function readMessages(plaintext: Uint8Array, sink: MessageSink, maxMessag
           sink.close(reason)
           continue
         }
+        case Kind.Item: {
+          const ref = r.unsigned()
+          const item = r.bytes()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.item(ref, item)
+          continue
+        }
+        case Kind.Credit: {
+          const ref = r.unsigned()
+          sink.credit(ref, r.unsigned())
+          continue
+        }
+        case Kind.Open: {
+          const id = r.unsigned()
+          const flags = r.u8()
+          const command = r.string()
+          const credit = r.unsigned()
+          const args = r.bytes()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.open(id, flags, command, credit, args)
+          continue
+        }
+        case Kind.End: {
+          const ref = r.unsigned()
+          const value = r.bytes()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.end(ref, value)
+          continue
+        }
+        case Kind.Fail: {
+          const ref = r.unsigned()
+          const code = r.string()
+          const message = r.string()
+          const data = r.bytes()
+          if (checkSize) limit(r.offset - start, maxMessage)
+          sink.fail(ref, code, message, data)
+          continue
+        }
+        case Kind.Stop:
+          sink.stop(r.unsigned())
+          continue
         case Kind.Ready: {
           const maxMessage = r.unsigned()
           const pingIntervalMs = r.unsigned()

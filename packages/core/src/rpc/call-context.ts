@@ -2,6 +2,9 @@ import type { PublicKey } from '@kp/crypto'
 import { AbortedError } from '../errors/aborted-error.js'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import type { RecordStats } from '../record/record-opener.js'
+import type { ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
+import type { RemoteStream } from '../stream/remote-stream.js'
+import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
 import type { Command } from './command.js'
 import type { CallContext, CallOptions, SessionContext } from './context.js'
 
@@ -14,6 +17,8 @@ import type { CallContext, CallOptions, SessionContext } from './context.js'
 export class IncomingCall<S> implements CallContext<S> {
   controller: AbortController | undefined = undefined
   cancelled = false
+  /** Why the handler was told to stop, when it is not a plain CANCEL of a call (streams). */
+  cancelReason: Error | undefined = undefined
 
   constructor(private readonly conn: SessionContext<S> & { readonly isClosed: boolean; readonly closeReason: string }) {}
 
@@ -38,7 +43,7 @@ export class IncomingCall<S> implements CallContext<S> {
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController()
-      if (this.cancelled) this.controller.abort(new AbortedError('call cancelled by the caller'))
+      if (this.cancelled) this.controller.abort(this.cancelReason ?? new AbortedError('call cancelled by the caller'))
       else if (this.conn.isClosed) this.controller.abort(new ConnectionClosedError(this.conn.closeReason))
     }
     return this.controller.signal
@@ -49,12 +54,29 @@ export class IncomingCall<S> implements CallContext<S> {
   push<A>(command: Command<A, any>, args: NoInfer<A>): void {
     this.conn.push(command, args)
   }
+  stream<A, T>(definition: StreamDefinition<A, T>, args: A, options?: StreamOptions): RemoteStream<T> {
+    return this.conn.stream(definition, args, options)
+  }
+  sink<A, T, R>(definition: SinkDefinition<A, T, R>, args: A, source: StreamSource<T>, options?: SinkOptions): Promise<R> {
+    return this.conn.sink(definition, args, source, options)
+  }
+  channel<A, I, O>(definition: ChannelDefinition<A, I, O>, args: A, source: StreamSource<I>, options?: StreamOptions): RemoteStream<O> {
+    return this.conn.channel(definition, args, source, options)
+  }
   close(reason?: string): void {
     this.conn.close(reason ?? 'closed by the application')
   }
 
   /** The caller cancelled, or the connection closed: abort the handler's signal. */
   abort(reason: Error): void {
+    this.controller?.abort(reason)
+  }
+
+  /** A stream handler must stop (STOP, CANCEL): the signal aborts with `reason`, now or when first read. */
+  stopWith(reason: Error): void {
+    if (this.cancelled) return
+    this.cancelled = true
+    this.cancelReason = reason
     this.controller?.abort(reason)
   }
 }

@@ -1,5 +1,8 @@
 import type { PublicKey } from '@kp/crypto'
 import type { RecordStats } from '../record/record-opener.js'
+import type { ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
+import type { RemoteStream } from '../stream/remote-stream.js'
+import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
 import type { Command } from './command.js'
 
 /** Per-call options. */
@@ -19,6 +22,12 @@ export interface PeerApi {
   call<A, R>(command: Command<A, R>, args: NoInfer<A>, options?: CallOptions): Promise<R>
   /** Sends a fire-and-forget PUSH (no answer of any kind). */
   push<A>(command: Command<A, any>, args: NoInfer<A>): void
+  /** Opens a stream on the peer: its handler's items, read with backpressure (PROTOCOL.md 14). */
+  stream<A, T>(definition: StreamDefinition<A, T>, args: NoInfer<A>, options?: StreamOptions): RemoteStream<T>
+  /** Sends `source`'s items to the peer's sink handler and resolves with its result. */
+  sink<A, T, R>(definition: SinkDefinition<A, T, R>, args: NoInfer<A>, source: StreamSource<T>, options?: SinkOptions): Promise<R>
+  /** Opens a channel: sends `source`'s items, reads the items the peer's handler yields. */
+  channel<A, I, O>(definition: ChannelDefinition<A, I, O>, args: NoInfer<A>, source: StreamSource<I>, options?: StreamOptions): RemoteStream<O>
 }
 
 /** What a handler and the connect hooks know about the connection. */

@@ -6,6 +6,11 @@
 export class IdAllocator {
   private nextId = 1
 
+  /** The last id handed out (0 before the first). */
+  get last(): number {
+    return this.nextId - 1
+  }
+
   /** The next unused id. */
   next(): number {
     return this.nextId++

@@ -6,6 +6,7 @@ import { ProtocolError } from '../errors/protocol-error.js'
 import { Defaults, ErrorCode } from '../protocol/constants.js'
 import { resultSize } from '../protocol/message-size.js'
 import { writeError, writeResult } from '../protocol/messages.js'
+import { isStreamDefinition } from '../stream/definitions.js'
 import type { Logger } from '../util/logger.js'
 import { IncomingCall } from './call-context.js'
 import type { Command } from './command.js'
@@ -135,6 +136,7 @@ export class IncomingCalls<S> {
     }
     const reg = this.iface?.handlers.get(name)
     if (!reg) return this.sendError(id, ErrorCode.UnknownCommand, `unknown command '${clip(name, 255)}'`, EMPTY)
+    if (isStreamDefinition(reg.command)) return this.sendError(id, ErrorCode.UnknownCommand, `'${name}' is a ${reg.command.shape}, not a command`, EMPTY)
     let args: unknown
     try {
       args = reg.command.args.decode(argBytes)
@@ -198,7 +200,7 @@ export class IncomingCalls<S> {
 
   private onPush(name: string, argBytes: Uint8Array): void {
     const reg = this.iface?.handlers.get(name)
-    if (!reg) {
+    if (!reg || isStreamDefinition(reg.command)) {
       this.logger.debug?.(`push of unknown command '${clip(name, 64)}' ignored`)
       return
     }

@@ -1,3 +1,5 @@
+import type { AnyStreamDefinition, ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
+import type { ChannelHandler, SinkHandler, StreamHandler } from '../stream/types.js'
 import type { Command } from './command.js'
 import type { CallContext, SessionContext } from './context.js'
 
@@ -8,11 +10,24 @@ import type { CallContext, SessionContext } from './context.js'
 // biome-ignore lint/suspicious/noConfusingVoidType: a handler's return type: `void` lets `text => console.log(text)` answer a unit command
 export type HandlerResult<R> = undefined extends R ? R | void : R
 
+/** The handler type of a command, stream, sink or channel definition. */
+export type HandlerOf<D, S> =
+  D extends StreamDefinition<infer A, infer T>
+    ? StreamHandler<A, T, S>
+    : D extends SinkDefinition<infer A, infer T, infer R>
+      ? SinkHandler<A, T, R, S>
+      : D extends ChannelDefinition<infer A, infer I, infer O>
+        ? ChannelHandler<A, I, O, S>
+        : D extends Command<infer A, infer R>
+          ? Handler<A, R, S>
+          : never
+
 /** A command handler: gets the decoded arguments and the call context, returns the result. */
 export type Handler<A, R, S> = (args: A, ctx: CallContext<S>) => HandlerResult<R> | Promise<HandlerResult<R>>
 
 /** @internal */
 export interface Registration<S> {
+  /** The command, or a stream definition (`isStreamDefinition`) whose handler has another shape. */
   command: Command<any, any>
   handler: Handler<any, any, S>
 }
@@ -34,13 +49,17 @@ export class KiloInterface<S = unknown> {
   readonly disconnectedHooks: ((ctx: SessionContext<S>, reason: string) => void)[] = []
 
   /**
-   * Registers the handler of a command (one per command name; a second `on` replaces it). The
-   * types come from the command alone (`NoInfer`): a handler whose result misses a field, or
-   * whose parameter wants more than the command sends, is a compile error at the handler.
+   * Registers the handler of a command, stream, sink or channel (one per name; a second `on`
+   * replaces it): `(args, ctx) => result` for a command, an `async function*` yielding the items
+   * for a stream, `(args, items, ctx) => result` for a sink, `async function* (args, incoming,
+   * ctx)` for a channel (PROTOCOL.md 14). The types come from the definition alone (`NoInfer`):
+   * a handler whose result misses a field, or whose parameter wants more than the definition
+   * sends, is a compile error at the handler.
    */
-  on<A, R>(command: Command<A, R>, handler: NoInfer<Handler<A, R, S>>): this {
+  on<D extends Command<any, any> | AnyStreamDefinition>(definition: D, handler: NoInfer<HandlerOf<D, S>>): this {
+    const command = definition as Command<any, any> | AnyStreamDefinition
     if (typeof handler !== 'function') throw new TypeError(`"handler" of '${command?.name}' expected a function`)
-    this.handlers.set(command.name, { command, handler })
+    this.handlers.set(command.name, { command: command as Command<any, any>, handler: handler as Handler<any, any, S> })
     return this
   }
 

@@ -4,9 +4,18 @@ import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import type { LinkClose } from '../link/close-code.js'
 import type { Link, LinkUser } from '../link/link.js'
+import { Defaults } from '../protocol/constants.js'
 import { pushSize } from '../protocol/message-size.js'
 import { writePush } from '../protocol/messages.js'
 import type { RecordStats } from '../record/record-opener.js'
+import type { ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
+import type { Inflow } from '../stream/inflow.js'
+import { closeQuietly, prepareOpen } from '../stream/prepare.js'
+import { RemoteStream } from '../stream/remote-stream.js'
+import { type AnyIterator, iteratorOf } from '../stream/sources.js'
+import { type StreamHost, StreamTable } from '../stream/stream-table.js'
+import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
+import type { ItemScheduler } from '../link/item-scheduler.js'
 import type { Logger } from '../util/logger.js'
 import { defaultErrorRegistry, type ErrorRegistry } from './application-error.js'
 import type { Command } from './command.js'
@@ -28,6 +37,10 @@ export interface SessionOptions<S> {
   callTimeoutMs: number
   /** Where the peer's application error codes are looked up. Default: the realm's registry. */
   errors?: ErrorRegistry | undefined
+  /** Streams the peer may have open on this side at once; also how many of ours are open (more wait). */
+  maxStreams?: number | undefined
+  /** The reader's window (credit) of streams, by default. */
+  streamCredit?: number | undefined
   logger: Logger
   /** Called once when the session ends, with how its link ended. */
   onClose?: ((close: LinkClose) => void) | undefined
@@ -39,7 +52,7 @@ export interface SessionOptions<S> {
  * ends, the session ends with it (the one place a later change makes a session outlive its link).
  * Both sides use the same class; it is the `ctx` of the connect hooks. @internal
  */
-export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> {
+export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>, StreamHost<S> {
   readonly session: S
   readonly remoteId: PublicKey | null
   readonly link: Link
@@ -47,6 +60,9 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
   private readonly ids = new IdAllocator()
   private readonly outgoing: OutgoingCalls
   private readonly incoming: IncomingCalls<S>
+  /** The streams of this session, both sides' (PROTOCOL.md 14). @internal */
+  readonly streams: StreamTable<S>
+  private readonly streamWindow: number
   private readonly scratch = new BipackWriter(256)
   private closed = false
   /** Why the session ended (set once). */
@@ -57,8 +73,16 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     this.options = options
     this.session = options.session
     this.remoteId = options.remoteId
-    this.outgoing = new OutgoingCalls(this, this.ids, options.maxInFlight, options.callTimeoutMs, options.errors ?? defaultErrorRegistry())
+    const errors = options.errors ?? defaultErrorRegistry()
+    this.outgoing = new OutgoingCalls(this, this.ids, options.maxInFlight, options.callTimeoutMs, errors)
     this.incoming = new IncomingCalls<S>(this, options.iface, options.maxInFlight, link.receiveLimit, options.logger)
+    this.streamWindow = options.streamCredit ?? Defaults.streamCredit
+    this.streams = new StreamTable<S>(this, options.iface, this.ids, {
+      maxStreams: options.maxStreams ?? Defaults.maxStreams,
+      window: this.streamWindow,
+      logger: options.logger,
+      errors,
+    })
     link.attach(this.fromLink())
   }
 
@@ -99,6 +123,19 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     // plain UDP: one datagram per message is the transport's limit, not a setting to raise
     if (!link.reliable && !link.records.arq) return 'plain UDP carries each message in one datagram: connect with { reliable: true } (messages of up to 255 datagrams), or use TCP or WebSocket'
     return undefined
+  }
+  /** Null when streams may run here, else why not (plain UDP loses datagrams). */
+  get streamsRefused(): string | null {
+    const link = this.link
+    if (link.reliable || link.records.arq) return null
+    return 'streams need a transport that loses nothing, and plain UDP does: connect with { reliable: true } (reliable datagram mode), or use TCP or WebSocket'
+  }
+  itemScheduler(): ItemScheduler {
+    return this.link.records.items()
+  }
+  /** Bytes this session's streams hold (items received and not read, items encoded and not written). @internal */
+  get streamBytes(): number {
+    return this.streams.heldBytes
   }
   reserve(size: number): BipackWriter {
     return this.link.reserve(size)
@@ -150,6 +187,36 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     return true
   }
 
+  stream<A, T>(definition: StreamDefinition<A, T>, args: A, options?: StreamOptions): RemoteStream<T> {
+    const p = prepareOpen(definition, 'stream', args, options, this.streamWindow)
+    return new RemoteStream<T>(() => this.streams.open(definition, p.args, null, p.window, p.signal).rx as Inflow<T>)
+  }
+
+  sink<A, T, R>(definition: SinkDefinition<A, T, R>, args: A, source: StreamSource<T>, options?: SinkOptions): Promise<R> {
+    let it: AnyIterator<T> | undefined
+    try {
+      const p = prepareOpen(definition, 'sink', args, options, this.streamWindow)
+      it = iteratorOf<T>(source, '"source"')
+      return this.streams.open(definition, p.args, it, 0, p.signal).answer!.promise as Promise<R>
+    } catch (e) {
+      if (it) closeQuietly(it)
+      return Promise.reject(e)
+    }
+  }
+
+  channel<A, I, O>(definition: ChannelDefinition<A, I, O>, args: A, source: StreamSource<I>, options?: StreamOptions): RemoteStream<O> {
+    const p = prepareOpen(definition, 'channel', args, options, this.streamWindow)
+    const it = iteratorOf<I>(source, '"source"')
+    return new RemoteStream<O>(() => {
+      try {
+        return this.streams.open(definition, p.args, it, p.window, p.signal).rx as Inflow<O>
+      } catch (e) {
+        closeQuietly(it)
+        throw e
+      }
+    })
+  }
+
   /** Closes the session: sends CLOSE with the reason and ends the link. */
   close(reason = 'closed'): void {
     this.link.close(reason, { sendClose: true, code: 'local' })
@@ -161,12 +228,22 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
   private fromLink(): LinkUser {
     const incoming = this.incoming
     const outgoing = this.outgoing
+    const streams = this.streams
     return {
       call: (id, command, args) => incoming.call(id, command, args),
       push: (command, args) => incoming.push(command, args),
       result: (id, value) => outgoing.onResult(id, value),
       error: (id, code, message, data) => outgoing.onError(id, code, message, data),
-      cancel: (id) => incoming.cancel(id),
+      cancel: (id) => {
+        incoming.cancel(id)
+        streams.onCancel(id)
+      },
+      open: (id, flags, command, credit, args) => streams.onOpen(id, flags, command, credit, args),
+      item: (ref, item) => streams.onItem(ref, item),
+      credit: (ref, n) => streams.onCredit(ref, n),
+      end: (ref, value) => streams.onEnd(ref, value),
+      fail: (ref, code, message, data) => streams.onFail(ref, code, message, data),
+      stop: (ref) => streams.onStop(ref),
       linkClosed: (close) => this.linkClosed(close),
     }
   }
@@ -196,7 +273,9 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
   }
 
   private hooksFinished(): void {
-    if (!this.closed) this.incoming.hooksFinished()
+    if (this.closed) return
+    this.incoming.hooksFinished()
+    this.streams.hooksFinished()
   }
 
   /** A hostile message found outside a frame handler (the backlog): the link closes. */
@@ -218,6 +297,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     // errors are built only when someone waits: an error with a stack costs more than the close
     if (this.outgoing.size > 0) this.outgoing.failAll(reason, error)
     this.incoming.abortAll(this.incoming.size > 0 ? new ConnectionClosedError(reason, error ? { cause: error } : undefined) : null)
+    this.streams.closeAll(reason, error)
     if (this.incoming.ready) {
       for (const hook of this.options.iface?.disconnectedHooks ?? []) {
         try {

@@ -46,6 +46,18 @@ export interface ServeOptions<S> {
   maxSessions?: number
   /** Calls in flight per session and direction; beyond: ERROR kp.Busy. Default 1024. */
   maxInFlight?: number
+  /**
+   * Streams, sinks and channels a client may have open on the server at once (PROTOCOL.md 14);
+   * more are refused with kp.Busy. Also how many the server opens to one client at once (more
+   * wait). Default 256.
+   */
+  maxStreams?: number
+  /**
+   * Window of the items the server reads on a stream (credit, PROTOCOL.md 14): a client's sink
+   * or channel has at most this many items in flight or buffered here, and credit also stops
+   * once about 512 KiB is held. Also the default `credit` of the server's own streams. Default 256.
+   */
+  streamCredit?: number
   /** Largest message accepted from a client, announced in READY. Default: what one frame carries. */
   maxMessage?: number
   /** Announced PING interval. Default 10 000 ms. */
@@ -79,6 +91,8 @@ export interface ResolvedServeOptions<S> {
   handshakeBudgetPerSecond: number
   maxSessions: number
   maxInFlight: number
+  maxStreams: number
+  streamCredit: number
   maxMessage: number | undefined
   pingIntervalMs: number
   idleTimeoutMs: number
@@ -117,6 +131,8 @@ export function resolveServeOptions<S>(options: ServeOptions<S>): ResolvedServeO
     handshakeBudgetPerSecond: int('handshakeBudgetPerSecond', Defaults.handshakeBudgetPerSecond, 1, 1e9),
     maxSessions: int('maxSessions', Defaults.maxSessions, 1, 1e9),
     maxInFlight: int('maxInFlight', Defaults.maxInFlight, 1, 1 << 20),
+    maxStreams: int('maxStreams', Defaults.maxStreams, 1, 1 << 20),
+    streamCredit: int('streamCredit', Defaults.streamCredit, 1, Defaults.maxCredit),
     maxMessage: options.maxMessage === undefined ? undefined : int('maxMessage', 0, Defaults.minMessage, Number.MAX_SAFE_INTEGER),
     pingIntervalMs: ping,
     idleTimeoutMs: idle,

@@ -233,6 +233,8 @@ export class ServerHandshakeDriver<S> {
       session: options.session(),
       remoteId: clientId,
       maxInFlight: options.maxInFlight,
+      maxStreams: options.maxStreams,
+      streamCredit: options.streamCredit,
       // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
       maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
       pingIntervalMs: options.pingIntervalMs,

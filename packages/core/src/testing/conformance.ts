@@ -15,9 +15,10 @@ import { KiloInterface } from '../rpc/kilo-interface.js'
 import { type ServeOptions, serve } from '../server/kilo-server.js'
 import type { Connector, Transport, TransportListener } from '../transport/transport.js'
 import { bytesEqual } from '../util/bytes.js'
+import { runStreamConformance, type StreamTargetOptions } from './stream-conformance.js'
 
 /** What a transport package hands to {@link runTransportConformance}. */
-export interface ConformanceTarget {
+export interface ConformanceTarget extends StreamTargetOptions {
   /** Shown in the test names. */
   name: string
   /** Must match the transports' `reliable`. */
@@ -456,5 +457,7 @@ export function runTransportConformance(target: ConformanceTarget): void {
       }
       expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true])
     })
+
+    runStreamConformance({ target, serverKey, scenario, cleanup: (fn) => cleanups.push(fn) })
   })
 }

@@ -28,3 +28,4 @@ export { type FuzzExtraPhase, type FuzzHarness, type FuzzPhaseReport, type FuzzR
 export { expectPhaseClean, expectRunClean, fuzzGroupTitles, type FuzzSuiteTarget, runClientFuzzSuite, runFuzzSuite } from './fuzz-suite.js'
 export { RawServer } from './raw-server.js'
 export { type ClientCase, type ClientCaseContext, clientCases, type ClientFuzzReport, type ClientFuzzTarget, runClientFuzz } from './client-fuzz.js'
+export { runStreamConformance, type StreamSuiteHooks, type StreamTargetOptions, streamSuiteApi, SuiteStreamBroken } from './stream-conformance.js'

@@ -5,7 +5,7 @@ import { ClientHandshake } from '../handshake/client-handshake.js'
 import type { SessionKeys } from '../handshake/key-schedule.js'
 import { Defaults, FrameType, RECORD_OVERHEAD } from '../protocol/constants.js'
 import { parseCookie } from '../protocol/handshake-frames.js'
-import { type MessageSink, type ReadyInfo, readMessages, writeCall, writeClose, writePong } from '../protocol/messages.js'
+import { type MessageSink, type ReadyInfo, readMessages, writeCall, writeClose, writePong, ignoreStreamMessages } from '../protocol/messages.js'
 import { RecordOpener } from '../record/record-opener.js'
 import { RecordSealer } from '../record/record-sealer.js'
 import { echoArgs, plaintext } from './hostile-messages.js'
@@ -74,6 +74,7 @@ export class RawClient {
   earlyExtra = 0
 
   private readonly sink: MessageSink = {
+    ...ignoreStreamMessages,
     ready: (r) => {
       this.ready = r
     },

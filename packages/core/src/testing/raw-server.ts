@@ -2,7 +2,7 @@ import type { SigningKey } from '@kp/crypto'
 import type { SessionKeys } from '../handshake/key-schedule.js'
 import { ServerHandshake } from '../handshake/server-handshake.js'
 import { FrameType, HELLO_SIZE } from '../protocol/constants.js'
-import { type MessageSink, type ReadyInfo, readMessages, writeReady, writeResult } from '../protocol/messages.js'
+import { type MessageSink, type ReadyInfo, readMessages, writeReady, writeResult, ignoreStreamMessages } from '../protocol/messages.js'
 import { RecordOpener } from '../record/record-opener.js'
 import { RecordSealer } from '../record/record-sealer.js'
 import { plaintext } from './hostile-messages.js'
@@ -35,6 +35,7 @@ export class RawServer {
   badRecords = 0
 
   private readonly sink: MessageSink = {
+    ...ignoreStreamMessages,
     ready: () => {
       this.badRecords++
     },

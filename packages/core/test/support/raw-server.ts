@@ -38,6 +38,12 @@ export async function rawServer(key: SigningKey, onSession: (s: RawServerSession
       ping: count(6),
       pong: count(7),
       close: count(8),
+      open: count(9),
+      item: count(10),
+      credit: count(11),
+      end: count(12),
+      fail: count(13),
+      stop: count(14),
     }
     transport.setHandlers({
       frame(frame) {

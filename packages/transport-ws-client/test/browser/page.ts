@@ -38,6 +38,23 @@ async function main() {
   results.serverToken = await client.call(api.serverToken, undefined)
   show('token', 'session token', token)
 
+  // Streams: 2 000 numbers in order, a break that stops the server's generator, a pull-based
+  // ReadableStream, and a sink fed by a Blob's ReadableStream (as a file input gives one).
+  let next = 0
+  let ordered = true
+  for await (const n of client.stream(api.numbers, 2000)) ordered &&= n === next++
+  results.streamCount = next
+  results.streamOrdered = ordered
+  let seen = 0
+  for await (const _ of client.stream(api.numbers, 0)) if (++seen === 10) break
+  results.afterBreak = await client.call(api.add, { a: seen, b: 0 })
+  const reader = client.stream(api.numbers, 3).readable.getReader()
+  const viaReadable: number[] = []
+  for (let r = await reader.read(); !r.done; r = await reader.read()) viaReadable.push(r.value)
+  results.viaReadable = viaReadable
+  const file = new Blob([new Uint8Array(1_000_000).fill(7), new Uint8Array(48_576).fill(1)])
+  results.uploaded = String(await client.sink(api.upload, 'file.bin', file.stream()))
+
   // The same server under a wrong pin must fail the handshake.
   const wrong = connectWs(url, { serverId: params.get('otherId') ?? '', reconnect: false })
   results.wrongPin = await wrong.ready().then(
