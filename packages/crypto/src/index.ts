@@ -13,12 +13,13 @@ import { type BackendInfo, describeEngine } from './backend-info.js'
 import { bind } from './bind.js'
 import type { HashPart } from './blake2b.js'
 import type { AsyncCurveInfo, BackendName } from './engine.js'
-import { nobleCurves } from './noble/curves.js'
-import { BasePublicKey } from './public-key.js'
-import { BaseSigningKey } from './signing-key.js'
-import { webEngine as engine, webEngineWith } from './web/engine.js'
+import { webEngine as engine } from './web/engine.js'
+
+// SigningKey and the synchronous x25519 functions live apart: a bundle that does not use them
+// does not reach @noble/curves, which then stays in its own lazily loaded chunk.
+export { PublicKey } from './web/public-key.js'
+export { SigningKey, x25519KeyPair, x25519KeyPairFromSecret, x25519SharedSecret } from './web/sync-curves.js'
 import type { X25519Exchange } from './x25519-exchange.js'
-import type { X25519KeyPair } from './x25519-key-pair.js'
 
 export * from './common.js'
 
@@ -28,46 +29,8 @@ export const backend: BackendName = engine.name
 /** Which engine runs each operation and why, e.g. to log `backendInfo.summary` at debug level. */
 export const backendInfo: BackendInfo = /* @__PURE__ */ describeEngine(engine, 'entry point')
 
-/**
- * An Ed25519 public key (a peer id); see `BasePublicKey` for the methods. In browsers prefer
- * `verifyAsync` (WebCrypto); `verify` needs @noble/curves loaded (it is wherever `SigningKey`
- * is used, or after `await loadCurves()`), else it throws CryptoError `'kp.CurvesNotLoaded'`.
- */
-export class PublicKey extends BasePublicKey {
-  static override readonly engine = engine
-}
-
-/**
- * An Ed25519 identity; see `BaseSigningKey` for the methods. Synchronous everywhere: using it
- * bundles @noble/curves.
- *
- * @example
- * ```ts
- * const me = SigningKey.generate()
- * const sig = me.sign(new TextEncoder().encode('hello'))
- * me.publicKey.verify(sig, new TextEncoder().encode('hello')) // true
- * ```
- */
-export class SigningKey extends BaseSigningKey {
-  static override readonly engine = /* @__PURE__ */ webEngineWith(nobleCurves)
-  static override readonly PublicKey = PublicKey
-  declare readonly publicKey: PublicKey
-}
-
 const f = /* @__PURE__ */ bind(engine)
 
-/** A fresh ephemeral X25519 key pair (RFC 7748). `wipe(pair.secretKey)` when done. Bundles @noble/curves. */
-export const x25519KeyPair: () => X25519KeyPair = () => webEngineWith(nobleCurves) && f.x25519KeyPair()
-/** The X25519 pair of a 32-byte secret (copied); for test vectors and stored keys. Bundles @noble/curves. */
-export const x25519KeyPairFromSecret: (secretKey: Uint8Array) => X25519KeyPair = (secretKey) =>
-  webEngineWith(nobleCurves) && f.x25519KeyPairFromSecret(secretKey)
-/**
- * X25519(secretKey, peerPublicKey): 32 bytes. Throws `LowOrderKeyError` (a `CryptoError`,
- * code `'kp.LowOrderKey'`) when the peer key has low order and the result would be all zero.
- * Bundles @noble/curves.
- */
-export const x25519SharedSecret: (secretKey: Uint8Array, peerPublicKey: Uint8Array) => Uint8Array = (secretKey, peerPublicKey) =>
-  webEngineWith(nobleCurves) && f.x25519SharedSecret(secretKey, peerPublicKey)
 /**
  * A fresh ephemeral X25519 key for one exchange, made and used asynchronously: in WebCrypto
  * where the browser has X25519 (the secret never leaves it), else on @noble/curves (loaded on
