@@ -134,12 +134,12 @@ describe('reliable datagram mode (PROTOCOL.md 9) over the in-memory datagram tra
     // the client ignores `reliable` on reliable transports, so force the flag through the handshake class
     const { ClientHandshake } = await import('../src/handshake/client-handshake.js')
     const t = await memoryConnector(l.address.port)()
-    const hs = new ClientHandshake({ requestReliable: true })
+    const hs = await ClientHandshake.create({ requestReliable: true })
     const frames: Uint8Array[] = []
     const closed = new Promise<void>((r) => t.setHandlers({ frame: (f) => void frames.push(f), close: () => r() }))
     t.send(hs.hello)
     while (frames.length === 0) await new Promise((r) => setTimeout(r, 5))
-    t.send(hs.onWelcome(frames[0]!).finish)
+    t.send((await hs.onWelcome(frames[0]!)).finish)
     await closed
     expect(frames.at(-1)![0]).toBe(5) // REJECT
     expect(HandshakeError).toBeDefined()

@@ -1,7 +1,8 @@
 import { type Aead, CheckedAead, checkOpen, checkSeal } from './aead.js'
 import { abytes } from './assert.js'
 import { type HashPart, partsToBytes } from './blake2b.js'
-import type { Engine } from './engine.js'
+import type { AsyncCurveInfo, Engine } from './engine.js'
+import { exchangeOn, type X25519Exchange } from './x25519-exchange.js'
 import { X25519Pair, type X25519KeyPair } from './x25519-key-pair.js'
 
 /** The engine-dependent functions of the public API, with argument checks. */
@@ -9,6 +10,9 @@ export interface BoundFunctions {
   x25519KeyPair(): X25519KeyPair
   x25519KeyPairFromSecret(secretKey: Uint8Array): X25519KeyPair
   x25519SharedSecret(secretKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array
+  x25519Exchange(secretKey?: Uint8Array): Promise<X25519Exchange>
+  loadCurves(): Promise<void>
+  asyncCurveInfo(): Promise<AsyncCurveInfo>
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array
   aead(key: Uint8Array): Aead
@@ -30,6 +34,12 @@ export function bind(engine: Engine): BoundFunctions {
       abytes(peerPublicKey, 'peerPublicKey', 32)
       return engine.x25519SharedSecret(secretKey, peerPublicKey)
     },
+    x25519Exchange: (secretKey) => exchangeOn(engine, secretKey),
+    loadCurves: () => (engine.loadCurves ? engine.loadCurves() : Promise.resolve()),
+    asyncCurveInfo: () =>
+      engine.asyncCurves
+        ? engine.asyncCurves()
+        : Promise.resolve({ x25519: engine.implementations.x25519, ed25519: engine.implementations.ed25519 }),
     seal(key, nonce, plaintext, aad) {
       abytes(key, 'key', 32)
       checkSeal(nonce, plaintext, aad)

@@ -1,8 +1,13 @@
 import type { Aead } from './aead.js'
+import type { X25519Exchange } from './x25519-exchange.js'
 import type { X25519KeyPair } from './x25519-key-pair.js'
 
-/** The engines: libsodium through `sodium-native`, node:crypto (OpenSSL), pure-JavaScript noble. */
-export type BackendName = 'sodium' | 'node' | 'noble'
+/**
+ * The engines: libsodium through `sodium-native`, node:crypto (OpenSSL), pure-JavaScript noble,
+ * and `web` (browsers: noble's ChaCha20-Poly1305 and BLAKE2b, WebCrypto's X25519 and Ed25519
+ * where the browser has them, else @noble/curves loaded on first use).
+ */
+export type BackendName = 'sodium' | 'node' | 'noble' | 'web'
 
 /** An Ed25519 signing key inside an engine (its KeyObject or expanded secret is cached). */
 export interface EdSigner {
@@ -16,6 +21,12 @@ export interface EdSigner {
 export interface EdVerifier {
   /** Cofactorless RFC 8032 check; never throws for bad data. */
   verify(signature: Uint8Array, message: Uint8Array): boolean
+}
+
+/** An Ed25519 public key inside an engine, verified asynchronously (WebCrypto). */
+export interface AsyncEdVerifier {
+  /** Cofactorless RFC 8032 check of a 64-byte signature with S < L; never rejects for bad data. */
+  verify(signature: Uint8Array, message: Uint8Array): Promise<boolean>
 }
 
 /** Which library runs each operation of an engine, for people to read (logs, README). */
@@ -53,4 +64,21 @@ export interface Engine {
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array
   /** BLAKE2b with a 32-byte output over the concatenation of `parts`, keyed when `key` (32 bytes) is given. */
   blake2b256(parts: readonly Uint8Array[], key?: Uint8Array): Uint8Array
+  /**
+   * Optional: an asynchronous X25519 exchange (the web engine runs it in WebCrypto where it
+   * can). `secretKey`: a private 32-byte copy. Engines without it run the synchronous functions.
+   */
+  x25519Exchange?(secretKey?: Uint8Array): Promise<X25519Exchange>
+  /** Optional: asynchronous verification; `publicKey` is a private copy that passed `isAcceptablePublicKey`. */
+  edVerifierAsync?(publicKey: Uint8Array): AsyncEdVerifier
+  /** Optional: loads what the synchronous curve operations need (the web engine's @noble/curves). */
+  loadCurves?(): Promise<void>
+  /** Optional: which implementation runs the asynchronous curve operations (after feature detection). */
+  asyncCurves?(): Promise<AsyncCurveInfo>
+}
+
+/** Which implementation runs `x25519Exchange` and `PublicKey#verifyAsync`. */
+export interface AsyncCurveInfo {
+  readonly x25519: string
+  readonly ed25519: string
 }

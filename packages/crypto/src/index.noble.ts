@@ -8,10 +8,11 @@ import type { Aead } from './aead.js'
 import { type BackendInfo, describeEngine } from './backend-info.js'
 import { bind } from './bind.js'
 import type { HashPart } from './blake2b.js'
-import type { BackendName } from './engine.js'
+import type { AsyncCurveInfo, BackendName } from './engine.js'
 import { nobleEngine as engine } from './noble/engine.js'
 import { BasePublicKey } from './public-key.js'
 import { BaseSigningKey } from './signing-key.js'
+import type { X25519Exchange } from './x25519-exchange.js'
 import type { X25519KeyPair } from './x25519-key-pair.js'
 
 export * from './common.js'
@@ -55,6 +56,24 @@ export const x25519KeyPairFromSecret: (secretKey: Uint8Array) => X25519KeyPair =
  */
 export const x25519SharedSecret: (secretKey: Uint8Array, peerPublicKey: Uint8Array) => Uint8Array =
   f.x25519SharedSecret
+/**
+ * A fresh ephemeral X25519 key for one exchange, used asynchronously (here on this entry's
+ * engine; in browsers in WebCrypto where it can). `secretKey` (32 bytes, copied): a fixed
+ * secret, for test vectors.
+ *
+ * @example
+ * ```ts
+ * const mine = await x25519Exchange()
+ * send(mine.publicKey)
+ * const shared = await mine.sharedSecret(theirPublicKey)
+ * mine.wipe()
+ * ```
+ */
+export const x25519Exchange: (secretKey?: Uint8Array) => Promise<X25519Exchange> = f.x25519Exchange
+/** Loads what synchronous Ed25519/X25519 calls need: nothing here (resolves at once); in browsers @noble/curves. */
+export const loadCurves: () => Promise<void> = f.loadCurves
+/** Which implementation runs `x25519Exchange` and `verifyAsync` here (this entry's engine; in browsers WebCrypto or @noble/curves). */
+export const asyncCurveInfo: () => Promise<AsyncCurveInfo> = f.asyncCurveInfo
 /** ChaCha20-Poly1305 seal (RFC 8439): returns ciphertext ‖ 16-byte tag. Prefer `aead(key)` for many messages. */
 export const seal: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) => Uint8Array =
   f.seal

@@ -3,7 +3,7 @@ import { abytes, astring, describe, isBytes } from './assert.js'
 import { constantTimeEqual } from './bytes.js'
 import { isAcceptablePublicKey } from './ed25519-rules.js'
 import { bytesToBase64url, bytesToHex } from './encoding.js'
-import type { EdVerifier, Engine } from './engine.js'
+import type { AsyncEdVerifier, EdVerifier, Engine } from './engine.js'
 import { ed25519Spki } from './key-der.js'
 import { describeKeyBytes, parsePublicKeyText } from './key-format.js'
 import { formatPem } from './pem.js'
@@ -40,6 +40,7 @@ export class BasePublicKey {
   readonly #bytes: Uint8Array
   readonly #engine: Engine
   #verifier: EdVerifier | undefined
+  #asyncVerifier: AsyncEdVerifier | undefined
   #fingerprint: string | undefined
 
   /** Internal: use `PublicKey.fromBytes` / `fromHex` / `fromBase64url` / `from`. */
@@ -117,6 +118,22 @@ export class BasePublicKey {
       this.#verifier = v
     }
     return v.verify(signature, message)
+  }
+
+  /**
+   * `verify` that may run asynchronously: in browsers with Ed25519 in WebCrypto it runs there
+   * (no curve code is loaded); elsewhere it is `verify`. Same strict rules, same verdicts.
+   * Rejects with TypeError only when an argument is not a Uint8Array. The arguments are copied
+   * at the call.
+   */
+  async verifyAsync(signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+    const engine = this.#engine
+    if (engine.edVerifierAsync === undefined) return this.verify(signature, message)
+    abytes(signature, 'signature')
+    abytes(message, 'message')
+    if (signature.length !== 64 || !isAcceptablePublicKey(this.#bytes)) return false
+    this.#asyncVerifier ??= engine.edVerifierAsync(this.#bytes)
+    return this.#asyncVerifier.verify(signature.slice(), message.slice())
   }
 
   /** Compares with another key or 32 bytes in constant time. */

@@ -9,7 +9,7 @@ describe('entry points', () => {
     expect(names(sodiumApi)).toEqual(names(nobleApi))
     expect(names(nodeApi)).toEqual(names(nobleApi)) // the tests' node-engine API has the same shape
     expect(names(root)).toEqual(names(nobleApi))
-    expect(root.backend).toBe('noble')
+    expect(root.backend).toBe('web')
   })
 
   it('keys move between backends', () => {

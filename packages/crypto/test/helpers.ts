@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { nodeEngine } from '../src/node/engine.js'
 import * as nobleApi from '../src/index.noble.js'
 import * as rootApi from '../src/index.node.js'
+import * as webApi from '../src/index.js'
 import { type Api, engineApi } from './engine-api.js'
 
 export type { Api }
@@ -18,10 +19,12 @@ export const sodiumApi: Api = rootApi
 export const nodeApi: Api = engineApi(nodeEngine)
 
 /** Every engine, for suites that run once per engine. */
-export const impls: readonly { readonly name: 'sodium' | 'node' | 'noble'; readonly api: Api }[] = [
+export const impls: readonly { readonly name: 'sodium' | 'node' | 'noble' | 'web'; readonly api: Api }[] = [
   { name: 'sodium', api: sodiumApi },
   { name: 'node', api: nodeApi },
   { name: 'noble', api: nobleApi as Api },
+  // the browser entry: noble for AEAD and BLAKE2b and the synchronous curve calls, WebCrypto for the asynchronous ones
+  { name: 'web', api: webApi as Api },
 ]
 
 export { nobleApi }

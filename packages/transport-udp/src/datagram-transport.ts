@@ -1,3 +1,4 @@
+import { type ArqEngineFactory, createArqEngine } from '@kp/core/arq'
 import { TransportBase, type TransportDropStats } from '@kp/core/transport'
 
 /** Where a {@link UdpTransport} sends its datagrams and reports its life events. @internal */
@@ -24,6 +25,9 @@ export interface DatagramOutlet {
  * the session). @internal
  */
 export class UdpTransport extends TransportBase {
+  /** UDP offers reliable mode (PROTOCOL.md 9). */
+  readonly arqEngine: ArqEngineFactory = createArqEngine
+
   constructor(
     private readonly outlet: DatagramOutlet,
     remoteAddress: string,

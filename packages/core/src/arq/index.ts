@@ -68,6 +68,7 @@
  * arq.flush()
  */
 export { ArqEngine, arqMaxMessageSize, arqMss } from './engine.js'
+export { type ArqEngineFactory, createArqEngine } from './create-engine.js'
 export type { ArqEngineOptions, ArqStats } from './engine-options.js'
 export { ARQ_SEGMENT_OVERHEAD, ARQ_VIEW_OVERHEAD } from './limits.js'
 export { ArqDecodeError } from './arq-decode-error.js'

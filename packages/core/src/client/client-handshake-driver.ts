@@ -1,7 +1,7 @@
-import type { PublicKey, SigningKey } from '@kp/crypto'
+import type { PublicKey, SigningKey, X25519Exchange } from '@kp/crypto'
 import { HandshakeError } from '../errors/handshake-error.js'
 import { TransportError } from '../errors/transport-error.js'
-import { ClientHandshake } from '../handshake/client-handshake.js'
+import { ClientHandshake, type ClientHandshakeResult } from '../handshake/client-handshake.js'
 import type { LinkClose } from '../link/close-code.js'
 import { Defaults, FrameType, RejectCode } from '../protocol/constants.js'
 import { parseCookie, parseReject } from '../protocol/handshake-frames.js'
@@ -31,6 +31,8 @@ export interface ClientHandshakeOptions<S> {
   reliable?: boolean
   /** Test hook: a fixed ephemeral secret (handshake vectors). */
   ephemeralSecret?: Uint8Array
+  /** The ephemeral key, made while the transport connected (the client starts it early). */
+  exchange?: Promise<X25519Exchange> | undefined
   /**
    * The early-call path (PROTOCOL.md 4.5), reliable transports only: called right after FINISH
    * is sent with the session that is not READY yet but may already carry calls, which saves a
@@ -47,7 +49,11 @@ export interface ClientHandshakeOptions<S> {
   onClose: (close: LinkClose) => void
 }
 
-type Phase = 'welcome' | 'ready' | 'done'
+/** `hello`: making the ephemeral key; `verifying`: WELCOME is being checked (asynchronous curves). */
+type Phase = 'hello' | 'welcome' | 'verifying' | 'ready' | 'done'
+
+/** Frames held while WELCOME is verified (a reliable server sends none before FINISH). */
+const MAX_HELD = 16
 
 /**
  * The client side of one handshake on a fresh transport (PROTOCOL.md 4), as named steps:
@@ -57,8 +63,10 @@ type Phase = 'welcome' | 'ready' | 'done'
  * naming the failed check. @internal
  */
 export class ClientHandshakeDriver<S> {
-  private phase: Phase = 'welcome'
-  private readonly hs: ClientHandshake
+  private phase: Phase = 'hello'
+  private hs: ClientHandshake | null = null
+  /** Frames that arrived while WELCOME was verified, handled after it. */
+  private held: Uint8Array[] = []
   private readonly arq: boolean
   private session: Session<S> | null = null
   private established = false
@@ -77,7 +85,9 @@ export class ClientHandshakeDriver<S> {
     private readonly o: ClientHandshakeOptions<S>,
   ) {
     this.arq = !!o.reliable && !transport.reliable
-    this.hs = new ClientHandshake({ key: o.key, verifyServer: o.verifyServer, requestReliable: this.arq, ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}) })
+    if (this.arq && !transport.arqEngine) {
+      throw new TypeError('"reliable": this datagram transport does not offer reliable mode (no arqEngine; see createArqEngine of @kp/core/arq)')
+    }
   }
 
   /** Runs the handshake; resolves with the session once READY arrived. Call once. */
@@ -88,7 +98,22 @@ export class ClientHandshakeDriver<S> {
       this.timer = setTimeout(this.onTimeout, this.o.handshakeTimeoutMs)
       this.o.signal?.addEventListener('abort', this.onAbort, { once: true })
       this.transport.setHandlers({ frame: (f) => this.onFrame(f), close: (e) => this.onTransportClose(e) })
-      this.sendHandshake(this.hs.hello)
+      const o = this.o
+      ClientHandshake.create({
+        key: o.key,
+        verifyServer: o.verifyServer,
+        requestReliable: this.arq,
+        ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}),
+        exchange: o.exchange,
+      }).then(
+        (hs) => {
+          if (this.phase === 'done') return hs.wipe()
+          this.hs = hs
+          this.phase = 'welcome'
+          this.sendHandshake(hs.hello)
+        },
+        (e) => this.fail(e as Error),
+      )
     })
   }
 
@@ -102,13 +127,23 @@ export class ClientHandshakeDriver<S> {
     }
     const type = frame[0]
     const reliable = this.transport.reliable
-    if (this.phase === 'welcome' && frame.length > Defaults.handshakeFrameMax) {
+    if (this.phase === 'verifying') {
+      if (this.held.length < MAX_HELD) this.held.push(frame)
+      else if (reliable) this.fail(new HandshakeError('malformed', `more than ${MAX_HELD} frames before FINISH`))
+      return
+    }
+    if ((this.phase === 'welcome' || this.phase === 'hello') && frame.length > Defaults.handshakeFrameMax) {
       // before WELCOME verifies only handshake-sized frames are valid (transports enforce it too)
       if (reliable) this.fail(new HandshakeError('malformed', `frame of ${frame.length} bytes during the handshake (at most ${Defaults.handshakeFrameMax})`))
       return
     }
     try {
       if (type === FrameType.Reject) return this.onReject(frame)
+      if (this.phase === 'hello') {
+        // nothing but a REJECT can answer a HELLO not sent yet
+        if (reliable) this.fail(new HandshakeError('malformed', `frame type ${type} before HELLO`))
+        return
+      }
       if (this.phase === 'welcome') {
         if (type === FrameType.Welcome) return this.onWelcome(frame)
         if (type === FrameType.Cookie && !reliable) return this.onCookie(frame)
@@ -119,21 +154,27 @@ export class ClientHandshakeDriver<S> {
       if (type === FrameType.Record || type === FrameType.Arq) return session!.link.onFrame(frame)
       if (reliable) this.fail(new HandshakeError('malformed', `expected READY, got frame type ${type}`))
     } catch (e) {
-      // On datagrams nothing unauthenticated is fatal: a forged REJECT or WELCOME (bad key,
-      // low-order key, wrong signature or pin) is ignored while the real answer may still
-      // come; the handshake timeout reports it if nothing valid arrives (PROTOCOL.md 4.2, 8).
-      if (!reliable && HandshakeError.isInstance(e)) {
-        if (this.ignored?.check !== 'pin-mismatch') this.ignored = e
-        this.o.logger.debug?.(`ignored an unauthenticated handshake frame from ${this.transport.remoteAddress}: ${e.message}`)
-        // A WELCOME correctly signed by another key: the real server's would come within a
-        // round trip, so after a short grace the mismatch is the answer (PROTOCOL.md 4.2).
-        if (e.check === 'pin-mismatch' && !this.graceTimer) {
-          this.graceTimer = setTimeout(() => this.fail(this.ignored!), Math.min(Defaults.pinMismatchGraceMs, this.o.handshakeTimeoutMs))
-        }
-        return
-      }
-      this.fail(e as Error)
+      this.onHandshakeError(e)
     }
+  }
+
+  /**
+   * On datagrams nothing unauthenticated is fatal: a forged REJECT or WELCOME (bad key,
+   * low-order key, wrong signature or pin) is ignored while the real answer may still come; the
+   * handshake timeout reports it if nothing valid arrives (PROTOCOL.md 4.2, 8).
+   */
+  private onHandshakeError(e: unknown): void {
+    if (!this.transport.reliable && HandshakeError.isInstance(e)) {
+      if (this.ignored?.check !== 'pin-mismatch') this.ignored = e
+      this.o.logger.debug?.(`ignored an unauthenticated handshake frame from ${this.transport.remoteAddress}: ${e.message}`)
+      // A WELCOME correctly signed by another key: the real server's would come within a
+      // round trip, so after a short grace the mismatch is the answer (PROTOCOL.md 4.2).
+      if (e.check === 'pin-mismatch' && !this.graceTimer) {
+        this.graceTimer = setTimeout(() => this.fail(this.ignored!), Math.min(Defaults.pinMismatchGraceMs, this.o.handshakeTimeoutMs))
+      }
+      return
+    }
+    this.fail(e as Error)
   }
 
   private onTransportClose(error: Error | undefined): void {
@@ -172,12 +213,42 @@ export class ClientHandshakeDriver<S> {
   /** COOKIE (datagrams): resend the same HELLO with the cookie (PROTOCOL.md 4.6). */
   private onCookie(frame: Uint8Array): void {
     const cookie = parseCookie(frame)
-    if (cookie) this.sendHandshake(this.hs.applyCookie(cookie))
+    if (cookie) this.sendHandshake(this.hs!.applyCookie(cookie))
   }
 
-  /** WELCOME: verify the server (throws HandshakeError), send FINISH; the session exists from here. */
+  /**
+   * WELCOME: verify the server (asynchronous: frames that arrive meanwhile are held), then
+   * {@link onVerified}; a HandshakeError is handled as in {@link onFrame}.
+   */
   private onWelcome(frame: Uint8Array): void {
-    const result = this.hs.onWelcome(frame)
+    this.phase = 'verifying'
+    this.hs!.onWelcome(frame).then(
+      (result) => {
+        if (this.phase !== 'verifying') return // failed meanwhile (timeout, abort, closed)
+        this.onVerified(result)
+        this.releaseHeld()
+      },
+      (e) => {
+        if (this.phase !== 'verifying') return
+        this.phase = 'welcome'
+        this.onHandshakeError(e)
+        this.releaseHeld()
+      },
+    )
+  }
+
+  /** Hands the frames held during the verification to {@link onFrame}, in order. */
+  private releaseHeld(): void {
+    const held = this.held
+    this.held = []
+    for (const f of held) {
+      if (this.phase === 'done' && !this.session) return
+      this.onFrame(f)
+    }
+  }
+
+  /** The server is verified: send FINISH; the session exists from here. */
+  private onVerified(result: ClientHandshakeResult): void {
     // the server proved its key: the transport may take frames up to maxFrame now
     this.transport.authenticated?.()
     this.phase = 'ready'
@@ -261,6 +332,8 @@ export class ClientHandshakeDriver<S> {
   private fail(e: Error): void {
     if (this.phase === 'done') return
     this.phase = 'done'
+    this.held = []
+    this.hs?.wipe()
     this.cleanup()
     if (this.session) this.session.link.close(e.message, { sendClose: false, error: e, code: 'local' })
     else this.transport.close(e)

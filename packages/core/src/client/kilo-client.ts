@@ -1,4 +1,4 @@
-import type { PublicKey, SigningKey } from '@kp/crypto'
+import { type PublicKey, type SigningKey, type X25519Exchange, x25519Exchange } from '@kp/crypto'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { NotConnectedError } from '../errors/not-connected-error.js'
 import type { LinkClose } from '../link/close-code.js'
@@ -307,6 +307,10 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     if (this.isClosed) return
     this.setState('connecting')
     const o = this.options
+    // the ephemeral key is made while the transport connects (in browsers: in WebCrypto, whose
+    // first use also runs the feature detection); the handshake takes it over
+    let exchange: Promise<X25519Exchange> | undefined = x25519Exchange()
+    exchange.catch(() => {}) // a failure is reported by the handshake that awaits it
     try {
       const transport = await this.connector(this.abort.signal)
       if (this.isClosed) {
@@ -335,6 +339,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
         callTimeoutMs: o.callTimeoutMs ?? (reliableCalls ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
         reliable: o.reliable ?? false,
         errors: o.errors,
+        exchange,
         logger: this.log,
         signal: this.abort.signal,
         onFinishSent: (early) => {
@@ -348,11 +353,15 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
         },
         onClose: (close) => this.onDisconnected(close),
       })
+      exchange = undefined // the driver's now
       await driver.run()
     } catch (e) {
       this.early = null
       if (this.isClosed) return
       this.failedAttempt(e as Error)
+    } finally {
+      // not handed to a handshake (closed, no transport, the known-servers read failed)
+      exchange?.then((ex) => ex.wipe(), () => {})
     }
   }
 

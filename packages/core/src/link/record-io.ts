@@ -1,6 +1,6 @@
 import { BipackWriter } from '@kp/bipack'
 import { ArqDecodeError } from '../arq/arq-decode-error.js'
-import { ArqEngine } from '../arq/engine.js'
+import type { ArqEngine } from '../arq/engine.js'
 import { Defaults, FrameType, RECORD_OVERHEAD } from '../protocol/constants.js'
 import { RecordOpener, type RecordStats } from '../record/record-opener.js'
 import { RecordSealer } from '../record/record-sealer.js'
@@ -55,7 +55,8 @@ export class RecordIo implements ItemTarget {
     this.opener = new RecordOpener(options.openKey, options.transport.reliable)
     let max = options.transport.maxFrame - RECORD_OVERHEAD
     if (options.arq) {
-      this.arq = new ArqEngine({
+      // the engine comes from the datagram transport, so a WebSocket client's bundle never has it
+      this.arq = options.transport.arqEngine!({
         now: () => performance.now(),
         // each (re)transmission is a new ARQ frame with a new counter (PROTOCOL.md 9)
         output: (payload) => this.sendFrame(this.sealer.seal(payload, FrameType.Arq), FrameType.Arq),

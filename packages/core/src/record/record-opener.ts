@@ -32,6 +32,19 @@ export class RecordOpener {
 
   /** Returns the plaintext, or null when a datagram record is dropped. */
   open(frame: Uint8Array): Uint8Array | null {
+    return this.openRecord(frame, false)
+  }
+
+  /**
+   * {@link open}, decrypting inside `frame` itself: the plaintext is a view of `frame` (no
+   * allocation, no copy). The caller must own the frame (a transport hands it over) and must
+   * not need its ciphertext afterwards; a record that does not open leaves those bytes zeroed.
+   */
+  openInPlace(frame: Uint8Array): Uint8Array | null {
+    return this.openRecord(frame, true)
+  }
+
+  private openRecord(frame: Uint8Array, inPlace: boolean): Uint8Array | null {
     let counter: number
     let start: number
     try {
@@ -52,7 +65,11 @@ export class RecordOpener {
     }
     let plaintext: Uint8Array
     try {
-      plaintext = this.aead.open(counterNonce(counter, this.nonce), frame.subarray(start))
+      const nonce = counterNonce(counter, this.nonce)
+      if (inPlace) {
+        const sealed = frame.subarray(start)
+        plaintext = frame.subarray(start, start + this.aead.openInto(frame, start, nonce, sealed))
+      } else plaintext = this.aead.open(nonce, frame.subarray(start))
     } catch (e) {
       return this.reject('record does not open (forged or corrupted)', e)
     }

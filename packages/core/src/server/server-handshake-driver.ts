@@ -168,8 +168,8 @@ export class ServerHandshakeDriver<S> {
     }
     // the peer proved the handshake: the transport may take frames up to maxFrame now
     transport.authenticated?.()
-    if (result.reliableRequested && transport.reliable) {
-      const msg = 'reliable datagram mode requested on a reliable transport'
+    if (result.reliableRequested && (transport.reliable || !transport.arqEngine)) {
+      const msg = transport.reliable ? 'reliable datagram mode requested on a reliable transport' : 'reliable datagram mode is not offered by this transport'
       return this.fail(new HandshakeError('malformed', msg), { code: RejectCode.Malformed, message: msg })
     }
     this.phase = 'authorizing'

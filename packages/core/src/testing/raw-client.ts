@@ -39,7 +39,8 @@ const PROBE_BASE = 1_000_000_000
  * ERROR, CALL, CLOSE) without ever trusting it to be well formed.
  */
 export class RawClient {
-  readonly hs: ClientHandshake
+  /** The handshake state, made at the start of {@link handshake} (its key exchange is async). */
+  private hsMade: ClientHandshake | null = null
   readonly ephemeralSecret: Uint8Array
   welcome: Uint8Array | null = null
   finish: Uint8Array | null = null
@@ -107,17 +108,14 @@ export class RawClient {
     readonly options: RawClientOptions,
   ) {
     this.ephemeralSecret = options.rng.bytes(32)
-    this.hs = new ClientHandshake({
-      key: options.key,
-      verifyServer: (id) => {
-        if (options.serverId && !options.serverId.equals(id)) throw new HandshakeError('pin-mismatch', `server id ${id.toString()} is not the pinned one`)
-      },
-      requestReliable: options.requestReliable ?? (!!options.arq && !link.reliable),
-      ephemeralSecret: this.ephemeralSecret.slice(),
-    })
   }
 
-  /** The HELLO this client sends (with a cookie once the server asked for one). */
+  private get hs(): ClientHandshake {
+    if (!this.hsMade) throw new Error('RawClient: the handshake has not started')
+    return this.hsMade
+  }
+
+  /** The HELLO this client sends (with a cookie once the server asked for one); after `handshake` started. */
   get hello(): Uint8Array {
     return this.hs.hello
   }
@@ -135,6 +133,15 @@ export class RawClient {
   async handshake(o: { timeoutMs: number; waitReady?: boolean; early?: Uint8Array[]; finish?: (welcome: Uint8Array) => Uint8Array | null }): Promise<RawHandshakeOutcome> {
     const link = this.link
     const end = Date.now() + o.timeoutMs
+    const options = this.options
+    this.hsMade ??= await ClientHandshake.create({
+      key: options.key,
+      verifyServer: (id) => {
+        if (options.serverId && !options.serverId.equals(id)) throw new HandshakeError('pin-mismatch', `server id ${id.toString()} is not the pinned one`)
+      },
+      requestReliable: options.requestReliable ?? (!!options.arq && !link.reliable),
+      ephemeralSecret: this.ephemeralSecret.slice(),
+    })
     let resend: Uint8Array = this.hs.hello
     let resendMs: number = Defaults.helloResendMs
     if (!link.send(resend)) return 'refused'
@@ -161,7 +168,7 @@ export class RawClient {
         if (type !== FrameType.Welcome) continue
         let finish: Uint8Array
         try {
-          const r = this.hs.onWelcome(f)
+          const r = await this.hs.onWelcome(f)
           finish = r.finish
           this.setKeys(r.keys)
         } catch {

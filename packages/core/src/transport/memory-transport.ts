@@ -1,3 +1,4 @@
+import { type ArqEngineFactory, createArqEngine } from '../arq/create-engine.js'
 import { scheduleTurn } from '../util/schedule-turn.js'
 import { mulberry32 } from './prng.js'
 import type { Transport } from './transport.js'
@@ -39,6 +40,8 @@ class MemoryEnd extends TransportBase {
   private scheduled = false
   private readonly random: (() => number) | null
   private readonly options: MemoryTransportOptions
+  /** Datagram ends offer reliable mode (PROTOCOL.md 9). */
+  readonly arqEngine: ArqEngineFactory | undefined
 
   constructor(options: MemoryTransportOptions, remoteAddress: string, seedOffset: number) {
     const reliable = options.reliable ?? true
@@ -51,6 +54,7 @@ class MemoryEnd extends TransportBase {
     })
     this.options = options
     this.random = reliable ? null : mulberry32((options.seed ?? 1) * 2 + seedOffset)
+    this.arqEngine = reliable ? undefined : createArqEngine
   }
 
   get bufferedAmount(): number {

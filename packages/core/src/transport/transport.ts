@@ -1,3 +1,5 @@
+import type { ArqEngineFactory } from '../arq/create-engine.js'
+
 /**
  * The only thing a transport package implements: whole frames in, whole frames out.
  * Handshake, encryption, RPC, liveness and limits all live in `@kp/core`.
@@ -72,6 +74,13 @@ export interface Transport {
    * outside this repository: core applies the same bound to what it receives.
    */
   authenticated?(): void
+  /**
+   * Datagram transports that offer reliable mode (PROTOCOL.md 9): the engine's factory,
+   * `createArqEngine` of `@kp/core/arq`. Without it a client's `reliable: true` fails and a
+   * server refuses the request. Reached only through here, the engine stays out of bundles
+   * that never use datagrams (browsers).
+   */
+  readonly arqEngine?: ArqEngineFactory | undefined
 }
 
 /** Server side: accepts incoming transports. Already listening when handed to `serve`. */

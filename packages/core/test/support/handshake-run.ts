@@ -20,10 +20,10 @@ export const vectorInputs = {
 export const READY_VALUES = { maxMessage: 16 * 1024 * 1024 - 27, pingIntervalMs: 10_000, idleTimeoutMs: 30_000 }
 
 /** Runs a whole handshake from the inputs through the real handshake classes. */
-export function runHandshake(inputs: typeof vectorInputs) {
+export async function runHandshake(inputs: typeof vectorInputs) {
   const clientKey = SigningKey.fromSeed(unhex(inputs.client_seed))
   const serverKey = SigningKey.fromSeed(unhex(inputs.server_seed))
-  const client = new ClientHandshake({
+  const client = await ClientHandshake.create({
     key: clientKey,
     verifyServer: (id) => {
       if (!id.equals(serverKey.publicKey)) throw new Error('pin mismatch in the vectors')
@@ -33,7 +33,7 @@ export function runHandshake(inputs: typeof vectorInputs) {
   const hello = client.hello
   const server = new ServerHandshake(hello, serverKey, unhex(inputs.server_ephemeral_secret))
   const welcome = server.welcome
-  const c = client.onWelcome(welcome)
+  const c = await client.onWelcome(welcome)
   const s = server.onFinish(c.finish)
   const w = new BipackWriter()
   writeReady(w, READY_VALUES)

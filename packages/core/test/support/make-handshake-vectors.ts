@@ -8,7 +8,7 @@ import { hash, kdf, x25519KeyPairFromSecret, x25519SharedSecret } from '@kp/cryp
 import { writeCall, writeReady } from '../../src/protocol/messages.js'
 import { hex, READY_VALUES, runHandshake, unhex, vectorInputs } from './handshake-run.js'
 
-const r = runHandshake(vectorInputs)
+const r = await runHandshake(vectorInputs)
 const ec = x25519KeyPairFromSecret(unhex(vectorInputs.client_ephemeral_secret))
 const es = x25519KeyPairFromSecret(unhex(vectorInputs.server_ephemeral_secret))
 const th1 = hash('kp1-th1', r.hello, es.publicKey)

@@ -26,9 +26,9 @@ export interface RawPeer {
 }
 
 /** Runs HELLO/WELCOME/FINISH on `transport` and returns at once after FINISH (no wait for READY). */
-export function rawPeer(transport: Transport, options: { serverId?: PublicKey; reliable?: boolean } = {}): Promise<RawPeer> {
+export async function rawPeer(transport: Transport, options: { serverId?: PublicKey; reliable?: boolean } = {}): Promise<RawPeer> {
   const pin = options.serverId
-  const hs = new ClientHandshake({
+  const hs = await ClientHandshake.create({
     verifyServer: (id) => {
       if (pin && !pin.equals(id)) throw new Error('pin mismatch')
     },
@@ -41,17 +41,21 @@ export function rawPeer(transport: Transport, options: { serverId?: PublicKey; r
     const closed = new Promise<Error | undefined>((r) => (done = r))
     const plaintexts: Uint8Array[] = []
     let recordFrames = 0
+    let welcomed = false
     let waiters: (() => void)[] = []
     transport.setHandlers({
       frame(frame) {
         if (!sealer) {
           if (frame[0] !== FrameType.Welcome) return reject(new Error(`expected WELCOME, got type ${frame[0]}`))
-          const r = hs.onWelcome(frame)
-          transport.authenticated?.()
-          sealer = new RecordSealer(r.keys.c2s)
-          opener = new RecordOpener(r.keys.s2c, transport.reliable)
-          transport.send(r.finish)
-          resolve(peer)
+          if (welcomed) return
+          welcomed = true
+          hs.onWelcome(frame).then((r) => {
+            transport.authenticated?.()
+            sealer = new RecordSealer(r.keys.c2s)
+            opener = new RecordOpener(r.keys.s2c, transport.reliable)
+            transport.send(r.finish)
+            resolve(peer)
+          }, reject)
           return
         }
         if (frame[0] === FrameType.Record) {
