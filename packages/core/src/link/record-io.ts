@@ -166,7 +166,8 @@ export class RecordIo implements ItemTarget {
    * Throws `ProtocolError` on a reliable transport.
    */
   open(frame: Uint8Array): Uint8Array | null {
-    return this.opener.open(frame)
+    // the frame belongs to us (the Transport contract): decrypt in place, no allocation
+    return this.opener.openInPlace(frame)
   }
 
   /**
@@ -174,7 +175,7 @@ export class RecordIo implements ItemTarget {
    * none), or null when it is dropped. Never throws for what a peer sends.
    */
   openArq(frame: Uint8Array): readonly Uint8Array[] | null {
-    const payload = this.opener.open(frame) // datagram opener: never throws, drops and counts
+    const payload = this.opener.openInPlace(frame) // datagram opener: never throws, drops and counts
     if (payload === null) return null
     try {
       const messages = this.arq!.input(payload)
