@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
-import { TransportError } from '@kp/core'
+import { TransportCode, TransportError } from '@kp/core'
 import { TransportBase } from '@kp/core/transport'
+import { foreignProtocol } from './foreign-protocol.js'
 import { FrameDecoder } from './frame-decoder.js'
 import { headerSize, writeHeader } from './frame-encoder.js'
 import type { SocketLimits } from './options.js'
@@ -36,6 +37,8 @@ export class SocketTransport extends TransportBase {
   private backlog: Buffer[] = []
   private backlogOffset = 0
   private turnArmed = false
+  /** The first bytes were checked for another protocol (HTTP, TLS). */
+  private sniffed = false
   private endAfterBacklog = false
 
   constructor(socket: Socket, limits: SocketLimits) {
@@ -116,7 +119,22 @@ export class SocketTransport extends TransportBase {
     socket.uncork()
   }
 
+  /** The peer speaks another protocol: close with an error that says what it looked like. */
+  private foreign(what: string, chunk: Buffer): void {
+    const line = chunk.subarray(0, Math.min(chunk.length, 40)).toString('latin1').split(/\r?\n/)[0]!.replace(/[^\x20-\x7e]/g, '?')
+    const hint =
+      what === 'an HTTP response'
+        ? `not a Kiloparsec server: ${this.remoteAddress} answered like HTTP ("${line}"); point the TCP client at the server's Kiloparsec TCP port, or use the WebSocket transport for a server behind HTTP`
+        : `not a Kiloparsec client: ${this.remoteAddress} sent ${what}${what === 'TLS' ? '' : ` ("${line}")`} to a Kiloparsec TCP port`
+    this.fail(new TransportError(hint, { code: TransportCode.NotKiloparsec }))
+  }
+
   private readonly onData = (chunk: Buffer) => {
+    if (!this.sniffed) {
+      this.sniffed = true
+      const other = foreignProtocol(chunk)
+      if (other) return this.foreign(other, chunk)
+    }
     if (this.backlog.length > 0) this.backlog.push(chunk)
     else this.consume(chunk, 0)
   }

@@ -69,6 +69,9 @@ export async function tcpListener(options: TcpListenerOptions): Promise<TcpListe
     get droppedCount() {
       return dropped
     },
+    get isClosed() {
+      return closing !== null
+    },
     onConnection(cb) {
       accept = cb
     },

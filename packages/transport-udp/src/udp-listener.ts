@@ -215,6 +215,11 @@ class Listener implements UdpListener {
     if (this.closing !== null && this.table.size === 0) this.closeSocket()
   }
 
+  /** True once `close` was called. */
+  get isClosed(): boolean {
+    return this.closing !== null
+  }
+
   close(): Promise<void> {
     if (this.closing !== null) return this.closing
     this.accept = null

@@ -128,6 +128,9 @@ export async function wsListener(options: WsListenerOptions): Promise<WsListener
       const h = host === '' || host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host
       return `${server instanceof HttpsServer ? 'wss' : 'ws'}://${h}:${port}${o.path}`
     },
+    get isClosed() {
+      return closing !== null
+    },
     onConnection(cb) {
       accept = cb
     },

@@ -1,4 +1,6 @@
 import { HandshakeError } from '../errors/handshake-error.js'
+import { TransportError } from '../errors/transport-error.js'
+import { TransportCode } from '../transport/transport-codes.js'
 import { integerOption } from '../util/options.js'
 
 /** Reconnect backoff settings. */
@@ -49,6 +51,7 @@ export class ReconnectPolicy {
 
   /** True for a failure that retrying cannot fix (a wrong key, a refusal, another protocol). */
   isFatal(error: Error): boolean {
+    if (TransportError.isInstance(error)) return error.code === TransportCode.NotKiloparsec
     return HandshakeError.isInstance(error) && FATAL_CHECKS.has(error.check)
   }
 }

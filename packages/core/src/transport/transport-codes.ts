@@ -13,6 +13,8 @@ export const TransportCode = {
   FrameTooLarge: 'kp.FrameTooLarge',
   /** More frames arrived before core installed the transport's handlers than it keeps. */
   EarlyFrames: 'kp.EarlyFrames',
+  /** The peer speaks another protocol (an HTTP server, a TLS client): the wrong port. */
+  NotKiloparsec: 'kp.NotKiloparsec',
   /** Nothing listens at the address. */
   ConnectionRefused: 'kp.ConnectionRefused',
   /** The connect attempt did not complete in time. */
