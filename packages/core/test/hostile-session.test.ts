@@ -186,6 +186,23 @@ describe('hostile sessions end at most their own connection (issue 14)', () => {
     await goodClientAnswers(port)
   })
 
+  it('a call is answered even while pushes to handlers that never finish fill every slot', async () => {
+    const iface = new KiloInterface()
+      .on(echo, (s) => s)
+      .on(slow, (_x, ctx) => new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true })))
+    const { port } = await server(iface, { maxInFlight: 4 })
+    const peer = await rawMemoryPeer(port)
+    await peer.waitPlaintexts(1) // READY
+    // 4 pushes take every slot, 3 more wait for one; the call behind them must not wait
+    peer.record((w) => {
+      for (let i = 0; i < 7; i++) writePush(w, 'slow', bp.string.encode('x'))
+      writeCall(w, 1, 'echo', bp.string.encode('answered-while-full'))
+    })
+    await within(peer.waitPlaintexts(2))
+    expect(new TextDecoder().decode(peer.plaintexts[1])).toContain('answered-while-full')
+    await goodClientAnswers(port)
+  })
+
   it("a push handler's ctx.signal aborts when the session closes", async () => {
     let aborted: unknown = null
     let started!: () => void

@@ -21,6 +21,12 @@ describe('package.json metadata', () => {
     })
   }
 
+  it('release-check depends on every published package, so turbo builds each before it packs them', () => {
+    const own = readJson(`${repoRoot}/tools/release-check/package.json`)
+    const missing = packages.map((p) => p.name).filter((n) => own.devDependencies?.[n] !== 'workspace:*')
+    expect(missing, 'add these to tools/release-check devDependencies as "workspace:*"').toEqual([])
+  })
+
   it('every package.json of the workspace names the same repository URL, the root one', () => {
     const rootUrl = root.repository?.url
     expect(repositoryBase(rootUrl), `root repository.url ${rootUrl}`).not.toBeNull()

@@ -59,6 +59,23 @@ export class InboundBacklog {
     return this.head < this.items.length ? this.items[this.head] : undefined
   }
 
+  /** Takes every waiting CALL out, in order, leaving the PUSHes (which wait for a slot) in theirs. */
+  takeCalls(): Waiting[] {
+    const calls: Waiting[] = []
+    const rest: Waiting[] = []
+    for (let i = this.head; i < this.items.length; i++) {
+      const w = this.items[i]!
+      if (w.id >= 0) {
+        calls.push(w)
+        this.bytes -= w.args.length + w.name.length
+      } else rest.push(w)
+    }
+    this.items.length = 0
+    this.head = 0
+    this.items.push(...rest)
+    return calls
+  }
+
   clear(): void {
     this.items.length = 0
     this.head = 0

@@ -63,8 +63,9 @@ export class IncomingCalls<S> {
 
   /** A CALL arrived. Throws `ProtocolError` for a reused id. */
   call(id: number, name: string, args: Uint8Array): void {
-    // in order behind what already waits; the connect hooks run first
-    if (!this.hooksDone || this.backlog.size > 0) {
+    // before the connect hooks finish, in order behind what already waits; after, a call never
+    // waits behind pushes that wait for a slot (it runs, or is answered kp.Busy, at once)
+    if (!this.hooksDone) {
       // a call has an answer to refuse it with: past the backlog's bounds it is kp.Busy
       if (!this.backlog.fits(name, args)) return this.sendError(id, ErrorCode.Busy, `more than ${this.maxInFlight} calls waiting`, EMPTY)
       return this.backlog.add(id, name, args, 'calls and pushes')
@@ -117,7 +118,11 @@ export class IncomingCalls<S> {
   private drainBacklog(): void {
     try {
       for (let w = this.backlog.peek(); w && this.hooksDone && !this.host.isClosed; w = this.backlog.peek()) {
-        if (w.id < 0 && this.running.size + this.runningPushes >= this.maxInFlight) return
+        if (w.id < 0 && this.running.size + this.runningPushes >= this.maxInFlight) {
+          // pushes wait for a slot; the calls behind them do not (they run or get kp.Busy)
+          for (const c of this.backlog.takeCalls()) this.onCall(c.id, c.name, c.args)
+          return
+        }
         this.backlog.shift()
         if (w.id < 0) this.onPush(w.name, w.args)
         else this.onCall(w.id, w.name, w.args)
