@@ -356,7 +356,19 @@ describe('connector', () => {
     }
   })
 
+  it('connects from the localAddress asked for', async () => {
+    const l = await listen()
+    const t = await tcpConnector({ port: l.port, localAddress: '127.0.0.2' })()
+    try {
+      const server = await l.accepted()
+      expect(server.remoteAddress).toMatch(/^127\.0\.0\.2:\d+$/)
+    } finally {
+      t.close()
+    }
+  })
+
   it('validates its options', () => {
+    expect(() => tcpConnector({ port: 1, localAddress: 'localhost' })).toThrow(/"localAddress" expected an IP address/)
     expect(() => tcpConnector({ port: 70_000 })).toThrow(RangeError)
     expect(() => tcpConnector({ port: 1, connectTimeoutMs: 0 })).toThrow(/"connectTimeoutMs"/)
     expect(() => tcpConnector({ port: 1, host: 5 as never })).toThrow(TypeError)
