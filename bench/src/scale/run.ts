@@ -21,13 +21,14 @@ const HERE = fileURLToPath(new URL('.', import.meta.url))
 const BENCH_DIR = join(HERE, '..', '..')
 const RESULTS = join(BENCH_DIR, 'results')
 
+/** The systems; `fdPerSession`: open files the server needs per session (UDP shares one socket). */
 export const SCALE_SYSTEMS = [
-  { name: 'kp-tcp', what: 'Kiloparsec over TCP, server key pinned' },
-  { name: 'kp-ws', what: 'Kiloparsec over WebSocket (ws://, end-to-end encrypted), key pinned' },
-  { name: 'kp-udp', what: 'Kiloparsec over UDP, key pinned' },
-  { name: 'secretstream', what: '@hyperswarm/secret-stream + protomux-rpc over TCP, keep-alive 10 s' },
-  { name: 'socketio', what: 'socket.io 4, WebSocket transport, ws:// (no TLS), its defaults (ping 25 s)' },
-  { name: 'ws', what: 'plain ws, no crypto, no RPC, no pings (the floor)' },
+  { name: 'kp-tcp', what: 'Kiloparsec over TCP, server key pinned', fdPerSession: 1 },
+  { name: 'kp-ws', what: 'Kiloparsec over WebSocket (ws://, end-to-end encrypted), key pinned', fdPerSession: 1 },
+  { name: 'kp-udp', what: 'Kiloparsec over UDP, key pinned', fdPerSession: 0 },
+  { name: 'secretstream', what: '@hyperswarm/secret-stream + protomux-rpc over TCP, keep-alive 10 s', fdPerSession: 1 },
+  { name: 'socketio', what: 'socket.io 4, WebSocket transport, ws:// (no TLS), its defaults (ping 25 s)', fdPerSession: 1 },
+  { name: 'ws', what: 'plain ws, no crypto, no RPC, no pings (the floor)', fdPerSession: 1 },
 ] as const
 
 const { values: args } = parseArgs({
@@ -66,7 +67,7 @@ const sessionCounts = (args.sessions ?? (args.quick ? '2000' : '10000,50000')).s
 const onlyNames = args.only?.split(',').map((s) => s.trim()).filter(Boolean)
 for (const n of onlyNames ?? []) if (!SCALE_SYSTEMS.some((s) => s.name === n)) throw new TypeError(`unknown system "${n}"`)
 const systems = SCALE_SYSTEMS.filter((s) => !onlyNames || onlyNames.includes(s.name))
-const clientProcs = int(args.clients, 4, 'clients', 1, 32)
+const clientCount = int(args.clients, 4, 'clients', 1, 32)
 const idleS = int(args['idle-s'], args.quick ? 10 : 60, 'idle-s', 1, 3600)
 const loadS = int(args['load-s'], args.quick ? 10 : 20, 'load-s', 1, 3600)
 const broadcasts = int(args.broadcasts, 3, 'broadcasts', 1, 20)
@@ -76,7 +77,8 @@ const full = !args.quick && !onlyNames && args.sessions === undefined
 // ---------------------------------------------------------------- child processes
 
 const live = new Set<ChildProcess>()
-const tsxLoader = import.meta.resolve('tsx')
+/** Type stripping only (see ts-register.mjs: tsx's keepNames adds about 8 KiB per session). */
+const loader = join(HERE, 'ts-register.mjs')
 const killAll = () => {
   for (const c of live) c.kill('SIGKILL')
 }
@@ -86,13 +88,16 @@ process.on('SIGINT', () => {
   process.exit(130)
 })
 
-/** Checks that a child shell may raise its open-files limit to `n` (root, or a hard limit above it). */
-function canRaiseFdLimit(n: number): boolean {
+/** The highest open-files limit a child shell can set: the hard limit, or `want` where raising the hard limit works (root with CAP_SYS_RESOURCE). */
+function fdCeiling(want: number): number {
+  const sh = (cmd: string) => execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   try {
-    return execFileSync('/bin/sh', ['-c', `ulimit -n ${n} && ulimit -n`], { encoding: 'utf8' }).trim() === String(n)
+    if (sh(`ulimit -n ${want} && ulimit -n`) === String(want)) return want
   } catch {
-    return false
+    // not allowed: the hard limit is the ceiling
   }
+  const hard = sh('ulimit -Hn')
+  return hard === 'unlimited' ? want : Number(hard)
 }
 
 interface Child {
@@ -104,8 +109,8 @@ interface Child {
 
 /** Starts `script` under `sh -c 'ulimit -n <fds>; exec node ...'` with an IPC channel. */
 function startChild(script: string, childArgs: string[], fds: number): Child {
-  const node = [process.execPath, '--import', tsxLoader, '--conditions=@kp/source', '--expose-gc', '--max-old-space-size=8192', join(HERE, script), ...childArgs]
-  const shell = `ulimit -n ${fds} 2>/dev/null || echo "scale: cannot raise the open-files limit to ${fds}" >&2; exec "$@"`
+  const node = [process.execPath, '--import', loader, '--conditions=@kp/source', '--expose-gc', '--max-old-space-size=8192', join(HERE, script), ...childArgs]
+  const shell = `ulimit -n ${fds} 2>/dev/null || echo "scale: cannot set the open-files limit to ${fds}" >&2; exec "$@"`
   const proc = spawn('/bin/sh', ['-c', shell, 'sh', ...node], { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } })
   live.add(proc)
   proc.once('exit', () => live.delete(proc))
@@ -197,10 +202,18 @@ interface Cpu {
 }
 const elu = (a: Cpu, b: Cpu) => (b.active - a.active) / (b.active - a.active + b.idle - a.idle)
 
-async function runRow(system: string, sessions: number): Promise<Row> {
+async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): Promise<Row> {
+  const system = spec.name
   const row: Row = { system, sessions, ok: false }
-  const fds = sessions * 2 + 4096
-  const server = startChild('server-main.ts', [system, String(sessions)], fds)
+  const serverFds = sessions * spec.fdPerSession + 1024
+  if (serverFds > fdLimit) {
+    row.error = `skipped: the server needs about ${serverFds} open files and this machine allows ${fdLimit} (ulimit -Hn; raising it needs CAP_SYS_RESOURCE)`
+    console.error(`  ${system} ${sessions}: ${row.error}`)
+    return row
+  }
+  // enough client processes that each stays under the open-files limit
+  const clientProcs = Math.max(clientCount, Math.ceil(sessions / (fdLimit - 1024)))
+  const server = startChild('server-main.ts', [system, String(sessions)], Math.min(fdLimit, serverFds + 4096))
   const clients: Child[] = []
   try {
     const info = await server.ready
@@ -210,7 +223,7 @@ async function runRow(system: string, sessions: number): Promise<Row> {
     await sleep(args.quick ? 2_000 : 5_000)
     const b1 = await server.request<Cpu>('cpu')
     row.baselineUsPerS = (b1.us - b0.us) / ((b1.at - b0.at) / 1000)
-    for (let i = 0; i < clientProcs; i++) clients.push(startChild('client-main.ts', [system, String(i), JSON.stringify(info)], Math.ceil(sessions / clientProcs) * 2 + 4096))
+    for (let i = 0; i < clientProcs; i++) clients.push(startChild('client-main.ts', [system, String(i), JSON.stringify(info)], fdLimit))
     await Promise.all(clients.map((c) => c.ready))
 
     // setup: every session opened and one call answered
@@ -314,16 +327,16 @@ function median(xs: number[]): number {
 
 // ---------------------------------------------------------------- main
 
-const maxFds = Math.max(...sessionCounts) * 2 + 4096
-const fdOk = canRaiseFdLimit(maxFds)
-console.error(`scale: ${systems.map((s) => s.name).join(', ')} at ${sessionCounts.join(', ')} sessions; ${clientProcs} client processes; idle ${idleS} s, load ${loadS} s`)
-if (!fdOk) console.error(`scale: this user cannot raise the open-files limit to ${maxFds} (ulimit -n); rows above the current limit will fail`)
+const wantFds = Math.max(...sessionCounts) + 8192
+const fdLimit = fdCeiling(wantFds)
+console.error(`scale: ${systems.map((s) => s.name).join(', ')} at ${sessionCounts.join(', ')} sessions; ${clientCount} client processes or more; idle ${idleS} s, load ${loadS} s`)
+if (fdLimit < wantFds) console.error(`scale: the open-files limit cannot be raised above ${fdLimit} here (ulimit -Hn, no CAP_SYS_RESOURCE): rows whose server needs more are skipped`)
 
 const rows: Row[] = []
 for (const n of sessionCounts) {
   for (const s of systems) {
     console.error(`scale: ${s.name} with ${n} sessions...`)
-    rows.push(await runRow(s.name, n))
+    rows.push(await runRow(s, n))
   }
 }
 
@@ -353,6 +366,6 @@ console.log(lines.join('\n'))
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release(), load_average_at_end: loadavg().map((x) => Math.round(x * 100) / 100) }
 mkdirSync(RESULTS, { recursive: true })
 const out = join(RESULTS, full ? 'scale-latest.json' : 'scale-partial.json')
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, config: { sessionCounts, clientProcs, idleS, loadS, broadcasts, quick: args.quick }, rows }, null, 2)}\n`)
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, config: { sessionCounts, clientProcs: clientCount, fdLimit, idleS, loadS, broadcasts, quick: args.quick }, rows }, null, 2)}\n`)
 console.error(`scale: results in ${out}`)
 process.exit(rows.every((r) => r.ok) ? 0 : 1)
