@@ -56,7 +56,8 @@ export class Link {
   readonly token: Uint8Array
   readonly records: RecordIo
   private readonly liveness: Liveness
-  private readonly options: LinkOptions
+  /** What the link keeps of its options (not the keys, not the transport: those are its parts' now). */
+  private readonly options: Pick<LinkOptions, 'role' | 'finish' | 'logger' | 'onReady'>
   private user: LinkUser | null = null
   /** Largest message towards the peer (the server's READY value, or our own limit). */
   peerMaxMessage: number
