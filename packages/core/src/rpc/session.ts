@@ -15,6 +15,18 @@ import { type IncomingHost, IncomingCalls } from './incoming-calls.js'
 import type { KiloInterface } from './kilo-interface.js'
 import { OutgoingCalls } from './outgoing-calls.js'
 
+/**
+ * Scratch writer for arguments and results, shared by every session: each view it returns is
+ * copied into a record before the next encode. One that grew past 64 KiB (a large message) is
+ * replaced at the next encode, so a large message does not stay allocated.
+ */
+let scratch = new BipackWriter(256)
+function freshScratch(): BipackWriter {
+  if (scratch.capacity > 64 * 1024) scratch = new BipackWriter(256)
+  else scratch.reset()
+  return scratch
+}
+
 /** Settings of one session. @internal */
 export interface SessionOptions<S> {
   iface: KiloInterface<S> | undefined
@@ -43,7 +55,6 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
   private readonly ids = new IdAllocator()
   private readonly outgoing: OutgoingCalls
   private readonly incoming: IncomingCalls<S>
-  private readonly scratch = new BipackWriter(256)
   private closed = false
   /** Why the session ended (set once). */
   closeReason = ''
@@ -103,14 +114,12 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
     this.link.append(message)
   }
   encode<T>(schema: Schema<T>, value: T): Uint8Array {
-    const w = this.scratch
-    w.reset()
+    const w = freshScratch()
     schema.write(w, value)
     return w.view()
   }
   encodeWith(write: (w: BipackWriter) => void): Uint8Array {
-    const w = this.scratch
-    w.reset()
+    const w = freshScratch()
     write(w)
     return w.view()
   }
@@ -158,16 +167,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
 
   /** What the link hands in: the peer's session messages, and its own end. */
   private fromLink(): LinkUser {
-    const incoming = this.incoming
-    const outgoing = this.outgoing
-    return {
-      call: (id, command, args) => incoming.call(id, command, args),
-      push: (command, args) => incoming.push(command, args),
-      result: (id, value) => outgoing.onResult(id, value),
-      error: (id, code, message, data) => outgoing.onError(id, code, message, data),
-      cancel: (id) => incoming.cancel(id),
-      linkClosed: (close) => this.linkClosed(close),
-    }
+    return new SessionLinkUser(this.incoming, this.outgoing, (close) => this.linkClosed(close))
   }
 
   /**
@@ -227,5 +227,29 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S> 
       }
     }
     this.options.onClose?.(close)
+  }
+}
+
+/** The session as its link sees it: one small object per session (methods, not closures). */
+class SessionLinkUser<S> implements LinkUser {
+  constructor(
+    private readonly incoming: IncomingCalls<S>,
+    private readonly outgoing: OutgoingCalls,
+    readonly linkClosed: (close: LinkClose) => void,
+  ) {}
+  call(id: number, command: string, args: Uint8Array): void {
+    this.incoming.call(id, command, args)
+  }
+  push(command: string, args: Uint8Array): void {
+    this.incoming.push(command, args)
+  }
+  result(id: number, value: Uint8Array): void {
+    this.outgoing.onResult(id, value)
+  }
+  error(id: number, code: string, message: string, data: Uint8Array): void {
+    this.outgoing.onError(id, code, message, data)
+  }
+  cancel(id: number): void {
+    this.incoming.cancel(id)
   }
 }
