@@ -241,8 +241,9 @@ export class ServerHandshakeDriver<S> {
       maxInFlight: options.maxInFlight,
       // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
       maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
-      pingIntervalMs: options.pingIntervalMs,
-      idleTimeoutMs: options.idleTimeoutMs,
+      // TCP and WebSocket ping less often than datagrams, which keep NAT mappings alive (PROTOCOL.md 6.2)
+      pingIntervalMs: options.pingIntervalMs ?? (transport.reliable ? Defaults.pingIntervalMsReliable : Defaults.pingIntervalMs),
+      idleTimeoutMs: options.idleTimeoutMs ?? (transport.reliable ? Defaults.idleTimeoutMsReliable : Defaults.idleTimeoutMs),
       callTimeoutMs: options.callTimeoutMs ?? (transport.reliable || arq ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
       // only a datagram server answers a repeated FINISH (PROTOCOL.md 4.5)
       finish: transport.reliable ? undefined : finish,
