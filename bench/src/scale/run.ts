@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     'idle-s': { type: 'string' },
     'load-s': { type: 'string' },
     broadcasts: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -53,7 +54,9 @@ if (args.help) {
   --clients    client processes (default 4)
   --idle-s     idle window, s (default 60; --quick 10)
   --load-s     measured seconds of 1 call/s per session, after 5 s of warm-up (default 20; --quick 10)
-  --broadcasts broadcasts to all sessions, the median is shown (default 3)`)
+  --broadcasts broadcasts to all sessions, the median is shown (default 3)
+  --cpu-prof   V8 CPU profiles of the server during the idle window and the calls, in
+               results/profiles/scale-<system>-<sessions>-<idle|load>.cpuprofile (see src/profile-summary.ts)`)
   process.exit(0)
 }
 
@@ -112,6 +115,7 @@ function startChild(script: string, childArgs: string[], fds: number): Child {
   const node = [process.execPath, '--import', loader, '--conditions=@kp/source', '--expose-gc', '--max-old-space-size=8192', join(HERE, script), ...childArgs]
   const shell = `ulimit -n ${fds} 2>/dev/null || echo "scale: cannot set the open-files limit to ${fds}" >&2; exec "$@"`
   const proc = spawn('/bin/sh', ['-c', shell, 'sh', ...node], { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } })
+  proc.on('error', (e) => console.error(`scale: cannot start ${script}: ${e.message}`))
   live.add(proc)
   proc.once('exit', () => live.delete(proc))
   let out = ''
@@ -252,9 +256,15 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
     const mem1 = await server.request<NodeJS.MemoryUsage>('mem')
     row.rssPerSessionKiB = (mem1.rss - mem0.rss) / established / 1024
     row.heapPerSessionKiB = (mem1.heapUsed + mem1.external - mem0.heapUsed - mem0.external) / established / 1024
+    const profile = (phase: string) => join(RESULTS, 'profiles', `scale-${system}-${sessions}-${phase}.cpuprofile`)
+    if (args['cpu-prof']) {
+      mkdirSync(join(RESULTS, 'profiles'), { recursive: true })
+      await server.request('profile-start')
+    }
     const c0 = await server.request<Cpu>('cpu')
     await sleep(idleS * 1000)
     const c1 = await server.request<Cpu>('cpu')
+    if (args['cpu-prof']) await server.request('profile-stop', profile('idle'))
     row.idleUsPerSessionS = Math.max(0, (c1.us - c0.us) / ((c1.at - c0.at) / 1000) - row.baselineUsPerS) / established
     row.idleElu = elu(c0, c1)
     console.error(`  ${system} ${sessions}: RSS ${row.rssPerSessionKiB.toFixed(1)} KiB/session, idle ${row.idleUsPerSessionS.toFixed(2)} µs/s/session`)
@@ -288,9 +298,11 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
     const startAt = Date.now() + 1_000
     const loads = clients.map((c) => c.request<LoadReport>('load', { startAt, warmupMs: WARMUP_MS, durationMs: loadS * 1000, periodMs: 1000 }, WARMUP_MS + loadS * 1000 + 60_000))
     await sleep(startAt + WARMUP_MS - Date.now())
+    if (args['cpu-prof']) await server.request('profile-start')
     const l0 = await server.request<Cpu>('cpu')
     await sleep(loadS * 1000)
     const l1 = await server.request<Cpu>('cpu')
+    if (args['cpu-prof']) await server.request('profile-stop', profile('load'))
     const lr = await Promise.all(loads)
     const hist: Histogram = {}
     for (const r of lr) merge(hist, r.hist)
@@ -304,6 +316,9 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
     row.lateStarts = lr.reduce((a, r) => a + r.lateStarts, 0)
     const callErrs = lr.flatMap((r) => r.errorSample)
     if (callErrs.length) row.errorSample = [...(row.errorSample ?? []), ...callErrs].slice(0, 6)
+    console.error(
+      `  ${system} ${sessions}: ${Math.round(row.callsPerS)} calls/s, ${row.cpuPerCallUs.toFixed(1)} µs server CPU per call, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, loop ${Math.round(row.loadElu * 100)} % busy, ${row.callErrors} failed`,
+    )
     row.serverStats = await server.request<Record<string, number>>('stats')
     row.loadAverage = Math.round(loadavg()[0]! * 10) / 10
     row.ok = true
@@ -332,11 +347,18 @@ const fdLimit = fdCeiling(wantFds)
 console.error(`scale: ${systems.map((s) => s.name).join(', ')} at ${sessionCounts.join(', ')} sessions; ${clientCount} client processes or more; idle ${idleS} s, load ${loadS} s`)
 if (fdLimit < wantFds) console.error(`scale: the open-files limit cannot be raised above ${fdLimit} here (ulimit -Hn, no CAP_SYS_RESOURCE): rows whose server needs more are skipped`)
 
+const machine = () => ({ cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release(), load_average: loadavg().map((x) => Math.round(x * 100) / 100) })
+mkdirSync(RESULTS, { recursive: true })
+const out = join(RESULTS, full ? 'scale-latest.json' : 'scale-partial.json')
+const save = () =>
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), config: { sessionCounts, clientProcs: clientCount, fdLimit, idleS, loadS, broadcasts, quick: args.quick }, rows }, null, 2)}\n`)
+
 const rows: Row[] = []
 for (const n of sessionCounts) {
   for (const s of systems) {
     console.error(`scale: ${s.name} with ${n} sessions...`)
     rows.push(await runRow(s, n))
+    save() // after every row: a long run that stops keeps what it measured
   }
 }
 
@@ -363,9 +385,5 @@ for (const n of sessionCounts) {
 }
 console.log(lines.join('\n'))
 
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release(), load_average_at_end: loadavg().map((x) => Math.round(x * 100) / 100) }
-mkdirSync(RESULTS, { recursive: true })
-const out = join(RESULTS, full ? 'scale-latest.json' : 'scale-partial.json')
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine, config: { sessionCounts, clientProcs: clientCount, fdLimit, idleS, loadS, broadcasts, quick: args.quick }, rows }, null, 2)}\n`)
 console.error(`scale: results in ${out}`)
 process.exit(rows.every((r) => r.ok) ? 0 : 1)

@@ -1,5 +1,6 @@
 /** Scale server child: `server-main.ts <system> <sessions>`; answers the orchestrator's requests. */
 import { performance } from 'node:perf_hooks'
+import { startProfile, stopProfile } from '../profiler.js'
 import { epochMs, reply, serveRequests, sleep } from './child.js'
 import type { ScaleServerModule } from './types.js'
 
@@ -26,6 +27,8 @@ serveRequests({
     return { us: u.user + u.system, at: epochMs(), active: e.active, idle: e.idle }
   },
   sessions: () => server.sessions(),
+  'profile-start': () => startProfile(),
+  'profile-stop': (file: string) => stopProfile(file),
   stats: () => server.stats?.() ?? {},
   async broadcast(seq: number) {
     const cpu0 = process.cpuUsage()
