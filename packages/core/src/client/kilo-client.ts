@@ -315,7 +315,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
       return
     }
     this.setState('disconnected')
-    this.scheduleReconnect()
+    this.scheduleReconnect(error)
   }
 
   private onDisconnected(close: LinkClose): void {
@@ -332,8 +332,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     this.scheduleReconnect()
   }
 
-  private scheduleReconnect(): void {
-    this.retryTimer = setTimeout(() => this.startRun(), this.policy.nextDelay())
+  private scheduleReconnect(error?: Error): void {
+    this.retryTimer = setTimeout(() => this.startRun(), this.policy.nextDelay(error))
   }
 }
 

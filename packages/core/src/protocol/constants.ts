@@ -30,6 +30,8 @@ export const RejectCode = {
   UnsupportedVersion: 1,
   Busy: 2,
   Malformed: 3,
+  /** The server holds as many connections or sessions as it allows: come back later (with backoff). */
+  Full: 4,
 } as const
 
 /** Library error codes that cross the wire (PROTOCOL.md 6.1). */

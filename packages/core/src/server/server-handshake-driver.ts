@@ -10,6 +10,7 @@ import type { Session } from '../rpc/session.js'
 import type { Transport, TransportListener } from '../transport/transport.js'
 import { bytesEqual } from '../util/bytes.js'
 import type { Logger } from '../util/logger.js'
+import type { FullRefusals } from './full-refusals.js'
 import type { HandshakeLimits } from './handshake-limits.js'
 import { sendRefusal } from './refusal.js'
 import type { ResolvedServeOptions } from './serve-options.js'
@@ -33,6 +34,8 @@ export interface ServerHandshakeHost<S> {
   closed(session: Session<S>, reason: string): void
   /** A handshake ended without a session (for close() to settle). */
   settled(): void
+  /** Refusals of a full server, logged once per interval. */
+  readonly full: FullRefusals
 }
 
 /** Records kept while `authorize` runs (PROTOCOL.md 4.3): count, and bytes as frame multiples. */
@@ -144,7 +147,8 @@ export class ServerHandshakeDriver<S> {
       })
     }
     if (this.host.sessionCount >= options.maxSessions) {
-      return this.fail(new HandshakeError('busy', 'too many sessions'), { code: RejectCode.Busy, message: 'server busy: session limit reached, retry later' })
+      this.host.full.refused(`maxSessions ${options.maxSessions}`)
+      return this.fail(new HandshakeError('full', 'too many sessions'), { code: RejectCode.Full, message: 'server full: session limit reached, retry later' })
     }
     this.leavePool = limits.enter(this.pool, address, reliable, verified)
     this.host.halfOpen.add(transport)
