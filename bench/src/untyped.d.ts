@@ -13,6 +13,8 @@ declare module 'protomux-rpc' {
     constructor(stream: unknown, options?: Record<string, unknown>)
     respond(method: string, options: Record<string, unknown>, handler: (req: any) => unknown): void
     request(method: string, value: unknown, options?: Record<string, unknown>): Promise<any>
+    event(method: string, value: unknown, options?: Record<string, unknown>): void
+    readonly stream: { destroy(err?: Error): void }
     destroy(err?: Error): void
   }
 }

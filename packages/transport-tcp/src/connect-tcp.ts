@@ -13,6 +13,6 @@ export type ConnectTcpOptions<S> = ConnectOptions<S> & TcpConnectorOptions
  * console.log(await client.call(cmdPing, 'hello'))
  */
 export function connectTcp<S = unknown>(options: ConnectTcpOptions<S>): KiloClient<S> {
-  const { host, port, maxFrame, maxBuffered, memoryBudget, connectTimeoutMs, ...connectOptions } = options ?? ({} as ConnectTcpOptions<S>)
-  return connect<S>(tcpConnector({ host, port, maxFrame, maxBuffered, memoryBudget, connectTimeoutMs } as TcpConnectorOptions), connectOptions)
+  const { host, port, maxFrame, maxBuffered, memoryBudget, connectTimeoutMs, localAddress, ...connectOptions } = options ?? ({} as ConnectTcpOptions<S>)
+  return connect<S>(tcpConnector({ host, port, maxFrame, maxBuffered, memoryBudget, connectTimeoutMs, localAddress } as TcpConnectorOptions), connectOptions)
 }

@@ -16,6 +16,32 @@ export const FRAMES_PER_TURN = 256
 export const BYTES_PER_TURN = 4 * 1024 * 1024
 
 /**
+ * The turn of the event loop, for the per-turn read allowance: one shared `setImmediate` moves it
+ * on for every connection that read in the turn (not one Immediate per connection per read).
+ */
+let turn = 0
+let turnArmed = false
+const nextTurnShared = () => {
+  turnArmed = false
+  turn++
+}
+function currentTurn(): number {
+  if (!turnArmed) {
+    turnArmed = true
+    setImmediate(nextTurnShared)
+  }
+  return turn
+}
+
+/** Transports with frames sent in this tick; one `process.nextTick` writes them all. */
+let flushQueue: SocketTransport[] = []
+const flushAll = () => {
+  const q = flushQueue
+  flushQueue = []
+  for (let i = 0; i < q.length; i++) q[i]!.flushPending()
+}
+
+/**
  * A {@link Transport} over one connected `net.Socket`: `smartint(length) ‖ frame` on the byte
  * stream (PROTOCOL.md 8), Nagle off. The contract's bookkeeping (early frames, close once,
  * receive limit, output bounds) is `TransportBase`'s; this class moves bytes. A frame header is
@@ -36,9 +62,12 @@ export class SocketTransport extends TransportBase {
   /** Chunks (and where to resume in the first) left for the next turn: the allowance ran out. */
   private backlog: Buffer[] = []
   private backlogOffset = 0
-  private turnArmed = false
   /** The first bytes were checked for another protocol (HTTP, TLS). */
   private sniffed = false
+  /** The turn whose allowance the decoder holds; -1: none yet. */
+  private turnSeen = -1
+  /** A `setImmediate` for the backlog is armed (the allowance ran out). */
+  private backlogArmed = false
   private endAfterBacklog = false
 
   constructor(socket: Socket, limits: SocketLimits) {
@@ -52,7 +81,6 @@ export class SocketTransport extends TransportBase {
     })
     this.socket = socket
     this.decoder = new FrameDecoder({ admit: (len, atLeast) => this.admitLength(len, atLeast), frame: (f) => this.receive(f) })
-    this.decoder.allow(FRAMES_PER_TURN, BYTES_PER_TURN)
     socket.setNoDelay(true)
     socket.on('data', this.onData)
     socket.on('drain', () => this.settleOutput())
@@ -70,10 +98,11 @@ export class SocketTransport extends TransportBase {
   protected output(frame: Uint8Array): void {
     this.pending.push(frame)
     this.pendingBytes += headerSize(frame.length) + frame.length
-    if (this.pending.length === 1) process.nextTick(this.flushTick)
+    if (this.pending.length === 1 && flushQueue.push(this) === 1) process.nextTick(flushAll)
   }
 
-  private readonly flushTick = () => {
+  /** The end of the tick: write what was sent in it. @internal */
+  flushPending(): void {
     if (!this.closed) this.flush()
   }
 
@@ -141,9 +170,10 @@ export class SocketTransport extends TransportBase {
 
   /** Parses `chunk` from `start` within this turn's allowance; keeps the rest for the next turn. */
   private consume(chunk: Buffer, start: number): void {
-    if (!this.turnArmed) {
-      this.turnArmed = true
-      setImmediate(this.nextTurn)
+    const t = currentTurn()
+    if (this.turnSeen !== t) {
+      this.turnSeen = t
+      this.decoder.allow(FRAMES_PER_TURN, BYTES_PER_TURN)
     }
     let off: number
     try {
@@ -156,13 +186,16 @@ export class SocketTransport extends TransportBase {
       this.backlog.unshift(chunk)
       this.backlogOffset = off
       this.socket.pause()
+      if (!this.backlogArmed) {
+        this.backlogArmed = true
+        setImmediate(this.nextTurn)
+      }
     }
   }
 
-  /** A new turn: a new allowance, then the backlog (if any), then the socket again. */
+  /** A new turn after the allowance ran out: the backlog, then the socket again. */
   private readonly nextTurn = () => {
-    this.turnArmed = false
-    this.decoder.allow(FRAMES_PER_TURN, BYTES_PER_TURN)
+    this.backlogArmed = false
     if (this.backlog.length === 0 || this.closed) return
     const chunks = this.backlog
     this.backlog = []

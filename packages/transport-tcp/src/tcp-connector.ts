@@ -1,4 +1,4 @@
-import { connect as netConnect } from 'node:net'
+import { isIP, connect as netConnect } from 'node:net'
 import { type Connector, type Transport, TransportError } from '@kp/core'
 import { checkHostPort, checkInt, type SocketTransportOptions, socketLimits } from './options.js'
 import { SocketTransport } from './socket-transport.js'
@@ -11,6 +11,12 @@ export interface TcpConnectorOptions extends SocketTransportOptions {
   port: number
   /** A connect that has not completed by then fails with `TransportError` `'kp.ConnectTimeout'`. Default 10 000 ms. */
   connectTimeoutMs?: number
+  /**
+   * Local address to connect from (Node's `localAddress`), e.g. one of several loopback or
+   * interface addresses when one source address runs out of ephemeral ports. Default: the
+   * kernel's choice.
+   */
+  localAddress?: string
 }
 
 /**
@@ -25,10 +31,14 @@ export function tcpConnector(options: TcpConnectorOptions): Connector {
   const { host, port } = checkHostPort(options, '127.0.0.1')
   const limits = socketLimits(options)
   const timeoutMs = checkInt('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1, 2 ** 31 - 1)
+  const localAddress = options.localAddress
+  if (localAddress !== undefined && (typeof localAddress !== 'string' || isIP(localAddress) === 0)) {
+    throw new TypeError(`"localAddress" expected an IP address string, got ${typeof localAddress === 'string' ? JSON.stringify(localAddress) : typeof localAddress}`)
+  }
   return (signal?: AbortSignal) =>
     new Promise<Transport>((resolve, reject) => {
       signal?.throwIfAborted()
-      const socket = netConnect({ host, port, noDelay: true, allowHalfOpen: false })
+      const socket = netConnect({ host, port, noDelay: true, allowHalfOpen: false, ...(localAddress === undefined ? {} : { localAddress }) })
       const done = (error: Error | null) => {
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)

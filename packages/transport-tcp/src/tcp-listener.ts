@@ -9,7 +9,11 @@ export interface TcpListenerOptions extends SocketTransportOptions {
   host?: string
   /** Port to bind; 0 picks a free one (see `address.port`). */
   port: number
-  /** Open connections at most; a connection beyond it is destroyed at once. Default 10 000. */
+  /**
+   * Open connections at most. A connection beyond it is answered REJECT `Full` ("server full",
+   * PROTOCOL.md 4.7) and closed, so the client retries later with backoff; beyond
+   * `maxConnections` + 1 024 (a flood of connects) one is destroyed at once. Default 10 000.
+   */
   maxConnections?: number
   /** Length of the kernel's queue of not yet accepted connections. Default 511. */
   backlog?: number
@@ -19,9 +23,14 @@ export interface TcpListenerOptions extends SocketTransportOptions {
 export interface TcpListener extends TransportListener {
   /** Connections accepted and not yet fully closed. */
   readonly connectionCount: number
-  /** Connections destroyed on arrival because `maxConnections` was reached. */
+  /** Connections refused with REJECT `Full` because `maxConnections` was reached. */
+  readonly refusedCount: number
+  /** Connections destroyed on arrival because `maxConnections` + 1 024 was reached. */
   readonly droppedCount: number
 }
+
+/** Connections beyond `maxConnections` that are still answered REJECT `Full` before being closed (more are dropped). */
+export const REFUSE_MARGIN = 1024
 
 /**
  * Starts listening; resolves once bound (with the real port when `port: 0` was asked). Fails
@@ -39,8 +48,10 @@ export async function tcpListener(options: TcpListenerOptions): Promise<TcpListe
   const backlog = checkInt('backlog', options.backlog ?? 511, 1, 65_535)
 
   const server = createServer({ noDelay: true, allowHalfOpen: false })
-  server.maxConnections = maxConnections
+  // beyond maxConnections a connection is told "full" and closed; beyond the margin, dropped at once
+  server.maxConnections = maxConnections + REFUSE_MARGIN
   let dropped = 0
+  let refused = 0
   server.on('drop', () => dropped++)
   await listen(server, host, port, backlog)
   // After listening, errors are failed accepts (EMFILE, ...): the connection never existed.
@@ -55,7 +66,12 @@ export async function tcpListener(options: TcpListenerOptions): Promise<TcpListe
       socket.destroy()
       return
     }
-    accept(new SocketTransport(socket, limits))
+    const t = new SocketTransport(socket, limits)
+    if (open > maxConnections) {
+      refused++
+      t.refusal = 'full'
+    }
+    accept(t)
   })
 
   const bound = server.address()
@@ -71,6 +87,9 @@ export async function tcpListener(options: TcpListenerOptions): Promise<TcpListe
     },
     get isClosed() {
       return closing !== null
+    },
+    get refusedCount() {
+      return refused
     },
     onConnection(cb) {
       accept = cb

@@ -51,6 +51,32 @@ describe('createTcpServer + connectTcp', () => {
     expect(HandshakeError.isInstance(e) && e.check).toBe('pin-mismatch')
   })
 
+  it('tells a client beyond maxConnections that the server is full (REJECT 4), logs it once per interval, and the client gets in with backoff once there is room', async () => {
+    const warnings: string[] = []
+    const s = await server({ maxConnections: 2, logger: { warn: (m) => warnings.push(m) } })
+    const a = client(s.address.port)
+    const b = client(s.address.port)
+    await Promise.all([a.ready(), b.ready()])
+    const refusedErrors: unknown[] = []
+    for (let i = 0; i < 3; i++) refusedErrors.push(await client(s.address.port).ready().catch((e) => e))
+    for (const e of refusedErrors) {
+      expect(HandshakeError.isInstance(e) && e.check).toBe('full')
+      expect(String((e as Error).message)).toMatch(/server is full .*REJECT 4.*connection limit reached.*backoff/)
+    }
+    expect(s.refusedFullCount).toBe(3)
+    expect(warnings.filter((w) => w.includes('server full'))).toHaveLength(1)
+    expect(warnings[0]).toMatch(/server full \(maxConnections of the listener on 127\.0\.0\.1:\d+\): refused 1 connection with REJECT full/)
+    // a reconnecting client keeps trying (with backoff of at least 1 s) and gets in once a session ends
+    const c = client(s.address.port, { reconnect: { minDelayMs: 10, maxDelayMs: 2_000 } })
+    const errors: Error[] = []
+    c.on('error', (e) => errors.push(e))
+    await until(() => errors.length >= 1, 5_000, 'the first refusal')
+    expect(HandshakeError.isInstance(errors[0]) && (errors[0] as HandshakeError).check).toBe('full')
+    await a.close()
+    await c.ready({ timeoutMs: 10_000 })
+    expect(await c.call(cmdAdd, { a: 1, b: 1 })).toBe(2)
+  })
+
   it('closes the listener if serve() refuses its options', async () => {
     await expect(createTcpServer(api, { port: 0 } as never)).rejects.toThrow(/options.key/)
   })

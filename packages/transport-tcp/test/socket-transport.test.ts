@@ -5,7 +5,7 @@ import { ProtocolError, TransportError } from '@kp/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeFrame } from '../src/frame-encoder.js'
 import { tcpConnector } from '../src/tcp-connector.js'
-import { tcpListener } from '../src/tcp-listener.js'
+import { REFUSE_MARGIN, tcpListener } from '../src/tcp-listener.js'
 import { filled, pair, probe, rawSocket, socketClosed, type TestListener, testListener, writeFlushed } from './helpers.js'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -275,17 +275,38 @@ describe('listener', () => {
     await b.close()
   })
 
-  it('destroys connections beyond maxConnections at once, and accepts again below it', async () => {
+  it('marks connections beyond maxConnections for refusal (REJECT full), drops those beyond the margin, accepts again below it', async () => {
     const l = await listen({ maxConnections: 3 })
     const pairs = await Promise.all([pair(l), pair(l), pair(l)])
+    for (const p of pairs) expect((p.server.transport as { refusal?: string }).refusal).toBeUndefined()
     const extra = await rawSocket(l.port)
+    const refused = await l.accepted()
+    expect((refused as { refusal?: string }).refusal).toBe('full')
+    expect(l.listener.refusedCount).toBe(1)
+    expect(l.listener.droppedCount).toBe(0)
+    // what core does with it: send the refusal, close (flushed, then the socket ends)
+    const got: Buffer[] = []
+    extra.on('data', (b: Buffer) => got.push(b))
+    refused.send(Uint8Array.of(5, 16, 4, 102, 117, 108, 108))
+    refused.close()
     await socketClosed(extra)
+    expect([...Buffer.concat(got)]).toEqual([7 << 2, 5, 16, 4, 102, 117, 108, 108])
+    // beyond maxConnections + REFUSE_MARGIN a connection is destroyed at once
+    const flood: Socket[] = []
+    for (let i = 0; i < REFUSE_MARGIN; i++) flood.push(await rawSocket(l.port))
+    const last = await rawSocket(l.port)
+    await socketClosed(last)
     expect(l.listener.droppedCount).toBe(1)
-    expect(l.listener.connectionCount).toBe(3)
+    expect(l.listener.refusedCount).toBe(1 + REFUSE_MARGIN)
+    for (const s of flood) s.destroy()
     pairs[0]!.client.transport.close()
     await pairs[0]!.server.closed
     await socketClosed((pairs[0]!.server.transport as unknown as { socket: Socket }).socket)
+    while (l.listener.connectionCount > 2) await new Promise((r) => setTimeout(r, 10))
+    // drain the refused transports the flood left in the queue, then a new connection is a normal one
+    for (let i = 0; i < REFUSE_MARGIN; i++) (await l.accepted()).close()
     const again = await pair(l, {}, true)
+    expect((again.server.transport as { refusal?: string }).refusal).toBeUndefined()
     again.client.transport.send(new Uint8Array([5]))
     expect((await again.client.frameCount(1))[0]![0]).toBe(5)
   })
@@ -356,7 +377,19 @@ describe('connector', () => {
     }
   })
 
+  it('connects from the localAddress asked for', async () => {
+    const l = await listen()
+    const t = await tcpConnector({ port: l.port, localAddress: '127.0.0.2' })()
+    try {
+      const server = await l.accepted()
+      expect(server.remoteAddress).toMatch(/^127\.0\.0\.2:\d+$/)
+    } finally {
+      t.close()
+    }
+  })
+
   it('validates its options', () => {
+    expect(() => tcpConnector({ port: 1, localAddress: 'localhost' })).toThrow(/"localAddress" expected an IP address/)
     expect(() => tcpConnector({ port: 70_000 })).toThrow(RangeError)
     expect(() => tcpConnector({ port: 1, connectTimeoutMs: 0 })).toThrow(/"connectTimeoutMs"/)
     expect(() => tcpConnector({ port: 1, host: 5 as never })).toThrow(TypeError)

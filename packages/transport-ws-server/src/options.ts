@@ -56,8 +56,10 @@ export interface WsListenerOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions
   /**
    * Open connections at most. Own server (`port`): TCP connections of any kind (upgraded or
-   * not); one beyond it is destroyed at once. Attached (`server`): this endpoint's WebSocket
-   * sessions; an upgrade beyond it is answered 503. Default 10 000.
+   * not); attached (`server`): this endpoint's WebSocket sessions. An upgrade beyond it is
+   * accepted and answered REJECT `Full` ("server full", PROTOCOL.md 4.7), then closed, so the
+   * client retries with backoff; beyond 1 024 more, a connection is dropped at once (own
+   * server) or its upgrade answered 503 (attached). Default 10 000.
    */
   maxConnections?: number
   /**

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import { type Transport, TransportError, type TransportListener } from '@kp/core'
 import { type WebSocketLike, WebSocketTransport } from '@kp/core/transport'
 import { type PerMessageDeflateOptions as WsPerMessageDeflateOptions, WebSocketServer } from 'ws'
-import { ConnectionLimits } from './connection-limits.js'
+import { ConnectionLimits, REFUSE_MARGIN } from './connection-limits.js'
 import { KP_SUBPROTOCOL, type ResolvedListenerOptions, resolveListenerOptions, type WsListenerOptions } from './options.js'
 import { offersKp1, pathOf, refuseUpgrade } from './upgrade.js'
 
@@ -17,7 +17,9 @@ export interface WsListener extends TransportListener {
   readonly url: string
   /** Connections counted against `maxConnections` (own server: TCP connections; attached: WebSocket sessions). */
   readonly connectionCount: number
-  /** Connections refused because `maxConnections` was reached. */
+  /** Connections beyond `maxConnections`, upgraded and answered REJECT `Full` ("server full"). */
+  readonly refusedCount: number
+  /** Connections dropped because `maxConnections` + 1 024 was reached (own server: destroyed; attached: 503). */
   readonly droppedCount: number
   /** Own server: connections destroyed because they had not upgraded within `upgradeTimeoutMs`. */
   readonly upgradeTimeouts: number
@@ -76,13 +78,21 @@ export async function wsListener(options: WsListenerOptions): Promise<WsListener
       refuseUpgrade(socket, 431, 'Request Header Fields Too Large', 'Request Header Fields Too Large\n')
       return
     }
-    if (!own && !limits.admitSession(socket)) {
-      refuseUpgrade(socket, 503, 'Service Unavailable', 'Too many connections\n')
-      return
+    // beyond maxConnections the upgrade still happens, so that core can say "server full" (REJECT 4)
+    let full = false
+    if (own) full = limits.overLimit()
+    else {
+      const verdict = limits.admitSession(socket)
+      if (verdict === 'drop') {
+        refuseUpgrade(socket, 503, 'Service Unavailable', 'Too many connections\n')
+        return
+      }
+      full = verdict === 'full'
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       // 'nodebuffer': messages arrive as views of the read buffer, no copy
       const t = new WebSocketTransport(ws as unknown as WebSocketLike, remoteOf(req), { ...o, binaryType: 'nodebuffer' })
+      if (full) t.refusal = 'full'
       if (closed) t.close()
       else if (accept) accept(t)
       else t.close(new TransportError('listener has no connection handler'))
@@ -116,6 +126,9 @@ export async function wsListener(options: WsListenerOptions): Promise<WsListener
     },
     get droppedCount() {
       return limits.dropped
+    },
+    get refusedCount() {
+      return limits.refused
     },
     get upgradeTimeouts() {
       return limits.timeouts
@@ -178,7 +191,8 @@ function ownServer(o: ResolvedListenerOptions, limits: ConnectionLimits): HttpSe
       res.end(onPath ? `Kiloparsec endpoint: connect with a WebSocket, subprotocol "${KP_SUBPROTOCOL}"\n` : 'Not Found\n')
     },
   )
-  server.maxConnections = o.maxConnections
+  // beyond maxConnections upgrades are answered "server full"; beyond the margin, dropped at once
+  server.maxConnections = o.maxConnections + REFUSE_MARGIN
   server.on('drop', () => limits.dropped++)
   server.on('connection', (socket: Socket) => limits.opened(socket))
   return server

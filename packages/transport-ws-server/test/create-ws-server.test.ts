@@ -1,9 +1,10 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { bp, command, KiloInterface, SigningKey } from '@kp/core'
+import { bp, command, HandshakeError, KiloInterface, SigningKey } from '@kp/core'
 import { connectWs } from '@kp/transport-ws-client'
 import { describe, expect, it } from 'vitest'
+import { REFUSE_MARGIN } from '../src/connection-limits.js'
 import { createWsServer } from '../src/index.js'
 
 const cmdAdd = command('add', bp.struct({ a: bp.int, b: bp.int }), bp.int)
@@ -62,10 +63,33 @@ describe('createWsServer + connectWs', () => {
     expect(e).toBeInstanceOf(TypeError)
   })
 
+  it('a client beyond maxConnections learns the server is full (REJECT 4) and is logged once', async () => {
+    const key = SigningKey.generate()
+    const warnings: string[] = []
+    const server = await createWsServer(api, { port: 0, host: '127.0.0.1', key, maxConnections: 1, logger: { warn: (m) => warnings.push(m) } })
+    try {
+      const a = connectWs(server.url, { serverId: key.publicKey, reconnect: false })
+      await a.ready()
+      for (let i = 0; i < 2; i++) {
+        const b = connectWs(server.url, { serverId: key.publicKey, reconnect: false })
+        const e = await b.ready().catch((x) => x)
+        expect(HandshakeError.isInstance(e) && e.check).toBe('full')
+        expect(String(e.message)).toMatch(/server is full \(REJECT 4/)
+        await b.close()
+      }
+      expect(server.refusedFullCount).toBe(2)
+      expect(warnings.filter((w) => w.startsWith('server full'))).toHaveLength(1)
+      await a.close()
+    } finally {
+      await server.close()
+    }
+  })
+
   it('passes the listener limits on to its listener', async () => {
     const server = await createWsServer(api, { port: 0, host: '127.0.0.1', key: SigningKey.generate(), maxConnections: 3, upgradeTimeoutMs: 4_000, maxHeaderSize: 8_192 })
     try {
-      expect(server.httpServer.maxConnections).toBe(3)
+      // beyond 3 the listener answers REJECT full; the server drops beyond 3 + REFUSE_MARGIN
+      expect(server.httpServer.maxConnections).toBe(3 + REFUSE_MARGIN)
       expect(server.httpServer.headersTimeout).toBe(4_000)
       expect((server.httpServer as unknown as { maxHeaderSize: number }).maxHeaderSize).toBe(8_192)
     } finally {

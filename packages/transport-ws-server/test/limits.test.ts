@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import { type AddressInfo, connect as tcpConnect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
+import { REFUSE_MARGIN } from '../src/connection-limits.js'
 import { wsListener } from '../src/index.js'
 import { client, echoServer, pattern, sameBytes } from './helpers.js'
 
@@ -61,21 +62,35 @@ describe('connection limits for peers that never upgrade', () => {
     expect(s.listener.upgradeTimeouts).toBe(1)
   })
 
-  it('refuses connection N+1 at once (own server: maxConnections)', async () => {
+  it('own server: an upgrade beyond maxConnections is marked for REJECT full, and beyond the margin a connection is destroyed at once', async () => {
     await using s = await echoServer({ maxConnections: 5 })
     const port = s.listener.address.port
     const open = await Promise.all(Array.from({ length: 5 }, () => rawSocket(port)))
     await until(() => s.listener.connectionCount === 5, '5 connections')
+    // the 6th is upgraded so that core can tell the client "server full" (REJECT 4)
+    const next = s.nextAccepted()
+    const c = await client(s.listener.url)
+    const refused = await next
+    expect((refused.transport as { refusal?: string }).refusal).toBe('full')
+    expect(s.listener.refusedCount).toBe(1)
+    c.transport.close()
+    await until(() => s.listener.connectionCount === 5, 'the refused one to go')
+    // beyond maxConnections + REFUSE_MARGIN, a raw connection is destroyed at once
+    const flood = await Promise.all(Array.from({ length: REFUSE_MARGIN }, () => rawSocket(port)))
+    await until(() => s.listener.connectionCount === 5 + REFUSE_MARGIN, 'the margin full')
     const extra = await rawSocket(port)
     await closedSocket(extra)
     expect(s.listener.droppedCount).toBe(1)
     expect(open.some((x) => x.closed)).toBe(false)
-    // one closes: a WebSocket client gets in again
+    for (const f of [...flood, ...open.slice(1)]) f.destroy()
+    // below the limit again: a WebSocket client is a normal one
     open[0]!.destroy()
-    await until(() => s.listener.connectionCount === 4, 'a free slot')
-    const c = await client(s.listener.url)
-    expect(sameBytes(await c.echo(pattern(10)), pattern(10))).toBe(true)
-    c.transport.close()
+    await until(() => s.listener.connectionCount === 0, 'free slots')
+    const again = s.nextAccepted()
+    const d = await client(s.listener.url)
+    expect((await again).transport.refusal).toBeUndefined()
+    expect(sameBytes(await d.echo(pattern(10)), pattern(10))).toBe(true)
+    d.transport.close()
   })
 
   it('refuses an upgrade whose request head is above maxHeaderSize', async () => {
@@ -87,7 +102,7 @@ describe('connection limits for peers that never upgrade', () => {
     expect(res.statusCode).toBe(431)
   })
 
-  it('attached to an app server: maxConnections counts WebSocket sessions (503 beyond), maxHeaderSize applies to upgrades', async () => {
+  it('attached to an app server: maxConnections counts WebSocket sessions (REJECT full beyond, 503 beyond the margin), maxHeaderSize applies to upgrades', async () => {
     const app = createServer((_req, res) => res.writeHead(200).end('page'))
     app.listen(0, '127.0.0.1')
     await once(app, 'listening')
@@ -99,12 +114,22 @@ describe('connection limits for peers that never upgrade', () => {
     const url = `ws://127.0.0.1:${(app.address() as AddressInfo).port}/kp`
     const a = await client(url)
     const b = await client(url)
-    const third = new WebSocket(url, ['kp1'])
-    third.on('error', () => {})
-    const [, res] = await once(third, 'unexpected-response')
-    third.terminate()
+    // the third is upgraded and marked for REJECT full; with the margin used up, the next gets 503
+    const next = s.nextAccepted()
+    const third = await client(url)
+    expect((await next).transport.refusal).toBe('full')
+    expect(s.listener.refusedCount).toBe(1)
+    third.transport.close()
+    await until(() => s.listener.connectionCount === 2, 'the refused one to go')
+    const margin = await Promise.all(Array.from({ length: REFUSE_MARGIN }, () => client(url)))
+    const over = new WebSocket(url, ['kp1'])
+    over.on('error', () => {})
+    const [, res] = await once(over, 'unexpected-response')
+    over.terminate()
     expect(res.statusCode).toBe(503)
     expect(s.listener.droppedCount).toBe(1)
+    for (const m of margin) m.transport.close()
+    await until(() => s.listener.connectionCount === 2, 'the margin to empty')
     // the app's own pages are not counted
     expect((await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/`)).status).toBe(200)
     a.transport.close()

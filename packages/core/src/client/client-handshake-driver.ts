@@ -206,6 +206,9 @@ export class ClientHandshakeDriver<S> {
   /** REJECT: unauthenticated; thrown as a HandshakeError (ignored on datagrams, see onFrame). */
   private onReject(frame: Uint8Array): void {
     const r = parseReject(frame)
+    if (r.code === RejectCode.Full) {
+      throw new HandshakeError('full', `the server is full (REJECT ${r.code}: ${r.message}); the client tries again later, with backoff`)
+    }
     const check = r.code === RejectCode.Busy ? 'busy' : r.code === RejectCode.UnsupportedVersion ? 'unsupported-version' : 'rejected'
     throw new HandshakeError(check, `the server rejected the handshake (code ${r.code}): ${r.message}`)
   }

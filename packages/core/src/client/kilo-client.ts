@@ -401,7 +401,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
       return
     }
     this.setState('disconnected')
-    this.scheduleReconnect()
+    this.scheduleReconnect(error)
   }
 
   private onDisconnected(close: LinkClose): void {
@@ -418,8 +418,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     this.scheduleReconnect()
   }
 
-  private scheduleReconnect(): void {
-    this.retryTimer = setTimeout(() => this.startRun(), this.policy.nextDelay())
+  private scheduleReconnect(error?: Error): void {
+    this.retryTimer = setTimeout(() => this.startRun(), this.policy.nextDelay(error))
   }
 }
 

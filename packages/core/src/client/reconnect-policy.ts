@@ -11,6 +11,9 @@ export interface ReconnectOptions {
   maxDelayMs?: number
 }
 
+/** A full server (REJECT `Full`) is asked again no sooner than this, whatever the backoff says. */
+export const FULL_RETRY_MIN_MS = 1_000
+
 /** Handshake failures that retrying cannot fix: the client stops instead of reconnecting. */
 const FATAL_CHECKS: ReadonlySet<string> = new Set(['pin-mismatch', 'bad-signature', 'unauthorized', 'unsupported-version', 'low-order-key', 'known-server-changed'])
 
@@ -42,9 +45,14 @@ export class ReconnectPolicy {
     this.attempt = 0
   }
 
-  /** Counts a failed attempt and returns the delay before the next one. */
-  nextDelay(): number {
-    const base = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** Math.min(this.attempt, 30))
+  /**
+   * Counts a failed attempt and returns the delay before the next one. After REJECT `Full` the
+   * delay is at least {@link FULL_RETRY_MIN_MS} (within `maxDelayMs`): a full server is not asked
+   * again at once by every client it refused.
+   */
+  nextDelay(error?: Error): number {
+    let base = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** Math.min(this.attempt, 30))
+    if (error !== undefined && HandshakeError.isInstance(error) && error.check === 'full') base = Math.min(this.maxDelayMs, Math.max(base, 2 * FULL_RETRY_MIN_MS))
     this.attempt++
     return base / 2 + Math.random() * (base / 2)
   }

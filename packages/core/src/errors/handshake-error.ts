@@ -12,6 +12,7 @@ export type HandshakeCheck =
   | 'unauthorized'
   | 'rejected'
   | 'busy'
+  | 'full'
   | 'decrypt'
   | 'low-order-key'
 

@@ -74,7 +74,7 @@ export class ItemScheduler {
       this.poll()
       return false
     }
-    const out = t.out
+    let out = t.out
     let budget = Math.min(Defaults.streamTurnBytes, free)
     let wrote = 0
     let visits = this.size
@@ -91,6 +91,7 @@ export class ItemScheduler {
       if (wrote === 0 && out.length > 0 && q > room) {
         // a large item starts a record of its own, behind the turn's other messages
         t.sealNow()
+        out = t.out // sealing gave the turn's writer back: the next record has another
         room = t.turnLimit
       }
       if (s.firstSize > room) break

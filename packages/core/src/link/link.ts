@@ -8,7 +8,7 @@ import type { Transport } from '../transport/transport.js'
 import { bytesEqual } from '../util/bytes.js'
 import type { Logger } from '../util/logger.js'
 import type { CloseCode, LinkClose } from './close-code.js'
-import { Liveness } from './liveness.js'
+import { Liveness, serverPingAfter } from './liveness.js'
 import { RecordIo } from './record-io.js'
 
 /** The messages a link hands to the session it carries (everything but READY, PING, PONG, CLOSE). @internal */
@@ -63,7 +63,8 @@ export class Link {
   readonly token: Uint8Array
   readonly records: RecordIo
   private readonly liveness: Liveness
-  private readonly options: LinkOptions
+  /** What the link keeps of its options (not the keys, not the transport: those are its parts' now). */
+  private readonly options: Pick<LinkOptions, 'role' | 'finish' | 'logger' | 'onReady'>
   private user: LinkUser | null = null
   /** Largest message towards the peer (the server's READY value, or our own limit). */
   peerMaxMessage: number
@@ -81,7 +82,7 @@ export class Link {
   private closeInfo: LinkClose | null = null
 
   constructor(options: LinkOptions) {
-    this.options = options
+    this.options = { role: options.role, finish: options.finish, logger: options.logger, onReady: options.onReady }
     const transport = options.transport
     this.transport = transport
     this.remoteAddress = transport.remoteAddress
@@ -105,7 +106,7 @@ export class Link {
     if (this.records.arq) this.records.turnLimit = this.peerMaxMessage
     this.awaitingReady = client
     this.liveness = new Liveness(
-      options.pingIntervalMs,
+      client ? options.pingIntervalMs : serverPingAfter(options.pingIntervalMs, options.idleTimeoutMs),
       options.idleTimeoutMs,
       !client,
       () => writePing(this.records.reserve(1)),

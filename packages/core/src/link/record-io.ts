@@ -25,6 +25,13 @@ export interface RecordIoOptions {
   onFailure: (reason: string, error: Error | undefined) => void
 }
 
+/** Writers of turns already sealed, kept for the next turn of any link: an idle link holds none. */
+const spareWriters: BipackWriter[] = []
+/** Spare writers kept at most (one per link that is busy in the same turn is enough). */
+const MAX_SPARE_WRITERS = 64
+/** A writer that grew beyond this (a large message) is dropped after its turn rather than kept. */
+const MAX_SPARE_CAPACITY = 64 * 1024
+
 /**
  * The record layer of one link (PROTOCOL.md 5, 9): collects the messages of one event-loop turn
  * into one BipackWriter, seals them into one RECORD at the end of the turn (or hands them to the
@@ -32,8 +39,8 @@ export interface RecordIoOptions {
  * seal per turn. @internal
  */
 export class RecordIo implements ItemTarget {
-  /** Messages of this turn; written in place by {@link reserve}'s callers. */
-  readonly out = new BipackWriter(1024)
+  /** This turn's writer, taken on the first message and given back when the turn is sealed. */
+  private writer: BipackWriter | null = null
   readonly arq: ArqEngine | null = null
   /** Largest plaintext of one record (or one ARQ message). */
   readonly maxRecordPlaintext: number
@@ -77,9 +84,24 @@ export class RecordIo implements ItemTarget {
     return this.opener.stats
   }
 
+  /** Messages of this turn; written in place by {@link reserve}'s callers (taken from the spares on first use). */
+  get out(): BipackWriter {
+    return (this.writer ??= spareWriters.pop() ?? new BipackWriter(1024))
+  }
+
+  /** The turn is sealed: its writer goes back to the spares (an idle link keeps no buffer). */
+  private releaseWriter(): void {
+    const w = this.writer
+    if (w === null) return
+    this.writer = null
+    w.reset()
+    if (spareWriters.length < MAX_SPARE_WRITERS && w.capacity <= MAX_SPARE_CAPACITY) spareWriters.push(w)
+  }
+
   /** Makes room for a message of `size` bytes in this turn's record; the flush follows at the end of the turn. */
   reserve(size: number): BipackWriter {
-    if (this.out.length > 0 && this.out.length + size > this.turnLimit) this.flush()
+    const w = this.writer
+    if (w !== null && w.length > 0 && w.length + size > this.turnLimit) this.flush()
     this.scheduleFlush()
     return this.out
   }
@@ -130,19 +152,18 @@ export class RecordIo implements ItemTarget {
   /** Seals what was queued into one record and sends it. */
   flush(): void {
     if (this.stopped) return
+    const w = this.writer
     const arq = this.arq
     if (arq) {
-      if (this.out.length > 0) {
-        arq.send(this.out.view()) // copies
-        this.out.reset()
-      }
+      if (w !== null && w.length > 0) arq.send(w.view()) // copies
+      this.releaseWriter()
       arq.flush()
       this.armArqTimer()
       return
     }
-    if (this.out.length === 0) return
-    const frame = this.sealer.seal(this.out.view(), FrameType.Record)
-    this.out.reset()
+    if (w === null || w.length === 0) return
+    const frame = this.sealer.seal(w.view(), FrameType.Record)
+    this.releaseWriter()
     this.sendFrame(frame, FrameType.Record)
   }
 
@@ -195,6 +216,7 @@ export class RecordIo implements ItemTarget {
   stop(): void {
     this.stopped = true
     this.scheduler?.stop()
+    this.releaseWriter()
     if (this.arqTimer) clearTimeout(this.arqTimer)
     this.arq?.close()
   }
@@ -206,10 +228,15 @@ export class RecordIo implements ItemTarget {
     if (this.arqTimer && at >= this.arqTimerAt) return // an earlier timer is armed: onTimer early is harmless
     if (this.arqTimer) clearTimeout(this.arqTimer)
     this.arqTimerAt = at
-    this.arqTimer = setTimeout(this.onArqTimer, Math.max(0, at - performance.now()))
+    this.arqTimer = setTimeout(RecordIo.arqTimerFired, Math.max(0, at - performance.now()), this)
   }
 
-  private readonly onArqTimer = () => {
+  /** The ARQ timer's callback, shared by every link (no closure per link). */
+  private static arqTimerFired(io: RecordIo): void {
+    io.onArqTimer()
+  }
+
+  private onArqTimer(): void {
     this.arqTimer = undefined
     this.arqTimerAt = Number.POSITIVE_INFINITY
     if (this.stopped || !this.arq) return

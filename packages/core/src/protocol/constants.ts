@@ -42,6 +42,8 @@ export const RejectCode = {
   UnsupportedVersion: 1,
   Busy: 2,
   Malformed: 3,
+  /** The server holds as many connections or sessions as it allows: come back later (with backoff). */
+  Full: 4,
 } as const
 
 /** Library error codes that cross the wire (PROTOCOL.md 6.1). */
@@ -90,8 +92,18 @@ export const Defaults = {
    * the in-flight limit) before the connection ends; at least twice the message limit.
    */
   backlogBytes: 8 * 1024 * 1024,
+  /** PING interval announced on datagram transports (UDP NAT mappings may expire after 30 s). */
   pingIntervalMs: 10_000,
+  /** Idle timeout announced on datagram transports. */
   idleTimeoutMs: 30_000,
+  /**
+   * PING interval announced on TCP and WebSocket: no NAT mapping to refresh, and half the 60 s
+   * idle cut of common proxies and load balancers. Each PING–PONG costs a record each way on
+   * every idle session, so a longer interval is what makes idle sessions cheap (PROTOCOL.md 6.2).
+   */
+  pingIntervalMsReliable: 25_000,
+  /** Idle timeout announced on TCP and WebSocket: a lost peer is noticed within a minute. */
+  idleTimeoutMsReliable: 60_000,
   /** Caller-side call timeout on reliable transports and in reliable datagram mode (0 in options: none). */
   callTimeoutMs: 30_000,
   datagramCallTimeoutMs: 10_000,

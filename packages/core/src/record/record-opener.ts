@@ -13,6 +13,9 @@ export interface RecordStats {
   forged: number
 }
 
+/** Nonce scratch shared by every opener: used only inside one synchronous `open`. */
+const nonce = new Uint8Array(12)
+
 /**
  * Opens incoming records of one direction (PROTOCOL.md 5.2). Reliable transports: the counter
  * must be exactly the next one and the record must open, else `ProtocolError`. Datagram
@@ -21,7 +24,6 @@ export interface RecordStats {
 export class RecordOpener {
   readonly stats: RecordStats = { accepted: 0, replayed: 0, forged: 0 }
   private readonly aead: Aead
-  private readonly nonce = new Uint8Array(12)
   private expected = 0
   private readonly window: ReplayWindow | null
 
@@ -65,11 +67,11 @@ export class RecordOpener {
     }
     let plaintext: Uint8Array
     try {
-      const nonce = counterNonce(counter, this.nonce)
+      const n = counterNonce(counter, nonce)
       if (inPlace) {
         const sealed = frame.subarray(start)
-        plaintext = frame.subarray(start, start + this.aead.openInto(frame, start, nonce, sealed))
-      } else plaintext = this.aead.open(nonce, frame.subarray(start))
+        plaintext = frame.subarray(start, start + this.aead.openInto(frame, start, n, sealed))
+      } else plaintext = this.aead.open(n, frame.subarray(start))
     } catch (e) {
       return this.reject('record does not open (forged or corrupted)', e)
     }

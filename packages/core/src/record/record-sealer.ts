@@ -2,6 +2,10 @@ import { BipackWriter } from '@kp/bipack'
 import { type Aead, aead, counterNonce } from '@kp/crypto'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 
+/** Nonce and header scratch shared by every sealer: used only inside one synchronous call. */
+const nonce = new Uint8Array(12)
+const header = new BipackWriter(16)
+
 /**
  * Seals outgoing records of one direction (PROTOCOL.md 5.1):
  * `type ‖ smartint(counter) ‖ seal(k, 4 zero ‖ u64le(counter), aad = empty, plaintext)`.
@@ -10,8 +14,6 @@ import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 export class RecordSealer {
   private readonly aead: Aead
   private counter = 0
-  private readonly nonce = new Uint8Array(12)
-  private readonly header = new BipackWriter(16)
 
   constructor(key: Uint8Array) {
     this.aead = aead(key)
@@ -31,9 +33,9 @@ export class RecordSealer {
   seal(plaintext: Uint8Array, type = 4): Uint8Array {
     const counter = this.take()
     const h = this.writeHeader(type, counter)
-    const nonce = counterNonce(counter, this.nonce)
+    const n = counterNonce(counter, nonce)
     if (plaintext.length <= SMALL_RECORD) {
-      const sealed = this.aead.seal(nonce, plaintext)
+      const sealed = this.aead.seal(n, plaintext)
       const frame = new Uint8Array(h.length + sealed.length)
       frame.set(h.view())
       frame.set(sealed, h.length)
@@ -41,7 +43,7 @@ export class RecordSealer {
     }
     const frame = new Uint8Array(h.length + plaintext.length + 16)
     frame.set(h.view())
-    this.aead.sealInto(frame, h.length, nonce, plaintext)
+    this.aead.sealInto(frame, h.length, n, plaintext)
     return frame
   }
 
@@ -62,7 +64,7 @@ export class RecordSealer {
     this.take()
     const h = this.writeHeader(type, counter)
     buf.set(h.view(), start - hlen)
-    this.aead.sealInto(buf, start, counterNonce(counter, this.nonce), buf.subarray(start, start + length))
+    this.aead.sealInto(buf, start, counterNonce(counter, nonce), buf.subarray(start, start + length))
     return buf.subarray(start - hlen, start + length + 16)
   }
 
@@ -76,7 +78,7 @@ export class RecordSealer {
   }
 
   private writeHeader(type: number, counter: number): BipackWriter {
-    const h = this.header
+    const h = header
     h.reset()
     h.u8(type).unsigned(counter)
     return h

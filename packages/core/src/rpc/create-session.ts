@@ -6,5 +6,7 @@ export interface CreateSessionOptions<S> extends LinkOptions, SessionOptions<S> 
 
 /** A session on a new link over `options.transport`; frames go to `session.link.onFrame`. @internal */
 export function createSession<S>(options: CreateSessionOptions<S>): Session<S> {
-  return new Session<S>(new Link(options), options)
+  // the session does not keep the keys or the FINISH frame: once the link has its ciphers, no one does
+  const { keys: _keys, finish: _finish, ...sessionOptions } = options
+  return new Session<S>(new Link(options), sessionOptions)
 }

@@ -26,6 +26,18 @@ import { type IncomingHost, IncomingCalls } from './incoming-calls.js'
 import type { KiloInterface } from './kilo-interface.js'
 import { OutgoingCalls } from './outgoing-calls.js'
 
+/**
+ * Scratch writer for arguments and results, shared by every session: each view it returns is
+ * copied into a record before the next encode. One that grew past 64 KiB (a large message) is
+ * replaced at the next encode, so a large message does not stay allocated.
+ */
+let scratch = new BipackWriter(256)
+function freshScratch(): BipackWriter {
+  if (scratch.capacity > 64 * 1024) scratch = new BipackWriter(256)
+  else scratch.reset()
+  return scratch
+}
+
 /** Settings of one session. @internal */
 export interface SessionOptions<S> {
   iface: KiloInterface<S> | undefined
@@ -63,7 +75,6 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
   /** The streams of this session, both sides' (PROTOCOL.md 14). @internal */
   readonly streams: StreamTable<S>
   private readonly streamWindow: number
-  private readonly scratch = new BipackWriter(256)
   private closed = false
   /** Why the session ended (set once). */
   closeReason = ''
@@ -144,11 +155,10 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     this.link.append(message)
   }
   encode<T>(schema: Schema<T>, value: T): Uint8Array {
-    return writeValue(this.scratch, schema, value)
+    return writeValue(freshScratch(), schema, value)
   }
   encodeWith(write: (w: BipackWriter) => void): Uint8Array {
-    const w = this.scratch
-    w.reset()
+    const w = freshScratch()
     write(w)
     return w.view()
   }
@@ -226,26 +236,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
 
   /** What the link hands in: the peer's session messages, and its own end. */
   private fromLink(): LinkUser {
-    const incoming = this.incoming
-    const outgoing = this.outgoing
-    const streams = this.streams
-    return {
-      call: (id, command, args) => incoming.call(id, command, args),
-      push: (command, args) => incoming.push(command, args),
-      result: (id, value) => outgoing.onResult(id, value),
-      error: (id, code, message, data) => outgoing.onError(id, code, message, data),
-      cancel: (id) => {
-        incoming.cancel(id)
-        streams.onCancel(id)
-      },
-      open: (id, flags, command, credit, args) => streams.onOpen(id, flags, command, credit, args),
-      item: (ref, item) => streams.onItem(ref, item),
-      credit: (ref, n) => streams.onCredit(ref, n),
-      end: (ref, value) => streams.onEnd(ref, value),
-      fail: (ref, code, message, data) => streams.onFail(ref, code, message, data),
-      stop: (ref) => streams.onStop(ref),
-      linkClosed: (close) => this.linkClosed(close),
-    }
+    return new SessionLinkUser(this.incoming, this.outgoing, this.streams, (close) => this.linkClosed(close))
   }
 
   /**
@@ -308,5 +299,49 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
       }
     }
     this.options.onClose?.(close)
+  }
+}
+
+/** The session as its link sees it: one small object per session (methods, not closures). */
+class SessionLinkUser<S> implements LinkUser {
+  constructor(
+    private readonly incoming: IncomingCalls<S>,
+    private readonly outgoing: OutgoingCalls,
+    private readonly streams: StreamTable<S>,
+    readonly linkClosed: (close: LinkClose) => void,
+  ) {}
+  call(id: number, command: string, args: Uint8Array): void {
+    this.incoming.call(id, command, args)
+  }
+  push(command: string, args: Uint8Array): void {
+    this.incoming.push(command, args)
+  }
+  result(id: number, value: Uint8Array): void {
+    this.outgoing.onResult(id, value)
+  }
+  error(id: number, code: string, message: string, data: Uint8Array): void {
+    this.outgoing.onError(id, code, message, data)
+  }
+  cancel(id: number): void {
+    this.incoming.cancel(id)
+    this.streams.onCancel(id)
+  }
+  open(id: number, flags: number, command: string, credit: number, args: Uint8Array): void {
+    this.streams.onOpen(id, flags, command, credit, args)
+  }
+  item(ref: number, item: Uint8Array): void {
+    this.streams.onItem(ref, item)
+  }
+  credit(ref: number, n: number): void {
+    this.streams.onCredit(ref, n)
+  }
+  end(ref: number, value: Uint8Array): void {
+    this.streams.onEnd(ref, value)
+  }
+  fail(ref: number, code: string, message: string, data: Uint8Array): void {
+    this.streams.onFail(ref, code, message, data)
+  }
+  stop(ref: number): void {
+    this.streams.onStop(ref)
   }
 }

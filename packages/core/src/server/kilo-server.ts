@@ -7,7 +7,11 @@ import type { Session } from '../rpc/session.js'
 import type { Transport, TransportListener } from '../transport/transport.js'
 import { Emitter } from '../util/emitter.js'
 import type { Logger } from '../util/logger.js'
+import { encodeReject } from '../protocol/handshake-frames.js'
+import { RejectCode } from '../protocol/constants.js'
+import { FullRefusals } from './full-refusals.js'
 import { HandshakeLimits } from './handshake-limits.js'
+import { sendRefusal } from './refusal.js'
 import { type ResolvedServeOptions, resolveServeOptions, type ServeOptions } from './serve-options.js'
 import { type ServerHandshakeHost, ServerHandshakeDriver } from './server-handshake-driver.js'
 
@@ -58,6 +62,7 @@ export class KiloServer<S = unknown> extends Emitter<ServerEvents<S>> {
       opened: (s) => this.opened(s),
       closed: (s, reason) => this.sessionEnded(s, reason),
       settled: () => this.settleIfIdle(),
+      full: new FullRefusals(options.logger),
     }
     for (const l of listeners) l.onConnection((t) => this.accept(t, l))
   }
@@ -70,6 +75,11 @@ export class KiloServer<S = unknown> extends Emitter<ServerEvents<S>> {
   /** Handshakes in progress right now. */
   get halfOpenCount(): number {
     return this.host.halfOpen.size
+  }
+
+  /** Connections refused with REJECT `Full` so far (`maxSessions`, or a listener's `maxConnections`). */
+  get refusedFullCount(): number {
+    return this.host.full.total
   }
 
   /** The live sessions (their contexts), for broadcasts. */
@@ -113,6 +123,13 @@ export class KiloServer<S = unknown> extends Emitter<ServerEvents<S>> {
 
   private accept(transport: Transport, pool: TransportListener): void {
     if (this.closing) {
+      transport.close()
+      return
+    }
+    if (transport.refusal === 'full') {
+      // the listener is at its maxConnections: tell the client, then close (PROTOCOL.md 4.7)
+      this.host.full.refused(`maxConnections of the listener on ${pool.address.host}:${pool.address.port}`)
+      sendRefusal(transport, encodeReject(RejectCode.Full, 'server full: connection limit reached, retry later'))
       transport.close()
       return
     }

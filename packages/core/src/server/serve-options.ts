@@ -60,9 +60,12 @@ export interface ServeOptions<S> {
   streamCredit?: number
   /** Largest message accepted from a client, announced in READY. Default: what one frame carries. */
   maxMessage?: number
-  /** Announced PING interval. Default 10 000 ms. */
+  /**
+   * Announced PING interval: each side pings when it has sent nothing for this long (PROTOCOL.md
+   * 6.2). Default 25 000 ms on TCP and WebSocket, 10 000 ms on UDP (NAT mappings); 0: no pings.
+   */
   pingIntervalMs?: number
-  /** Close a session that sent nothing for this long. Default 30 000 ms. */
+  /** Close a session that sent nothing for this long. Default 60 000 ms on TCP and WebSocket, 30 000 ms on UDP; 0: never. */
   idleTimeoutMs?: number
   /** Caller-side timeout of the server's own calls to clients. Default 30 s on reliable transports and in reliable datagram mode, 10 s on plain datagrams; 0: none. */
   callTimeoutMs?: number
@@ -94,8 +97,9 @@ export interface ResolvedServeOptions<S> {
   maxStreams: number
   streamCredit: number
   maxMessage: number | undefined
-  pingIntervalMs: number
-  idleTimeoutMs: number
+  /** Undefined: the transport's default (reliable or datagram). */
+  pingIntervalMs: number | undefined
+  idleTimeoutMs: number | undefined
   callTimeoutMs: number | undefined
   cookie: 'auto' | 'always'
   errors: ErrorRegistry | undefined
@@ -115,10 +119,10 @@ export function resolveServeOptions<S>(options: ServeOptions<S>): ResolvedServeO
     throw new TypeError(`"options.cookie" expected 'auto' or 'always', got ${String(options.cookie)}`)
   }
   const int = (name: keyof ServeOptions<S>, fallback: number, min: number, max: number) => integerOption(`options.${name}`, options[name], fallback, min, max)
-  const ping = int('pingIntervalMs', Defaults.pingIntervalMs, 0, DAY_MS)
-  const idle = int('idleTimeoutMs', Defaults.idleTimeoutMs, 0, DAY_MS)
-  if (ping > 0 && ping < Defaults.minPingIntervalMs) throw new RangeError(`"options.pingIntervalMs" expected 0 or at least ${Defaults.minPingIntervalMs}, got ${ping}`)
-  if (idle > 0 && idle < Defaults.minIdleTimeoutMs) throw new RangeError(`"options.idleTimeoutMs" expected 0 or at least ${Defaults.minIdleTimeoutMs}, got ${idle}`)
+  const ping = options.pingIntervalMs === undefined ? undefined : int('pingIntervalMs', 0, 0, DAY_MS)
+  const idle = options.idleTimeoutMs === undefined ? undefined : int('idleTimeoutMs', 0, 0, DAY_MS)
+  if (ping !== undefined && ping > 0 && ping < Defaults.minPingIntervalMs) throw new RangeError(`"options.pingIntervalMs" expected 0 or at least ${Defaults.minPingIntervalMs}, got ${ping}`)
+  if (idle !== undefined && idle > 0 && idle < Defaults.minIdleTimeoutMs) throw new RangeError(`"options.idleTimeoutMs" expected 0 or at least ${Defaults.minIdleTimeoutMs}, got ${idle}`)
   return {
     key: options.key,
     session: options.session ?? (() => ({}) as S),

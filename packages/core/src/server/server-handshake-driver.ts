@@ -10,6 +10,7 @@ import type { Session } from '../rpc/session.js'
 import type { Transport, TransportListener } from '../transport/transport.js'
 import { bytesEqual } from '../util/bytes.js'
 import type { Logger } from '../util/logger.js'
+import type { FullRefusals } from './full-refusals.js'
 import type { HandshakeLimits } from './handshake-limits.js'
 import { sendRefusal } from './refusal.js'
 import type { ResolvedServeOptions } from './serve-options.js'
@@ -33,6 +34,8 @@ export interface ServerHandshakeHost<S> {
   closed(session: Session<S>, reason: string): void
   /** A handshake ended without a session (for close() to settle). */
   settled(): void
+  /** Refusals of a full server, logged once per interval. */
+  readonly full: FullRefusals
 }
 
 /** Records kept while `authorize` runs (PROTOCOL.md 4.3): count, and bytes as frame multiples. */
@@ -51,10 +54,12 @@ export class ServerHandshakeDriver<S> {
   private phase: Phase = 'hello'
   private hs: ServerHandshake | null = null
   private session: Session<S> | null = null
-  private readonly early: Uint8Array[] = []
+  /** Records that arrived while `authorize` ran (made on the first). */
+  private early: Uint8Array[] | null = null
   private earlyBytes = 0
   private leavePool: (() => void) | null = null
-  private readonly timer: ReturnType<typeof setTimeout>
+  /** The handshake time limit; null once cleared (nothing of the handshake outlives it). */
+  private timer: ReturnType<typeof setTimeout> | null
 
   constructor(
     private readonly transport: Transport,
@@ -130,7 +135,7 @@ export class ServerHandshakeDriver<S> {
     if (verdict === 'cookie') {
       // Stateless: answer with a cookie and forget this transport (PROTOCOL.md 4.6).
       this.phase = 'done'
-      clearTimeout(this.timer)
+      this.clearTimer()
       sendRefusal(transport, encodeCookie(cookies.issue(address, ephemeral)))
       transport.close()
       return
@@ -142,7 +147,8 @@ export class ServerHandshakeDriver<S> {
       })
     }
     if (this.host.sessionCount >= options.maxSessions) {
-      return this.fail(new HandshakeError('busy', 'too many sessions'), { code: RejectCode.Busy, message: 'server busy: session limit reached, retry later' })
+      this.host.full.refused(`maxSessions ${options.maxSessions}`)
+      return this.fail(new HandshakeError('full', 'too many sessions'), { code: RejectCode.Full, message: 'server full: session limit reached, retry later' })
     }
     this.leavePool = limits.enter(this.pool, address, reliable, verified)
     this.host.halfOpen.add(transport)
@@ -195,6 +201,8 @@ export class ServerHandshakeDriver<S> {
     if (this.phase !== 'authorizing') return
     this.phase = 'done'
     this.leaveHalfOpen()
+    // the handshake state (HELLO, WELCOME, transcript hashes) is not needed once FINISH verified
+    this.hs = null
     const host = this.host
     const transport = this.transport
     if (host.closing) {
@@ -212,7 +220,9 @@ export class ServerHandshakeDriver<S> {
       this.session = s
       host.opened(s)
       transport.established?.()
-      for (const f of this.early.splice(0)) s.link.onFrame(f)
+      const early = this.early
+      this.early = null
+      if (early !== null) for (const f of early) s.link.onFrame(f)
       s.runConnectedHooks()
     } catch (e) {
       // a bug, not the peer: end this transport, never the process
@@ -237,10 +247,12 @@ export class ServerHandshakeDriver<S> {
       streamCredit: options.streamCredit,
       // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
       maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
-      pingIntervalMs: options.pingIntervalMs,
-      idleTimeoutMs: options.idleTimeoutMs,
+      // TCP and WebSocket ping less often than datagrams, which keep NAT mappings alive (PROTOCOL.md 6.2)
+      pingIntervalMs: options.pingIntervalMs ?? (transport.reliable ? Defaults.pingIntervalMsReliable : Defaults.pingIntervalMs),
+      idleTimeoutMs: options.idleTimeoutMs ?? (transport.reliable ? Defaults.idleTimeoutMsReliable : Defaults.idleTimeoutMs),
       callTimeoutMs: options.callTimeoutMs ?? (transport.reliable || arq ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
-      finish,
+      // only a datagram server answers a repeated FINISH (PROTOCOL.md 4.5)
+      finish: transport.reliable ? undefined : finish,
       arq,
       announce,
       errors: options.errors,
@@ -253,16 +265,24 @@ export class ServerHandshakeDriver<S> {
   /** Records sent right behind FINISH while `authorize` runs: kept, bounded in count and bytes. */
   private holdEarlyRecord(frame: Uint8Array): void {
     this.earlyBytes += frame.length
-    if (this.early.length >= EARLY_RECORDS.frames || this.earlyBytes > EARLY_RECORDS.frameMultiple * this.transport.maxFrame) {
+    const early = (this.early ??= [])
+    if (early.length >= EARLY_RECORDS.frames || this.earlyBytes > EARLY_RECORDS.frameMultiple * this.transport.maxFrame) {
       return this.fail(new HandshakeError('malformed', 'too much sent before the server finished the handshake'))
     }
-    this.early.push(frame)
+    early.push(frame)
   }
 
   // ---------------------------------------------------------------- endings
 
+  private clearTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer)
+      this.timer = null
+    }
+  }
+
   private leaveHalfOpen(): void {
-    clearTimeout(this.timer)
+    this.clearTimer()
     if (this.leavePool) {
       this.leavePool()
       this.leavePool = null
@@ -275,6 +295,7 @@ export class ServerHandshakeDriver<S> {
     if (this.phase === 'done') return
     this.phase = 'done'
     this.leaveHalfOpen()
+    this.hs = null
     this.host.log.debug?.(`handshake from ${this.transport.remoteAddress} failed: ${e.message}`)
     if (reject) sendRefusal(this.transport, encodeReject(reject.code, reject.message))
     this.transport.close(e)

@@ -81,6 +81,11 @@ export abstract class TransportBase implements Transport {
   readonly maxBuffered: number
   /** Frames this transport dropped instead of delivering (datagram transports). */
   readonly dropped: TransportDropStats = { oversize: 0, early: 0 }
+  /**
+   * Set by a listener, before it hands the transport to core, on a connection beyond its
+   * `maxConnections`: core answers REJECT `Full` and closes it (see `Transport.refusal`).
+   */
+  refusal?: 'full'
   private handlers: TransportHandlers | null = null
   /** Frames waiting for the handlers (before setHandlers, until its microtask runs); null: none. */
   private early: Uint8Array[] | null = null

@@ -63,6 +63,13 @@ export interface Transport {
    */
   close(error?: Error): void
   /**
+   * Optional, set by a listener on a connection it accepted beyond its own connection limit
+   * (`maxConnections`): core answers it at once with REJECT `Full` (PROTOCOL.md 4.7) and closes
+   * it, so the client learns the server is full instead of seeing a bare close, and logs such
+   * refusals once per interval.
+   */
+  readonly refusal?: 'full'
+  /**
    * Optional: called by core once the handshake on this transport has completed. Datagram
    * listeners use it to promote a second handshake from the same address (PROTOCOL.md 8).
    */
