@@ -1,134 +1,28 @@
-import type { ErrorRegistry } from '../rpc/application-error.js'
-import type { BipackWriter, Schema } from '@kp/bipack'
 import { AbortedError } from '../errors/aborted-error.js'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { KiloError } from '../errors/kilo-error.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import { NotSupportedError } from '../errors/not-supported-error.js'
 import { ProtocolError } from '../errors/protocol-error.js'
-import type { ItemScheduler, ScheduledSource } from '../link/item-scheduler.js'
 import { Defaults, ErrorCode } from '../protocol/constants.js'
-import { itemSize, openSize } from '../protocol/message-size.js'
-import { writeCancel, writeCredit, writeEnd, writeFail, writeOpen, writeStop } from '../protocol/messages.js'
-import { IncomingCall } from '../rpc/call-context.js'
-import type { SessionContext } from '../rpc/context.js'
-import { errorToWire, wireToError } from '../rpc/error-mapping.js'
+import { openSize } from '../protocol/message-size.js'
+import { writeCancel, writeCredit, writeOpen, writeStop } from '../protocol/messages.js'
+import { wireToError } from '../rpc/error-mapping.js'
 import type { IdAllocator } from '../rpc/id-allocator.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
-import type { Outbox } from '../rpc/outbox.js'
-import type { Logger } from '../util/logger.js'
 import { type AnyStreamDefinition, CALLEE_SENDS, flagsOf, isStreamDefinition, OPENER_SENDS, schemasOf, shapeOf } from './definitions.js'
-import { Inflow, type InflowHost } from './inflow.js'
-import { Outflow, type OutflowHost } from './outflow.js'
-import { type AnyIterator, iteratorOf } from './sources.js'
+import { Inflow } from './inflow.js'
+import { Outflow } from './outflow.js'
+import type { AnyIterator } from './sources.js'
+import type { StreamHost, StreamTableOptions } from './stream-host.js'
+import { sendFail } from './stream-replies.js'
+import { startHandler } from './stream-callee.js'
+import { type StreamOwner, StreamState } from './stream-state.js'
+
+export type { StreamHost, StreamTableOptions } from './stream-host.js'
+export { StreamState } from './stream-state.js'
 
 const EMPTY: Uint8Array = new Uint8Array(0)
-
-/** What the stream table needs from its session. @internal */
-export interface StreamHost<S> extends Outbox {
-  /** The context handlers see (the session). */
-  readonly context: SessionContext<S> & { readonly isClosed: boolean; readonly closeReason: string }
-  /** Encodes into the session's scratch writer; the view is valid until the next encode. */
-  encode<T>(schema: Schema<T>, value: T): Uint8Array
-  /** Writes into the session's scratch writer; the view is valid until the next encode. */
-  encodeWith(write: (w: BipackWriter) => void): Uint8Array
-  /** Null when streams may run (a reliable transport, or reliable datagram mode), else why not. */
-  readonly streamsRefused: string | null
-  /** The write path's scheduler of stream items. */
-  itemScheduler(): ItemScheduler
-}
-
-/** Limits of a stream table. @internal */
-export interface StreamTableOptions {
-  /** Streams the peer may have open here; also how many of ours are open at once (more wait). */
-  maxStreams: number
-  /** Window of the items this side reads on the peer's sinks and channels. */
-  window: number
-  logger: Logger
-  /** Where the peer's application error codes (in FAIL) are looked up. */
-  errors: ErrorRegistry
-}
-
-/** The sink opener's pending answer. */
-interface Answer {
-  resolve(value: unknown): void
-  reject(error: Error): void
-  promise: Promise<unknown>
-  schema: Schema<unknown>
-}
-
-/**
- * One stream, sink or channel, on either side. `tx` is the direction this side sends, `rx` the
- * one it receives; a direction without items (the opener's side of a stream, the callee's answer
- * of a sink) has no flow object but still a state. @internal
- */
-export class StreamState implements OutflowHost, InflowHost {
-  /** The reference this side writes (PROTOCOL.md 14): id × 2, plus 1 when the peer opened it. */
-  readonly ref: number
-  tx: Outflow<unknown> | null = null
-  rx: Inflow<unknown> | null = null
-  txOpen = false
-  rxOpen = true
-  /** Callee: the handler has not finished. */
-  running = false
-  /** Opener: OPEN was written (false while it waits for a slot). */
-  sent = false
-  /** Opener: the encoded arguments until OPEN is written. */
-  args: Uint8Array | null = null
-  /** Callee: the handler's context. */
-  ctx: IncomingCall<unknown> | null = null
-  /** Opener of a sink: the promise of the result. */
-  answer: Answer | null = null
-  signal: AbortSignal | undefined = undefined
-  onAbort: (() => void) | undefined = undefined
-
-  constructor(
-    private readonly table: StreamTable<unknown>,
-    readonly id: number,
-    /** Opened by this side. */
-    readonly mine: boolean,
-    readonly def: AnyStreamDefinition,
-    readonly what: string,
-  ) {
-    this.ref = id * 2 + (mine ? 0 : 1)
-  }
-
-  // OutflowHost
-  get peerMaxMessage(): number {
-    return this.table.host.peerMaxMessage
-  }
-  get limitHint(): string | undefined {
-    return this.table.host.limitHint
-  }
-  encode<T>(schema: Schema<T>, value: T): Uint8Array {
-    return this.table.host.encode(schema, value)
-  }
-  schedule(o: ScheduledSource): void {
-    if (!this.table.host.isClosed) this.table.host.itemScheduler().add(o)
-  }
-  ended(_o: Outflow<unknown>, error: unknown): void {
-    this.table.txEnded(this, error)
-  }
-  finished(_o: Outflow<unknown>): void {
-    this.table.txFinished(this)
-  }
-  failFields(error: unknown): { code: string; message: string; data: Uint8Array } {
-    // the opener gives up instead (CANCEL): nothing of this is sent
-    if (this.mine) return { code: ErrorCode.Internal, message: '', data: EMPTY }
-    return errorToWire(error, this.def.name, this.table.peerLabel(), this.table.options.logger)
-  }
-  report(error: unknown): void {
-    this.table.options.logger.warn?.(`finishing the producer of ${this.what} failed: ${(error as Error)?.stack ?? error}`)
-  }
-
-  // InflowHost
-  grant(n: number): void {
-    this.table.writeCredit(this, n)
-  }
-  stopped(): void {
-    this.table.rxStopped(this)
-  }
-}
 
 /**
  * The streams of one session, both the ones this side opened and the peer's (PROTOCOL.md 14):
@@ -137,7 +31,7 @@ export class StreamState implements OutflowHost, InflowHost {
  * A hostile message throws `ProtocolError` (the link closes); nothing here ends the process.
  * @internal
  */
-export class StreamTable<S> {
+export class StreamTable<S> implements StreamOwner {
   private readonly mine = new Map<number, StreamState>()
   private readonly theirs = new Map<number, StreamState>()
   /** Our streams waiting for a slot (beyond `maxStreams`). */
@@ -259,7 +153,7 @@ export class StreamTable<S> {
     const ref = id * 2 + 1
     const refuse = (code: string, message: string) => {
       if (flags & OPENER_SENDS) writeStop(this.host.reserve(11), ref)
-      this.sendFail(ref, code, message, EMPTY)
+      sendFail(this.host, ref, code, message, EMPTY)
     }
     if (this.host.streamsRefused !== null) return refuse(ErrorCode.NotSupported, `${shape} '${name}': ${this.host.streamsRefused}`)
     if (this.theirs.size >= this.options.maxStreams) return refuse(ErrorCode.Busy, `more than ${this.options.maxStreams} streams open`)
@@ -286,7 +180,7 @@ export class StreamTable<S> {
     this.theirs.set(id, s)
     const handler = reg.handler as unknown as (...a: never[]) => unknown
     if (this.pendingStarts) this.pendingStarts.push({ s, args, handler })
-    else this.start(s, args, handler)
+    else startHandler(this, s, args, handler)
   }
 
   /** ITEM arrived. */
@@ -384,7 +278,7 @@ export class StreamTable<S> {
   hooksFinished(): void {
     const pending = this.pendingStarts
     this.pendingStarts = null
-    if (pending) for (const p of pending) if (this.theirs.get(p.s.id) === p.s) this.start(p.s, p.args, p.handler)
+    if (pending) for (const p of pending) if (this.theirs.get(p.s.id) === p.s) startHandler(this, p.s, p.args, p.handler)
   }
 
   /** The session ended: every stream ends on this side, readers and producers with `ConnectionClosedError`. */
@@ -405,80 +299,6 @@ export class StreamTable<S> {
       s.rx?.abort(error, true)
       s.answer?.reject(error)
     }
-  }
-
-  // ---------------------------------------------------------------- the callee's handlers
-
-  private start(s: StreamState, args: unknown, handler: (...a: never[]) => unknown): void {
-    const ctx = new IncomingCall<S>(this.host.context)
-    s.ctx = ctx as IncomingCall<unknown>
-    s.running = true
-    const call = handler as unknown as (...a: unknown[]) => unknown
-    if (s.def.shape === 'sink') {
-      this.writeCredit(s, s.rx!.initialCredit())
-      let r: unknown
-      try {
-        r = call(args, s.rx, ctx)
-      } catch (e) {
-        return this.answered(s, undefined, e)
-      }
-      if (isPromiseLike(r)) {
-        r.then(
-          (v) => this.answered(s, v, undefined),
-          (e) => this.answered(s, undefined, e ?? new Error('rejected')),
-        )
-      } else this.answered(s, r, undefined)
-      return
-    }
-    const tx = s.tx!
-    try {
-      if (s.rx) this.writeCredit(s, s.rx.initialCredit())
-      const r = s.rx ? call(args, s.rx, ctx) : call(args, ctx)
-      tx.attach(iteratorOf(r, `the handler of ${s.what}`))
-    } catch (e) {
-      tx.fail(e)
-    }
-  }
-
-  /** A sink handler settled: STOP what it did not read, answer with END or FAIL. */
-  private answered(s: StreamState, value: unknown, error: unknown): void {
-    s.running = false
-    if (s.rxOpen) s.rx!.stopReading()
-    if (s.txOpen && !this.host.isClosed) {
-      s.txOpen = false
-      if (error !== undefined) {
-        const w = errorToWire(error, s.def.name, this.peerLabel(), this.options.logger)
-        this.sendFail(s.ref, w.code, w.message, w.data)
-      } else this.sendResult(s, value)
-    }
-    s.txOpen = false
-    this.maybeRemove(s)
-  }
-
-  private sendResult(s: StreamState, value: unknown): void {
-    const name = s.def.name
-    let encoded: Uint8Array
-    try {
-      encoded = this.host.encode(schemasOf(s.def).result!, value)
-    } catch (e) {
-      this.options.logger.warn?.(`result of '${name}' does not encode (peer ${this.peerLabel()}): ${(e as Error)?.stack ?? e}`)
-      return this.sendFail(s.ref, ErrorCode.Internal, `result of '${name}' does not encode`, EMPTY)
-    }
-    const size = itemSize(s.ref, encoded.length)
-    const limit = this.host.peerMaxMessage
-    if (size > limit) {
-      const tooLarge = new MessageTooLargeError(size, limit, `result of '${name}'`, 'return less, or raise maxMessage on the server')
-      this.options.logger.warn?.(`${tooLarge.message} (peer ${this.peerLabel()})`)
-      return this.sendFail(s.ref, ErrorCode.MessageTooLarge, tooLarge.message, EMPTY)
-    }
-    writeEnd(this.host.reserve(size), s.ref, encoded)
-  }
-
-  private sendFail(ref: number, code: string, message: string, data: Uint8Array): void {
-    const text = message.length > 1000 ? message.slice(0, 1000) : message
-    let m = this.host.encodeWith((w) => writeFail(w, ref, code, text, data))
-    if (m.length > this.host.peerMaxMessage) m = this.host.encodeWith((w) => writeFail(w, ref, code, 'error too large to send', EMPTY))
-    this.host.append(m)
   }
 
   // ---------------------------------------------------------------- from the flows
@@ -532,7 +352,8 @@ export class StreamTable<S> {
     return null
   }
 
-  private maybeRemove(s: StreamState): void {
+  /** Forgets `s` once both directions ended and its handler finished. */
+  maybeRemove(s: StreamState): void {
     if (s.txOpen || s.rxOpen || s.running) return
     this.remove(s)
   }
@@ -555,6 +376,3 @@ export class StreamTable<S> {
   }
 }
 
-function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
-}
