@@ -20,15 +20,16 @@ const MAGIC = 0x4b
 const VERSION = 1
 
 /**
- * `K ‖ version ‖ family (4 | 6) ‖ u8 length ‖ source address text (ASCII) ‖ u16 source port ‖
- * datagram`: one datagram as it goes from the worker that received it to the worker that owns
- * its source. Returns null for an address that is not an IP literal.
+ * `K ‖ version ‖ family (4 | 6) ‖ u8 length ‖ source address text (ASCII) ‖ u16 source port`:
+ * the header a worker puts before a datagram it relays to the worker that owns its source (sent
+ * as two buffers, the datagram not copied). At most 51 bytes. Returns null for an address that
+ * is not an IP literal.
  */
-export function encodeRelayed(datagram: Uint8Array, address: string, port: number): Uint8Array | null {
+export function relayHeader(address: string, port: number): Uint8Array | null {
   const family = isIP(address)
-  if (family === 0 || address.length > 255) return null
+  if (family === 0 || address.length > 45) return null
   const n = address.length
-  const out = new Uint8Array(6 + n + datagram.length)
+  const out = new Uint8Array(6 + n)
   out[0] = MAGIC
   out[1] = VERSION
   out[2] = family
@@ -36,7 +37,16 @@ export function encodeRelayed(datagram: Uint8Array, address: string, port: numbe
   for (let i = 0; i < n; i++) out[4 + i] = address.charCodeAt(i)
   out[4 + n] = port >>> 8
   out[5 + n] = port & 255
-  out.set(datagram, 6 + n)
+  return out
+}
+
+/** The header and the datagram in one array (what the relay socket receives). */
+export function encodeRelayed(datagram: Uint8Array, address: string, port: number): Uint8Array | null {
+  const header = relayHeader(address, port)
+  if (header === null) return null
+  const out = new Uint8Array(header.length + datagram.length)
+  out.set(header)
+  out.set(datagram, header.length)
   return out
 }
 

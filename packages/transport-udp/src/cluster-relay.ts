@@ -1,8 +1,9 @@
 import cluster from 'node:cluster'
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { TransportError } from '@kp/core'
+import { MAX_UDP_PAYLOAD } from './options.js'
 import { sizeBuffers } from './socket-util.js'
-import { decodeRelayed, encodeRelayed, type JoinMessage, ownerOf, type TableMessage } from './cluster-protocol.js'
+import { decodeRelayed, type JoinMessage, ownerOf, relayHeader, type TableMessage } from './cluster-protocol.js'
 
 /** Counters of a clustered listener's relaying (all 0 when it is not clustered). */
 export interface RelayStats {
@@ -10,7 +11,7 @@ export interface RelayStats {
   relayedOut: number
   /** Datagrams another worker received for a source this worker owns. */
   relayedIn: number
-  /** Datagrams dropped because their owner's slot has no worker right now (starting, restarting), the relay socket's send queue was over `maxSendQueue`, or a relay send failed. */
+  /** Datagrams dropped because their owner's slot has no worker right now (starting, restarting), the relay socket's send queue was over `maxSendQueue`, the datagram was too close to the UDP maximum to carry the relay header (51 bytes at most), or a relay send failed. */
   relayDrops: number
   /** Datagrams on the relay socket that did not come from a sibling worker's relay socket (dropped). */
   relayForeign: number
@@ -111,14 +112,14 @@ export class ClusterRelay {
     const owner = ownerOf(source, size)
     if (owner === this.slot) return true
     const port = this.relays[owner]!
-    const relayed = port > 0 ? encodeRelayed(msg, rinfo.address, rinfo.port) : null
-    // bounded as the listener's own sends: beyond maxSendQueue queued bytes, drop and count
-    if (relayed === null || this.closed || this.socket.getSendQueueSize() > this.maxSendQueue) {
+    const header = port > 0 ? relayHeader(rinfo.address, rinfo.port) : null
+    // the header takes up to 51 bytes: a datagram within that of the UDP maximum cannot be relayed
+    if (header === null || header.length + msg.length > MAX_UDP_PAYLOAD || this.closed || this.socket.getSendQueueSize() > this.maxSendQueue) {
       this.stats.relayDrops++
       return false
     }
     try {
-      this.socket.send(relayed, port, '127.0.0.1')
+      this.socket.send([header, msg], port, '127.0.0.1')
       this.stats.relayedOut++
     } catch {
       this.stats.relayDrops++

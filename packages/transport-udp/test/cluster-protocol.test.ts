@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeRelayed, encodeRelayed, ownerOf } from '../src/cluster-protocol.js'
+import { decodeRelayed, encodeRelayed, ownerOf, relayHeader } from '../src/cluster-protocol.js'
 
 describe('UDP cluster: owners and relayed datagrams', () => {
   it('spreads source addresses over the slots, the same owner every time', () => {
@@ -25,6 +25,12 @@ describe('UDP cluster: owners and relayed datagrams', () => {
       const r = decodeRelayed(encodeRelayed(d, address, port)!)
       expect(r).toEqual({ address, port, family, datagram: d })
     }
+  })
+
+  it('puts at most 51 bytes before the datagram (the longest IPv6 text)', () => {
+    expect(relayHeader('ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255', 65535)!.length).toBe(51)
+    expect(relayHeader('127.0.0.1', 1)!.length).toBe(15)
+    expect(relayHeader('localhost', 1)).toBeNull()
   })
 
   it('refuses what is not a relayed datagram', () => {

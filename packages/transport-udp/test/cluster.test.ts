@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { SigningKey } from '@kp/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { cmdStats, cmdWhoami } from '../examples/cluster-api.js'
-import { connectUdp } from '../src/index.js'
+import { connectUdp, udpClusterPrimary, udpListener } from '../src/index.js'
 
 const example = fileURLToPath(new URL('../examples/cluster.ts', import.meta.url))
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
@@ -82,8 +82,30 @@ describe('UDP on every core with node:cluster (examples/cluster.ts)', () => {
         expect(s.relayDrops).toBe(0)
         expect(s.foreignDatagrams).toBe(0)
       }
+      // a worker that dies: its slot goes to the worker the example starts in its place, and new
+      // clients whose addresses hash to that slot are served by it
+      const dead = answers[0]!.pid
+      process.kill(dead, 'SIGKILL')
+      const fresh = Array.from({ length: 20 }, () => connectUdp({ host: '127.0.0.1', port: ready.port, serverId: ready.serverId, reconnect: false }))
+      try {
+        const after = await Promise.all(fresh.map((c) => c.call(cmdWhoami, undefined)))
+        const pids = new Set(after.map((a) => a.pid))
+        expect(pids.has(dead)).toBe(false)
+        expect(pids.size).toBe(2)
+      } finally {
+        await Promise.all(fresh.map((c) => c.close()))
+      }
     } finally {
       await Promise.all(clients.map((c) => c.close()))
     }
   }, 120_000)
+
+  it('refuses wrong arguments', async () => {
+    expect(() => udpClusterPrimary({ workers: 0 })).toThrow(RangeError)
+    expect(() => udpClusterPrimary({ workers: 1.5 })).toThrow(TypeError)
+    expect(() => udpClusterPrimary(undefined as never)).toThrow(/"workers" expected an integer/)
+    await expect(udpListener({ host: '127.0.0.1', port: 0, cluster: 'yes' as never })).rejects.toThrow(TypeError)
+    // not a node:cluster worker: nothing to share the socket with
+    await expect(udpListener({ host: '127.0.0.1', port: 0, cluster: true })).rejects.toThrow(/node:cluster worker/)
+  })
 })
