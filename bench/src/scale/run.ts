@@ -194,6 +194,8 @@ interface Row {
   broadcastReceived?: number
   callsPerS?: number
   cpuPerCallUs?: number
+  /** `cpuPerCallUs` less the idle CPU of the same sessions over the same window. */
+  cpuPerCallNetUs?: number
   loadElu?: number
   p50Ms?: number
   p99Ms?: number
@@ -314,6 +316,10 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
     const calls = lr.reduce((a, r) => a + r.calls, 0)
     row.callsPerS = calls / loadS
     row.cpuPerCallUs = (l1.us - l0.us) / Math.max(1, calls)
+    // without what the server spends idle (pings, timers, the process itself): what a call adds,
+    // comparable across --rate (at 0.25 call/s the idle share per call is 4 times that at 1)
+    const idleUsPerS = (row.idleUsPerSessionS ?? 0) * (row.established ?? 0) + (row.baselineUsPerS ?? 0)
+    row.cpuPerCallNetUs = Math.max(0, l1.us - l0.us - (idleUsPerS * (l1.at - l0.at)) / 1000) / Math.max(1, calls)
     row.loadElu = elu(l0, l1)
     row.p50Ms = quantileOf(hist, 0.5)
     row.p99Ms = quantileOf(hist, 0.99)
@@ -322,7 +328,7 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
     const callErrs = lr.flatMap((r) => r.errorSample)
     if (callErrs.length) row.errorSample = [...(row.errorSample ?? []), ...callErrs].slice(0, 6)
     console.error(
-      `  ${system} ${sessions}: ${Math.round(row.callsPerS)} calls/s, ${row.cpuPerCallUs.toFixed(1)} µs server CPU per call, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, loop ${Math.round(row.loadElu * 100)} % busy, ${row.callErrors} failed`,
+      `  ${system} ${sessions}: ${Math.round(row.callsPerS)} calls/s, ${row.cpuPerCallUs.toFixed(1)} µs server CPU per call (${row.cpuPerCallNetUs.toFixed(1)} net of idle), p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, loop ${Math.round(row.loadElu * 100)} % busy, ${row.callErrors} failed`,
     )
     row.serverStats = await server.request<Record<string, number>>('stats')
     row.loadAverage = Math.round(loadavg()[0]! * 10) / 10
@@ -382,6 +388,7 @@ for (const n of sessionCounts) {
     if (r.broadcastReceived !== r.established) notes.push(`broadcast reached ${r.broadcastReceived}`)
     notes.push(`loop ${Math.round((r.loadElu ?? 0) * 100)} % busy under load`)
     if (r.lateStarts) notes.push(`${r.lateStarts} late starts`)
+    if (rate !== 1) notes.push(`${f(r.cpuPerCallNetUs, 0)} µs per call net of idle CPU`)
     const drops = r.serverStats?.kernelDrops
     if (drops !== undefined && drops >= 0) notes.push(`${drops} datagrams dropped by the kernel`)
     notes.push(`load average ${r.loadAverage}`)
