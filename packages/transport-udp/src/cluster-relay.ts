@@ -45,7 +45,10 @@ export class ClusterRelay {
     private readonly deliver: (datagram: Buffer, rinfo: RemoteInfo) => void,
   ) {
     socket.on('message', (msg, rinfo) => this.fromSibling(msg, rinfo))
-    socket.on('error', () => {})
+    // a send the kernel refused after the call returned (unconnected UDP reports little): one datagram lost
+    socket.on('error', () => {
+      this.stats.relayDrops++
+    })
     process.on('message', this.onTable)
   }
 
