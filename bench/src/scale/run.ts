@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     'load-s': { type: 'string' },
     broadcasts: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    rate: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -55,6 +56,8 @@ if (args.help) {
   --idle-s     idle window, s (default 60; --quick 10)
   --load-s     measured seconds of 1 call/s per session, after 5 s of warm-up (default 20; --quick 10)
   --broadcasts broadcasts to all sessions, the median is shown (default 3)
+  --rate r     calls per second per session in the load phase (default 1; e.g. 0.1 on a machine too
+               busy to give the server the CPU that 1 call/s at 10 000 sessions needs)
   --cpu-prof   V8 CPU profiles of the server during the idle window and the calls, in
                results/profiles/scale-<system>-<sessions>-<idle|load>.cpuprofile (see src/profile-summary.ts)`)
   process.exit(0)
@@ -74,8 +77,10 @@ const clientCount = int(args.clients, 4, 'clients', 1, 32)
 const idleS = int(args['idle-s'], args.quick ? 10 : 60, 'idle-s', 1, 3600)
 const loadS = int(args['load-s'], args.quick ? 10 : 20, 'load-s', 1, 3600)
 const broadcasts = int(args.broadcasts, 3, 'broadcasts', 1, 20)
+const rate = args.rate === undefined ? 1 : Number(args.rate)
+if (!(rate > 0 && rate <= 100)) throw new RangeError(`"--rate" expected a number in (0, 100], got ${args.rate}`)
 const WARMUP_MS = 5_000
-const full = !args.quick && !onlyNames && args.sessions === undefined
+const full = !args.quick && !onlyNames && args.sessions === undefined && args.rate === undefined
 
 // ---------------------------------------------------------------- child processes
 
@@ -189,6 +194,8 @@ interface Row {
   broadcastReceived?: number
   callsPerS?: number
   cpuPerCallUs?: number
+  /** `cpuPerCallUs` less the idle CPU of the same sessions over the same window. */
+  cpuPerCallNetUs?: number
   loadElu?: number
   p50Ms?: number
   p99Ms?: number
@@ -296,7 +303,7 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
 
     // 1 call/s per session
     const startAt = Date.now() + 1_000
-    const loads = clients.map((c) => c.request<LoadReport>('load', { startAt, warmupMs: WARMUP_MS, durationMs: loadS * 1000, periodMs: 1000 }, WARMUP_MS + loadS * 1000 + 60_000))
+    const loads = clients.map((c) => c.request<LoadReport>('load', { startAt, warmupMs: WARMUP_MS, durationMs: loadS * 1000, periodMs: 1000 / rate }, WARMUP_MS + loadS * 1000 + 60_000))
     await sleep(startAt + WARMUP_MS - Date.now())
     if (args['cpu-prof']) await server.request('profile-start')
     const l0 = await server.request<Cpu>('cpu')
@@ -309,6 +316,10 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
     const calls = lr.reduce((a, r) => a + r.calls, 0)
     row.callsPerS = calls / loadS
     row.cpuPerCallUs = (l1.us - l0.us) / Math.max(1, calls)
+    // without what the server spends idle (pings, timers, the process itself): what a call adds,
+    // comparable across --rate (at 0.25 call/s the idle share per call is 4 times that at 1)
+    const idleUsPerS = (row.idleUsPerSessionS ?? 0) * (row.established ?? 0) + (row.baselineUsPerS ?? 0)
+    row.cpuPerCallNetUs = Math.max(0, l1.us - l0.us - (idleUsPerS * (l1.at - l0.at)) / 1000) / Math.max(1, calls)
     row.loadElu = elu(l0, l1)
     row.p50Ms = quantileOf(hist, 0.5)
     row.p99Ms = quantileOf(hist, 0.99)
@@ -317,7 +328,7 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
     const callErrs = lr.flatMap((r) => r.errorSample)
     if (callErrs.length) row.errorSample = [...(row.errorSample ?? []), ...callErrs].slice(0, 6)
     console.error(
-      `  ${system} ${sessions}: ${Math.round(row.callsPerS)} calls/s, ${row.cpuPerCallUs.toFixed(1)} µs server CPU per call, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, loop ${Math.round(row.loadElu * 100)} % busy, ${row.callErrors} failed`,
+      `  ${system} ${sessions}: ${Math.round(row.callsPerS)} calls/s, ${row.cpuPerCallUs.toFixed(1)} µs server CPU per call (${row.cpuPerCallNetUs.toFixed(1)} net of idle), p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, loop ${Math.round(row.loadElu * 100)} % busy, ${row.callErrors} failed`,
     )
     row.serverStats = await server.request<Record<string, number>>('stats')
     row.loadAverage = Math.round(loadavg()[0]! * 10) / 10
@@ -351,7 +362,7 @@ const machine = () => ({ cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().lengt
 mkdirSync(RESULTS, { recursive: true })
 const out = join(RESULTS, full ? 'scale-latest.json' : 'scale-partial.json')
 const save = () =>
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), config: { sessionCounts, clientProcs: clientCount, fdLimit, idleS, loadS, broadcasts, quick: args.quick }, rows }, null, 2)}\n`)
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), config: { sessionCounts, clientProcs: clientCount, fdLimit, idleS, loadS, broadcasts, rate, quick: args.quick }, rows }, null, 2)}\n`)
 
 const rows: Row[] = []
 for (const n of sessionCounts) {
@@ -365,7 +376,7 @@ for (const n of sessionCounts) {
 const f = (v: number | undefined, d = 1) => (v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }).replace(/,/g, ' '))
 const lines: string[] = []
 for (const n of sessionCounts) {
-  lines.push('', `| ${n.toLocaleString('en-US').replace(/,/g, ' ')} sessions | setup | RSS per idle session | idle CPU per session | 1 call/s per session: server CPU per call | p99 | broadcast to all | notes |`, '|---|---:|---:|---:|---:|---:|---:|---|')
+  lines.push('', `| ${n.toLocaleString('en-US').replace(/,/g, ' ')} sessions | setup | RSS per idle session | idle CPU per session | ${rate} call/s per session: server CPU per call | p99 | broadcast to all | notes |`, '|---|---:|---:|---:|---:|---:|---:|---|')
   for (const r of rows.filter((r) => r.sessions === n)) {
     if (!r.ok) {
       lines.push(`| ${r.system} | failed: ${(r.error ?? '').split('\n')[0]!.slice(0, 120)} |||||||`)
@@ -377,6 +388,9 @@ for (const n of sessionCounts) {
     if (r.broadcastReceived !== r.established) notes.push(`broadcast reached ${r.broadcastReceived}`)
     notes.push(`loop ${Math.round((r.loadElu ?? 0) * 100)} % busy under load`)
     if (r.lateStarts) notes.push(`${r.lateStarts} late starts`)
+    if (rate !== 1) notes.push(`${f(r.cpuPerCallNetUs, 0)} µs per call net of idle CPU`)
+    const drops = r.serverStats?.kernelDrops
+    if (drops !== undefined && drops >= 0) notes.push(`${drops} datagrams dropped by the kernel`)
     notes.push(`load average ${r.loadAverage}`)
     lines.push(
       `| ${r.system} | ${f(r.setupS)} s | ${f(r.rssPerSessionKiB)} KiB | ${f(r.idleUsPerSessionS, 2)} µs/s | ${f(r.cpuPerCallUs, 0)} µs | ${f(r.p99Ms, 0)} ms | ${f(r.broadcastMs, 0)} ms | ${notes.join('; ')} |`,

@@ -29,7 +29,7 @@ serveRequests({
   sessions: () => server.sessions(),
   'profile-start': () => startProfile(),
   'profile-stop': (file: string) => stopProfile(file),
-  stats: () => server.stats?.() ?? {},
+  stats: async () => (await server.stats?.()) ?? {},
   async broadcast(seq: number) {
     const cpu0 = process.cpuUsage()
     const t0 = epochMs()

@@ -15,7 +15,7 @@ export interface ScaleServer {
    */
   broadcast(seq: number): number
   /** Counters worth printing (drops...), or nothing. */
-  stats?(): Record<string, number>
+  stats?(): Record<string, number> | Promise<Record<string, number>>
   close(): Promise<void>
 }
 

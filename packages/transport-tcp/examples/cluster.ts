@@ -11,11 +11,9 @@
 import cluster from 'node:cluster'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { bp, command, KiloInterface, SigningKey } from '@kp/core'
+import { KiloInterface, SigningKey } from '@kp/core'
 import { createTcpServer } from '@kp/transport-tcp'
-
-// api.ts — shared by server and clients: which process answered
-export const cmdWhoami = command('whoami', bp.unit, bp.struct({ pid: bp.uint, worker: bp.uint }))
+import { cmdWhoami } from './cluster-api.js'
 
 const workers = Number(process.env.KP_WORKERS ?? availableParallelism())
 const host = process.env.KP_HOST ?? '127.0.0.1'

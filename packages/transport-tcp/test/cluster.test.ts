@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SigningKey } from '@kp/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { cmdWhoami } from '../examples/cluster.js'
+import { cmdWhoami } from '../examples/cluster-api.js'
 import { connectTcp } from '../src/index.js'
 
 const example = fileURLToPath(new URL('../examples/cluster.ts', import.meta.url))

@@ -7,4 +7,6 @@ export { udpConnector, type UdpConnector, type UdpConnectorOptions, type UdpConn
 export { createUdpServer, type CreateUdpServerOptions, type UdpServer } from './create-udp-server.js'
 export { connectUdp, type ConnectUdpOptions } from './connect-udp.js'
 export { MAX_UDP_PAYLOAD, UDP_DEFAULTS, type UdpCommonOptions } from './options.js'
+export { udpClusterPrimary, type UdpClusterPrimary, type UdpClusterPrimaryOptions } from './udp-cluster-primary.js'
+export type { RelayStats } from './cluster-relay.js'
 export type { RoutingStats } from './address-table.js'

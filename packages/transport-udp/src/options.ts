@@ -23,6 +23,8 @@ export const UDP_DEFAULTS = {
   maxEarlyFrames: 16,
   /** Listener socket receive buffer asked of the kernel (best effort; Linux caps it at `net.core.rmem_max`). */
   recvBufferSize: 4 * 1024 * 1024,
+  /** Listener socket send buffer asked of the kernel (best effort; Linux caps it at `net.core.wmem_max`). */
+  sendBufferSize: 4 * 1024 * 1024,
   /** Client socket receive buffer asked of the kernel (best effort). */
   clientRecvBufferSize: 1024 * 1024,
 } as const

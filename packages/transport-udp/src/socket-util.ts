@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises'
-import type { SocketOptions } from 'node:dgram'
+import type { Socket, SocketOptions } from 'node:dgram'
 import { isIP } from 'node:net'
 
 /**
@@ -28,4 +28,18 @@ export function formatAddress(address: string, port: number, ipv6: boolean): str
 /** A plain `Uint8Array` over a received `Buffer` (same memory): core gets what the contract says. @internal */
 export function asBytes(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+}
+
+/** Asks the kernel for the buffer sizes (0: keep the system's); best effort, Linux caps them silently. @internal */
+export function sizeBuffers(socket: Socket, recv: number, send: number): void {
+  try {
+    if (recv > 0) socket.setRecvBufferSize(recv)
+  } catch {
+    // best effort: the kernel's limit applies
+  }
+  try {
+    if (send > 0) socket.setSendBufferSize(send)
+  } catch {
+    // best effort
+  }
 }

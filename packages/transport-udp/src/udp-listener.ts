@@ -1,9 +1,11 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { AddressTable, NEW, type RoutingStats, type Slot } from './address-table.js'
 import { TransportError, type Transport, type TransportListener } from '@kp/core'
+import { ClusterRelay, type RelayStats } from './cluster-relay.js'
+import { kernelDrops } from './kernel-drops.js'
 import { type DatagramOutlet, UdpTransport } from './datagram-transport.js'
 import { checkCommon, checkHostPort, checkInt, UDP_DEFAULTS, type UdpCommonOptions } from './options.js'
-import { asBytes, formatAddress, literalLookup, resolveHost } from './socket-util.js'
+import { asBytes, formatAddress, literalLookup, resolveHost, sizeBuffers } from './socket-util.js'
 
 /** Options of {@link udpListener}. */
 export interface UdpListenerOptions extends UdpCommonOptions {
@@ -22,8 +24,15 @@ export interface UdpListenerOptions extends UdpCommonOptions {
    * address goes to each of them. Default 4.
    */
   maxPendingPerAddress?: number
-  /** Socket receive buffer asked of the kernel, bytes (best effort). Default 4 MiB. */
+  /**
+   * Socket receive buffer asked of the kernel, bytes (best effort: Linux caps it at
+   * `net.core.rmem_max`, often 208 KiB; see `listener.bufferSizes` for what it gave). Datagrams
+   * that arrive while it is full are dropped by the kernel (`listener.kernelDrops()`). 0 keeps the
+   * system default. Default 4 MiB.
+   */
   recvBufferSize?: number
+  /** Socket send buffer asked of the kernel, bytes (best effort, capped at `net.core.wmem_max`); 0 keeps the system default. Default 4 MiB. */
+  sendBufferSize?: number
   /**
    * After `close()`, how long sessions still open may use the socket (to send their CLOSE) before
    * they are closed and the socket with them. Default 1 000 ms; core's `serve().close()` closes
@@ -32,10 +41,17 @@ export interface UdpListenerOptions extends UdpCommonOptions {
   closeGraceMs?: number
   /** Aborting before the socket is bound cancels the listen. */
   signal?: AbortSignal
+  /**
+   * Serve one port from every node:cluster worker (run `udpClusterPrimary()` in the primary):
+   * node:cluster shares the socket and the kernel hands each datagram to any worker, so each
+   * source address gets one owner and the others relay its datagrams to it over 127.0.0.1
+   * (counted in `stats.relayedOut` / `relayedIn`). Nothing changes on the wire. Default false.
+   */
+  cluster?: boolean
 }
 
 /** Listener-level counters (no per-packet logging: read these instead). */
-export interface UdpListenerStats extends RoutingStats {
+export interface UdpListenerStats extends RoutingStats, RelayStats {
   /** Datagrams received on the socket. */
   datagramsIn: number
   /** Datagrams handed to the socket. */
@@ -68,6 +84,18 @@ export interface UdpListener extends TransportListener {
   readonly maxDatagram: number
   /** Resolves when the socket is closed (after `close()` and the last session sharing it). */
   readonly closed: Promise<void>
+  /**
+   * The socket's buffers as the kernel sized them, bytes (Linux reports twice what it grants, for
+   * its bookkeeping, and caps the grant at `net.core.rmem_max` / `wmem_max`); 0 once closed.
+   */
+  readonly bufferSizes: { readonly recv: number; readonly send: number }
+  /**
+   * Datagrams the kernel dropped for the sockets bound to this port since they were bound (mostly:
+   * the receive buffer was full, see `recvBufferSize`), or null where the system does not say
+   * (read from /proc/net/udp and udp6 on Linux; clustered workers share one socket, so each sees
+   * the total).
+   */
+  kernelDrops(): Promise<number | null>
   /**
    * Stops accepting new sessions at once and resolves. The socket stays open while sessions
    * opened through it are still open, so that their CLOSE messages go out (core's `serve().close()`
@@ -116,6 +144,10 @@ class Listener implements UdpListener {
     sendDrops: 0,
     sendErrors: 0,
     socketErrors: 0,
+    relayedOut: 0,
+    relayedIn: 0,
+    relayDrops: 0,
+    relayForeign: 0,
   }
   readonly table: AddressTable<UdpTransport>
   readonly address: { host: string; port: number }
@@ -126,6 +158,8 @@ class Listener implements UdpListener {
   private resolveClosed!: () => void
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve))
   private readonly ipv6: boolean
+  /** node:cluster: who owns which source address (null: not clustered). */
+  relay: ClusterRelay | null = null
 
   constructor(
     private readonly socket: Socket,
@@ -164,6 +198,21 @@ class Listener implements UdpListener {
       return
     }
     const key = formatAddress(rinfo.address, rinfo.port, this.ipv6)
+    // clustered: a datagram whose source another worker owns goes to that worker
+    if (this.relay !== null && !this.relay.route(key, msg, rinfo)) return
+    this.handle(msg, key, rinfo)
+  }
+
+  /** A datagram relayed by a sibling worker: its source is ours. */
+  readonly fromRelay = (msg: Buffer, rinfo: RemoteInfo): void => {
+    if (msg.length > this.maxDatagram) {
+      this.stats.oversizeDatagrams++
+      return
+    }
+    this.handle(msg, formatAddress(rinfo.address, rinfo.port, this.ipv6), rinfo)
+  }
+
+  private handle(msg: Buffer, key: string, rinfo: RemoteInfo): void {
     const to = this.table.route(key, msg)
     if (to === null) return
     if (to instanceof UdpTransport) {
@@ -210,6 +259,15 @@ class Listener implements UdpListener {
     return this.socketClosed ? 0 : this.socket.getSendQueueSize()
   }
 
+  get bufferSizes(): { recv: number; send: number } {
+    if (this.socketClosed) return { recv: 0, send: 0 }
+    return { recv: this.socket.getRecvBufferSize(), send: this.socket.getSendBufferSize() }
+  }
+
+  kernelDrops(): Promise<number | null> {
+    return kernelDrops(this.address.port)
+  }
+
   forget(slot: Slot<UdpTransport>): void {
     this.table.remove(slot)
     if (this.closing !== null && this.table.size === 0) this.closeSocket()
@@ -241,6 +299,7 @@ class Listener implements UdpListener {
   private closeSocket(): void {
     if (this.socketClosed) return
     this.socketClosed = true
+    this.relay?.close()
     if (this.graceTimer !== undefined) clearTimeout(this.graceTimer)
     this.socket.close(this.resolveClosed)
   }
@@ -270,6 +329,9 @@ export async function udpListener(options: UdpListenerOptions): Promise<UdpListe
   checkInt('closeGraceMs', closeGraceMs, 0, 2_147_483_647)
   const recvBufferSize = options.recvBufferSize ?? UDP_DEFAULTS.recvBufferSize
   checkInt('recvBufferSize', recvBufferSize, 0, 2_147_483_647)
+  const sendBufferSize = options.sendBufferSize ?? UDP_DEFAULTS.sendBufferSize
+  checkInt('sendBufferSize', sendBufferSize, 0, 2_147_483_647)
+  if (options.cluster !== undefined && typeof options.cluster !== 'boolean') throw new TypeError(`"cluster" expected a boolean, got ${typeof options.cluster}`)
   const signal = options.signal
   signal?.throwIfAborted()
 
@@ -295,12 +357,16 @@ export async function udpListener(options: UdpListenerOptions): Promise<UdpListe
       resolve()
     })
   })
-  if (recvBufferSize > 0) {
+  sizeBuffers(socket, recvBufferSize, sendBufferSize)
+  const listener = new Listener(socket, maxDatagram, maxSendQueue, { maxPending, maxTransports, maxPendingPerAddress }, closeGraceMs)
+  if (options.cluster === true) {
     try {
-      socket.setRecvBufferSize(recvBufferSize)
-    } catch {
-      // best effort: the kernel's limit applies
+      const a = listener.address
+      listener.relay = await ClusterRelay.open(formatAddress(a.host, a.port, type === 'udp6'), listener.stats, { recvBufferSize, sendBufferSize, maxSendQueue }, listener.fromRelay)
+    } catch (e) {
+      await listener.close()
+      throw e
     }
   }
-  return new Listener(socket, maxDatagram, maxSendQueue, { maxPending, maxTransports, maxPendingPerAddress }, closeGraceMs)
+  return listener
 }

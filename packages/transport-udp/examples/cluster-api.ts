@@ -1,0 +1,8 @@
+// The interface of examples/cluster.ts, shared by its server and its clients (importing the
+// example itself would run it).
+import { bp, command } from '@kp/core'
+
+/** Which process answered. */
+export const cmdWhoami = command('whoami', bp.unit, bp.struct({ pid: bp.uint, worker: bp.uint }))
+/** The answering worker's relay counters and session count. */
+export const cmdStats = command('stats', bp.unit, bp.struct({ relayedIn: bp.uint, relayedOut: bp.uint, relayDrops: bp.uint, foreignDatagrams: bp.uint, sessions: bp.uint }))
