@@ -74,11 +74,27 @@ export interface ServeOptions<S> {
   /** The registry of application errors this server's callers' errors are re-created from. Default: the realm's. */
   errors?: ErrorRegistry
   /**
+   * Resumable sessions (PROTOCOL.md 15), for clients that ask (`connect(..., { resume: true })`):
+   * a session whose link drops waits up to `windowMs` (default 30 000) for its client to come
+   * back, on any listener of this server, keeping at most `maxBytes` (default 1 MiB) of messages
+   * the client has not acknowledged. Everything is in memory: a server restart ends sessions.
+   * Default: off.
+   */
+  resume?: boolean | ResumeServeOptions
+  /**
    * Where connection events and failures are reported. Default: warnings and errors on the
    * console (a handler that throws, with the command, the peer and the stack); `silentLogger`
    * prints nothing.
    */
   logger?: Logger
+}
+
+/** Settings of resumable sessions on a server (see {@link ServeOptions.resume}). */
+export interface ResumeServeOptions {
+  /** How long a session without a link waits for its client. Default 30 000 ms. */
+  windowMs?: number
+  /** Bytes of unacknowledged messages a session keeps; past it the session ends. Default 1 MiB. */
+  maxBytes?: number
 }
 
 /** Options with their defaults applied and validated. @internal */
@@ -104,6 +120,20 @@ export interface ResolvedServeOptions<S> {
   cookie: 'auto' | 'always'
   errors: ErrorRegistry | undefined
   logger: Logger
+  /** Null: resumption off. */
+  resume: { windowMs: number; maxBytes: number } | null
+}
+
+/** Resumption settings, checked (shared by `serve` and `connect`). @internal */
+export function resolveResume(name: string, option: unknown, windowFallback: number): { windowMs: number; maxBytes: number } | null {
+  if (option === undefined || option === false) return null
+  if (option === true) return { windowMs: windowFallback, maxBytes: Defaults.resumeMaxBytes }
+  if (option === null || typeof option !== 'object') throw new TypeError(`"${name}" expected a boolean or { windowMs?, maxBytes? }`)
+  const o = option as ResumeServeOptions
+  return {
+    windowMs: integerOption(`${name}.windowMs`, o.windowMs, windowFallback, 1, Defaults.maxTimerMs),
+    maxBytes: integerOption(`${name}.maxBytes`, o.maxBytes, Defaults.resumeMaxBytes, 1024, 1 << 30),
+  }
 }
 
 const DAY_MS = 86_400_000
@@ -144,5 +174,6 @@ export function resolveServeOptions<S>(options: ServeOptions<S>): ResolvedServeO
     cookie: options.cookie ?? 'auto',
     errors: options.errors,
     logger: options.logger ?? defaultLogger,
+    resume: resolveResume('options.resume', options.resume, Defaults.resumeWindowMs),
   }
 }
