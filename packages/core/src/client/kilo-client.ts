@@ -360,10 +360,10 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
   private resumeRefused(session: Session<S>, error: ResumeRefusedError): void {
     this.lastError = error
     this.log.info?.(error.message)
-    if (!session.isClosed) session.close(error.message)
     this.connection = null
-    this.emit('resumeRefused', error)
     this.setState('disconnected')
+    if (!session.isClosed) session.close(error.message)
+    this.emit('resumeRefused', error)
     clearTimeout(this.retryTimer)
     this.retryTimer = setTimeout(() => this.startRun(), 0)
   }
@@ -374,6 +374,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     this.connection = null
     this.setState('disconnected')
     this.emit('disconnected', close.reason)
+    // the session did not come back within its window (or its buffer overflowed): a fresh one follows
+    if (wasInterrupted) this.emit('resumeRefused', new ResumeRefusedError(close.code === 'limit' ? 'buffer' : 'expired', close.reason))
     if (!this.policy.enabled) {
       this.lastError = new ConnectionClosedError(close.reason, { outcome: 'not-sent' })
       this.setState('closed')

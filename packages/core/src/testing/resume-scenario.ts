@@ -26,7 +26,7 @@ export interface ResumeScenarioOptions {
   streamItems?: number
   /** Links cut. Default 1. */
   cuts?: number
-  /** Time between cuts (the first after this long too). Default 40 ms. */
+  /** Time between cuts (the first comes once a quarter of the client's calls are answered). Default 40 ms. */
   cutEveryMs?: number
   /** How long a cut link loses everything before its transport closes. Default 0. */
   blackholeMs?: number
@@ -76,7 +76,7 @@ export async function runResumeScenario(o: ResumeScenarioOptions): Promise<Resum
   const pushesAtClient = new Uint32Array(pushes)
   const handler = (runs: Uint32Array) => async (n: number) => {
     runs[n]!++
-    await sleep(n % 7)
+    await sleep(n % 50)
     return n * 2 + 1
   }
   const key = SigningKey.generate()
@@ -131,7 +131,12 @@ export async function runResumeScenario(o: ResumeScenarioOptions): Promise<Resum
     const tally = (t: ResumeScenarioReport['calls']) => (p: Promise<number>, i: number) =>
       p.then(
         (r) => {
-          t.answered++
+          if (++t.answered === Math.ceil(calls / 4) && t === report.calls) {
+            // cut right here, between two answers
+            report.answeredAtFirstCut = t.answered
+            cut.cut(o.blackholeMs ?? 0)
+            quarter()
+          }
           if (r !== i * 2 + 1) t.wrong++
         },
         (e) => {
@@ -139,6 +144,9 @@ export async function runResumeScenario(o: ResumeScenarioOptions): Promise<Resum
           err(e)
         },
       )
+    // the first cut comes the moment a quarter of the client's calls are answered: the rest are in flight
+    let quarter!: () => void
+    const quarterAnswered = new Promise<void>((r) => (quarter = r))
     const all: Promise<unknown>[] = []
     for (let i = 0; i < calls; i++) all.push(tally(report.calls)(client.call(work, i), i))
     for (let i = 0; i < calls; i++) all.push(tally(report.serverCalls)(ctx.call(work, i), i))
@@ -172,10 +180,10 @@ export async function runResumeScenario(o: ResumeScenarioOptions): Promise<Resum
     )
     all.push(
       (async () => {
-        for (let k = 0; k < (o.cuts ?? 1); k++) {
+        await quarterAnswered
+        for (let k = 1; k < (o.cuts ?? 1); k++) {
           await sleep(o.cutEveryMs ?? 40)
           while (client.state !== 'connected') await sleep(2)
-          if (k === 0) report.answeredAtFirstCut = report.calls.answered
           cut.cut(o.blackholeMs ?? 0)
         }
       })(),
