@@ -74,12 +74,13 @@ afterEach(async () => {
 })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function setup(opts: { windowMs?: number; maxBytes?: number; clientMaxBytes?: number; key?: SigningKey; serverResume?: boolean } = {}) {
+async function setup(opts: { windowMs?: number; maxBytes?: number; clientMaxBytes?: number; key?: SigningKey; serverResume?: boolean; maxSessions?: number } = {}) {
   const l = await memoryListener()
   const key = SigningKey.generate()
   const server: KiloServer<unknown> = serve(l, new KiloInterface().on(echo, (s) => s).on(hang, () => new Promise<void>(() => {})), {
     key,
     logger: silentLogger,
+    ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
     ...(opts.serverResume === false ? {} : { resume: { windowMs: opts.windowMs ?? 5_000, ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) } }),
   })
   const cut = cuttable(memoryConnector(l.address.port))
@@ -107,7 +108,7 @@ async function setup(opts: { windowMs?: number; maxBytes?: number; clientMaxByte
   server.on('sessionResumed', () => events.push('server:resumed'))
   await client.ready()
   const session = () => (client as unknown as { connection: Session | null }).connection
-  return { server, client, cut, options, events, refusals, session }
+  return { server, client, cut, options, events, refusals, session, port: l.address.port, key }
 }
 
 async function until(what: () => boolean, ms = 3000) {
@@ -130,6 +131,18 @@ describe('resumption refusals and bounds', () => {
     expect(states).toEqual(['interrupted', 'connected'])
     expect(server.waitingCount).toBe(0)
     expect(await client.call(echo, 'after')).toBe('after')
+  })
+
+  it('a full server (its waiting session counted) still lets that session resume, and refuses a new one', async () => {
+    const { server, client, cut, events, port, key } = await setup({ maxSessions: 1 })
+    cut.cut(200)
+    await until(() => server.waitingCount === 1)
+    const other = connect(memoryConnector(port), { serverId: key.publicKey, logger: silentLogger, reconnect: false })
+    const e = await other.ready({ timeoutMs: 2000 }).catch((x) => x)
+    expect(e.check).toBe('full')
+    await other.close()
+    await until(() => events.includes('resumed'))
+    expect(await client.call(echo, 'still here')).toBe('still here')
   })
 
   it('a forged proof (not the session key) is refused: forged; the pending call fails with outcome unknown; a fresh session follows', async () => {

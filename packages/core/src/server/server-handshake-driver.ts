@@ -158,7 +158,8 @@ export class ServerHandshakeDriver<S> {
         message: 'server busy: too many handshakes in progress, retry later',
       })
     }
-    if (this.host.sessionCount >= options.maxSessions) {
+    // a full server whose waiting sessions may be resumed decides after FINISH (establish)
+    if (this.host.sessionCount >= options.maxSessions && !(this.host.registry && this.host.registry.waiting > 0)) {
       this.host.full.refused(`maxSessions ${options.maxSessions}`)
       return this.fail(new HandshakeError('full', 'too many sessions'), { code: RejectCode.Full, message: 'server full: session limit reached, retry later' })
     }
@@ -224,6 +225,14 @@ export class ServerHandshakeDriver<S> {
     }
     try {
       if (ok && result.resume === 'resume') return this.resumeLink(result, finish)
+      if (ok && host.sessionCount >= host.options.maxSessions) {
+        // full, but let in at HELLO because waiting sessions may be resumed (PROTOCOL.md 15)
+        host.full.refused(`maxSessions ${host.options.maxSessions}`)
+        sendRefusal(transport, encodeReject(RejectCode.Full, 'server full: session limit reached, retry later'))
+        transport.close()
+        host.settled()
+        return
+      }
       const s = this.createSession(ok, result, finish)
       if (!ok) {
         s.close(host.options.requireClientId && !result.clientId ? 'unauthorized: this server requires a client identity key' : 'unauthorized')
@@ -305,15 +314,27 @@ export class ServerHandshakeDriver<S> {
     if (result.keys.resume) wipe(result.keys.resume)
     const link = new Link(this.linkOptions(result.keys, finish, result.reliableRequested, true))
     this.link = link
+    // until RESUME is handled the link is half-open: bounded in time, closed by server.close()
+    host.halfOpen.add(transport)
+    const ms = host.options.handshakeTimeoutMs
+    const timer = setTimeout(() => link.close(`no RESUME within ${ms} ms`, { sendClose: false, code: 'local' }), ms)
+    const leave = () => {
+      clearTimeout(timer)
+      host.halfOpen.delete(transport)
+    }
     link.attach(
       new ResumeGate<S>(link, result.keys.th3, result.clientId, {
         registry: host.registry,
         resumed: (s) => {
+          leave()
           this.session = s
           transport.established?.()
           host.resumed(s)
         },
-        settled: () => host.settled(),
+        settled: () => {
+          leave()
+          host.settled()
+        },
         debug: (m) => host.log.debug?.(m),
       }),
     )
