@@ -66,7 +66,7 @@ export class RecordIo implements ItemTarget {
   private segStart = -1
   private segNo = 0
   /** Stream sources that were waiting when the link stopped (a resumable session moves them on). */
-  orphans: ScheduledSource[] = []
+  orphans: ScheduledSource[] | null = null
 
   constructor(private readonly options: RecordIoOptions) {
     this.transport = options.transport
@@ -297,7 +297,10 @@ export class RecordIo implements ItemTarget {
   stop(): void {
     if (this.buffer !== null) this.closeSegment() // kept: sent on the next link
     this.stopped = true
-    if (this.scheduler !== null) this.orphans = this.scheduler.stop()
+    if (this.scheduler !== null) {
+      const waiting = this.scheduler.stop()
+      if (waiting.length > 0) this.orphans = waiting
+    }
     this.releaseWriter()
     if (this.arqTimer) clearTimeout(this.arqTimer)
     this.arq?.close()

@@ -301,8 +301,8 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
       this.end({ reason: `not resumed within ${r.windowMs} ms (${close.reason})`, code: 'local', error: close.error, peerReason: undefined }),
     )
     // stream items that waited for the old link wait here for the next one
-    for (const s of this.link.records.orphans) parked.items.add(s)
-    this.link.records.orphans = []
+    for (const s of this.link.records.orphans ?? []) parked.items.add(s)
+    this.link.records.orphans = null
     this.options.onInterrupted?.(close)
   }
 
