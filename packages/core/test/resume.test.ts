@@ -2,7 +2,10 @@ import * as bp from '@kp/bipack'
 import { randomBytes, SigningKey } from '@kp/crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  bp as bpc,
   command,
+  sink,
+  stream,
   ConnectionClosedError,
   connect,
   type KiloClient,
@@ -118,6 +121,44 @@ async function until(what: () => boolean, ms = 3000) {
     await sleep(2)
   }
 }
+
+describe('resumption under a bulk transfer', () => {
+  it('a 4 MiB upload through a sink and a 4 MiB stream stay within a 256 KiB bound (items wait for ACKs)', async () => {
+    const up = sink('bulk.up', bpc.unit, bpc.bytes, bpc.u32)
+    const down = stream('bulk.down', bpc.u32, bpc.bytes)
+    const l = await memoryListener()
+    const key = SigningKey.generate()
+    const iface = new KiloInterface()
+      .on(up, async (_, items) => {
+        let n = 0
+        for await (const b of items) n += b.length
+        return n
+      })
+      .on(down, async function* (count) {
+        for (let i = 0; i < count; i++) yield new Uint8Array(16 * 1024).fill(i & 255)
+      })
+    const server = serve(l, iface, { key, logger: silentLogger, resume: { maxBytes: 256 * 1024 } })
+    const client = connect(memoryConnector(l.address.port), { serverId: key.publicKey, logger: silentLogger, resume: { maxBytes: 256 * 1024 }, reconnect: false })
+    cleanups.push(async () => {
+      await client.close()
+      await server.close()
+    })
+    await client.ready()
+    async function* chunks() {
+      for (let i = 0; i < 256; i++) yield new Uint8Array(16 * 1024)
+    }
+    let got = 0
+    const [sent] = await Promise.all([
+      client.sink(up, undefined, chunks()),
+      (async () => {
+        for await (const b of client.stream(down, 256)) got += b.length
+      })(),
+    ])
+    expect(sent).toBe(4 * 1024 * 1024)
+    expect(got).toBe(4 * 1024 * 1024)
+    expect(client.state).toBe('connected')
+  })
+})
 
 describe('resumption refusals and bounds', () => {
   it('states: connected -> interrupted -> connected (resumed); the server counts the waiting session', async () => {

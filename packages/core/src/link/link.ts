@@ -155,6 +155,7 @@ export class Link {
   private writeAckNow(b: ResumeBuffer): void {
     b.ackedOut = b.received
     b.unackedIn = 0
+    b.unackedInBytes = 0
     writeAck(this.records.reserve(11), b.received)
   }
 
@@ -220,6 +221,7 @@ export class Link {
       }
       this.segments?.startRecord()
       readMessages(plaintext, this.sink, this.receiveLimit)
+      this.segments?.endRecord(plaintext.length)
     } catch (e) {
       this.protocolError(e as Error)
     }
@@ -250,6 +252,7 @@ export class Link {
       }
       this.segments?.startRecord()
       readMessages(plaintext, this.sink, this.receiveLimit)
+      this.segments?.endRecord(plaintext.length)
     }
   }
 

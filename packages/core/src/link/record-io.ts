@@ -190,12 +190,18 @@ export class RecordIo implements ItemTarget {
 
   /** Bytes handed to the transport (or the ARQ engine) and not yet sent. */
   backlog(): number {
-    return this.arq ? this.arq.bufferedBytes : this.transport.bufferedAmount
+    const sent = this.arq ? this.arq.bufferedBytes : this.transport.bufferedAmount
+    // a resumable session: what the peer has not acknowledged (it includes what is not sent yet)
+    return this.buffer === null ? sent : Math.max(sent, this.buffer.bytes)
   }
 
-  /** Stream items wait while the backlog is this high; the ARQ engine's window is small, so its queue is kept short. */
+  /**
+   * Stream items wait while the backlog is this high; the ARQ engine's window is small, so its
+   * queue is kept short; a resumable session keeps its unacknowledged bytes to half its bound.
+   */
   get itemHighWater(): number {
-    return this.arq ? Defaults.streamTurnBytes : Defaults.streamHighWater
+    const high = this.arq ? Defaults.streamTurnBytes : Defaults.streamHighWater
+    return this.buffer === null ? high : Math.min(high, this.buffer.maxBytes / 2)
   }
 
   /** Seals what this turn holds so far (a large stream item then starts a record of its own). */

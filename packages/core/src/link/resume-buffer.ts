@@ -19,6 +19,8 @@ export class ResumeBuffer {
   ackedOut = 0
   /** Segments received since our last ACK. */
   unackedIn = 0
+  /** Bytes of records with segments received since our last ACK. */
+  unackedInBytes = 0
   /** True while an ACK was asked for (a PING sent for it) and none came. */
   askedAck = false
   private overflowed = false

@@ -3,8 +3,10 @@ import type { ResumeSink } from '../protocol/messages.js'
 import type { LinkUser } from './link.js'
 import type { ResumeBuffer } from './resume-buffer.js'
 
-/** A resumable link acknowledges at least every this many segments received (PROTOCOL.md 15). */
+/** A resumable link acknowledges at least every this many segments received (PROTOCOL.md 15)... */
 const ACK_EVERY = 16
+/** ... and every this many bytes of records holding segments. */
+const ACK_BYTES = 64 * 1024
 
 /**
  * The receiving side of segment numbering on a resumable link (PROTOCOL.md 15): SEQ opens a
@@ -29,6 +31,14 @@ export class SegmentReader {
   startRecord(): void {
     this.inSegment = false
     this.dropping = false
+  }
+
+  /** A record of `bytes` was read: acknowledge when enough arrived since the last ACK. */
+  endRecord(bytes: number): void {
+    if (!this.inSegment) return
+    const b = this.buffer
+    b.unackedInBytes += bytes
+    if (b.unackedInBytes >= ACK_BYTES && b.received > b.ackedOut) this.writeAck()
   }
 
   seq(n: number): void {
