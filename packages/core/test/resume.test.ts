@@ -13,6 +13,7 @@ import {
   type KiloServer,
   memoryConnector,
   memoryListener,
+  MessageTooLargeError,
   ResumeRefusedError,
   serve,
   silentLogger,
@@ -231,13 +232,22 @@ describe('resumption refusals and bounds', () => {
     expect(events).toEqual([])
   })
 
-  it('more than maxBytes unacknowledged ends the session, pending calls: outcome unknown', async () => {
-    const { client, session } = await setup({ clientMaxBytes: 1024 })
+  it('more than maxBytes unacknowledged ends the session, pending calls: outcome unknown; a message is at most maxBytes / 4', async () => {
+    const { client, cut, session, events } = await setup({ clientMaxBytes: 1024 })
     const s = session()!
-    const e = await client.call(echo, 'x'.repeat(4000)).catch((x) => x)
-    expect(ConnectionClosedError.isInstance(e) && e.outcome).toBe('unknown')
-    expect(e.message).toMatch(/resume buffer full: \d+ bytes unacknowledged \(maxBytes 1024\)/)
+    // a single message larger than a quarter of the bound is refused locally
+    const big = await client.call(echo, 'x'.repeat(400)).catch((x) => x)
+    expect(MessageTooLargeError.isInstance(big) && big.limit).toBe(256)
+    expect(s.isClosed).toBe(false)
+    // while the link is down, what is sent is kept: past the bound the session ends
+    cut.cut(500)
+    await until(() => client.state === 'interrupted')
+    const pending = Array.from({ length: 10 }, (_, i) => client.call(echo, `${i}`.repeat(200)).catch((x) => x))
+    const errors = await Promise.all(pending)
+    for (const e of errors) expect(ConnectionClosedError.isInstance(e) && e.outcome).toBe('unknown')
+    expect(errors[0].message).toMatch(/resume buffer full: \d+ bytes unacknowledged \(maxBytes 1024\)/)
     expect(s.isClosed).toBe(true)
+    await until(() => events.includes('refused:buffer'))
   })
 
   it('a RESUME whose proof is bound to another handshake (a replay) does not verify', () => {

@@ -142,8 +142,9 @@ export class Link {
   setBuffer(buffer: ResumeBuffer): void {
     this.segments = new SegmentReader(buffer, () => this.reliable || this.records.arq !== null, () => this.writeAckNow(buffer))
     this.records.setBuffer(buffer)
-    // a message and its segment's SEQ fit one turn
-    this.peerMaxMessage -= SEQ_ROOM
+    // a message and its segment's SEQ fit one turn, and a message is at most a quarter of what
+    // may stay unacknowledged (larger ones fail with MessageTooLarge; byte items are cut)
+    this.peerMaxMessage = Math.min(this.peerMaxMessage - SEQ_ROOM, Math.floor(buffer.maxBytes / 4))
   }
 
   /** Sends ACK when segments were received since the last one. */
