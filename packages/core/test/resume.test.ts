@@ -250,6 +250,30 @@ describe('resumption refusals and bounds', () => {
     await until(() => events.includes('refused:buffer'))
   })
 
+  it('a kept record that does not fit the new transport: too-large, the session ends on both sides', async () => {
+    const sl = await memoryListener()
+    const dl = await memoryListener({ reliable: false, maxFrame: 2000 })
+    const key = SigningKey.generate()
+    const server = serve([sl, dl], new KiloInterface().on(echo, (x) => x), { key, logger: silentLogger, resume: true })
+    const closed: string[] = []
+    server.on('sessionClosed', (_s, reason) => closed.push(reason))
+    const cut = cuttable([memoryConnector(sl.address.port), memoryConnector(dl.address.port)])
+    const client = connect(cut.connector, { serverId: key.publicKey, logger: silentLogger, resume: true, reconnect: { minDelayMs: 5, maxDelayMs: 20 } })
+    const refused: string[] = []
+    client.on('resumeRefused', (e) => refused.push(e.reason))
+    cleanups.push(async () => {
+      await client.close()
+      await server.close()
+    })
+    await client.ready()
+    cut.cut(100)
+    await until(() => client.state === 'interrupted')
+    const e = await client.call(echo, 'y'.repeat(10_000)).catch((x) => x)
+    expect(ConnectionClosedError.isInstance(e) && e.outcome).toBe('unknown')
+    await until(() => refused.includes('too-large'))
+    await until(() => closed.some((r) => r.includes('too-large')))
+  })
+
   it('a RESUME whose proof is bound to another handshake (a replay) does not verify', () => {
     const key = randomBytes(32)
     const oldTh3 = randomBytes(32)

@@ -1,5 +1,6 @@
 import type { PublicKey, SigningKey, X25519Exchange } from '@kp/crypto'
 import { HandshakeError } from '../errors/handshake-error.js'
+import { ResumeRefusedError } from '../errors/resume-refused-error.js'
 import { TransportError } from '../errors/transport-error.js'
 import { ClientHandshake, type ClientHandshakeResult } from '../handshake/client-handshake.js'
 import type { LinkClose } from '../link/close-code.js'
@@ -379,7 +380,8 @@ export class ClientHandshakeDriver<S> {
     this.held = []
     this.hs?.wipe()
     this.cleanup()
-    if (this.link) this.link.close(e.message, { sendClose: false, error: e, code: 'local' })
+    // a resume this side refused (the session cannot move here): CLOSE tells the server, whose session ends too
+    if (this.link) this.link.close(e.message, { sendClose: ResumeRefusedError.isInstance(e), error: e, code: 'local' })
     else this.transport.close(e)
     this.reject(e)
   }

@@ -255,7 +255,9 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     const r = this.resumption
     // a client that asked for resumption learns the server's answer from SESSION
     const onSession = r !== null && !r.active ? (id: Uint8Array, windowMs: number) => this.activate(id, windowMs) : undefined
-    return new SessionLinkUser(this.incoming, this.outgoing, this.streams, (close) => this.linkClosed(close), onSession)
+    const link = this.link
+    // only the current link's end concerns the session (a replaced link ended before the move)
+    return new SessionLinkUser(this.incoming, this.outgoing, this.streams, (close) => link === this.link && this.linkClosed(close), onSession)
   }
 
   /**
@@ -329,9 +331,15 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     if (this.closed || r.parked === null) return 'unknown'
     const b = r.buffer
     if (peerReceived > b.sent) throw new ProtocolError(`the peer counts ${peerReceived} segments, only ${b.sent} were sent`)
-    const parked = r.unpark()!
+    r.parked.capture()
     b.ack(peerReceived)
-    for (const seg of b.pending()) if (seg.length > link.records.turnLimit) return 'too-large'
+    for (const seg of b.pending()) {
+      if (seg.length <= link.records.turnLimit) continue
+      // what the peer has not seen cannot travel on this link: the session ends here
+      this.end({ reason: 'resume refused (too-large): a kept record does not fit the new link', code: 'local', error: undefined, peerReason: undefined })
+      return 'too-large'
+    }
+    const parked = r.unpark()!
     if (server) writeResumed(link.records.reserve(11), b.received)
     for (const seg of b.pending()) link.records.appendSegment(seg)
     b.ackedOut = b.received
