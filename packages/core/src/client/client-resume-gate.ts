@@ -5,7 +5,7 @@ import type { LinkClose } from '../link/close-code.js'
 import type { Link, LinkUser } from '../link/link.js'
 import { writeResume } from '../protocol/messages.js'
 import type { Session } from '../rpc/session.js'
-import { resumeProof } from '../server/resume-registry.js'
+import { resumeProof } from '../handshake/key-schedule.js'
 
 /**
  * The client's side of a resume attempt (PROTOCOL.md 15) on a new link: after READY it sends

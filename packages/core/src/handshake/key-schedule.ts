@@ -1,5 +1,5 @@
 import { hash, kdf, wipe } from '@kp/crypto'
-import { L_C2S, L_C_HS, L_HS, L_MASTER, L_S2C, L_S_HS, L_TH1, L_TH2, L_TH3, L_TOKEN, L_RESUME } from '../protocol/labels.js'
+import { L_C2S, L_C_HS, L_HS, L_MASTER, L_S2C, L_S_HS, L_TH1, L_TH2, L_TH3, L_TOKEN, L_RESUME, L_RESUME_PROOF } from '../protocol/labels.js'
 
 /** Handshake keys derived after WELCOME (PROTOCOL.md 4.2). */
 export interface HandshakeKeys {
@@ -47,4 +47,9 @@ export function sessionKeys(th2: Uint8Array, finish: Uint8Array, dh: Uint8Array,
   wipe(master)
   wipe(dh)
   return keys
+}
+
+/** The proof of a RESUME (PROTOCOL.md 15): KDF(resume key, "kp1-resume-proof" ‖ th3 of the new handshake). */
+export function resumeProof(resumeKey: Uint8Array, th3: Uint8Array): Uint8Array {
+  return kdf(resumeKey, L_RESUME_PROOF, th3)
 }

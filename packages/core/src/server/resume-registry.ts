@@ -1,12 +1,9 @@
-import { bytesToHex, constantTimeEqual, kdf, type PublicKey } from '@kp/crypto'
+import { bytesToHex, constantTimeEqual, type PublicKey } from '@kp/crypto'
 import type { ResumeRefusal } from '../errors/resume-refused-error.js'
-import { L_RESUME_PROOF } from '../protocol/labels.js'
+import { resumeProof } from '../handshake/key-schedule.js'
 import type { Session } from '../rpc/session.js'
 
-/** The proof of a RESUME (PROTOCOL.md 15): keyed BLAKE2b of the new handshake's th3 under the resume key. @internal */
-export function resumeProof(resumeKey: Uint8Array, th3: Uint8Array): Uint8Array {
-  return kdf(resumeKey, L_RESUME_PROOF, th3)
-}
+export { resumeProof } from '../handshake/key-schedule.js'
 
 /**
  * The resumable sessions of one server (all its listeners), by resume id: a client may come

@@ -3,6 +3,9 @@ import { Defaults } from '../protocol/constants.js'
 import type { ErrorRegistry } from '../rpc/application-error.js'
 import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
+import { resolveResume, type ResumeServeOptions } from '../rpc/resume-options.js'
+
+export type { ResumeServeOptions } from '../rpc/resume-options.js'
 
 /** What `authorize` learns about a client that finished its handshake. */
 export interface AuthorizeInfo {
@@ -89,14 +92,6 @@ export interface ServeOptions<S> {
   logger?: Logger
 }
 
-/** Settings of resumable sessions on a server (see {@link ServeOptions.resume}). */
-export interface ResumeServeOptions {
-  /** How long a session without a link waits for its client. Default 30 000 ms. */
-  windowMs?: number
-  /** Bytes of unacknowledged messages a session keeps; past it the session ends. Default 1 MiB. */
-  maxBytes?: number
-}
-
 /** Options with their defaults applied and validated. @internal */
 export interface ResolvedServeOptions<S> {
   key: SigningKey
@@ -122,18 +117,6 @@ export interface ResolvedServeOptions<S> {
   logger: Logger
   /** Null: resumption off. */
   resume: { windowMs: number; maxBytes: number } | null
-}
-
-/** Resumption settings, checked (shared by `serve` and `connect`). @internal */
-export function resolveResume(name: string, option: unknown, windowFallback: number): { windowMs: number; maxBytes: number } | null {
-  if (option === undefined || option === false) return null
-  if (option === true) return { windowMs: windowFallback, maxBytes: Defaults.resumeMaxBytes }
-  if (option === null || typeof option !== 'object') throw new TypeError(`"${name}" expected a boolean or { windowMs?, maxBytes? }`)
-  const o = option as ResumeServeOptions
-  return {
-    windowMs: integerOption(`${name}.windowMs`, o.windowMs, windowFallback, 1, Defaults.maxTimerMs),
-    maxBytes: integerOption(`${name}.maxBytes`, o.maxBytes, Defaults.resumeMaxBytes, 1024, 1 << 30),
-  }
 }
 
 const DAY_MS = 86_400_000
