@@ -146,8 +146,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
   /**
    * Opens a stream on the server (PROTOCOL.md 14) and returns its items at once; the stream opens
    * on the first read, waiting for a connection (within `callTimeoutMs`) if there is none. A
-   * stream never outlives its connection: when it drops, reading fails with
-   * `ConnectionClosedError`.
+   * stream never outlives its session: when it ends, reading fails with `ConnectionClosedError`
+   * (a resumable session survives a dropped connection, and its streams with it).
    * @example
    * for await (const t of client.stream(ticks, 100, { credit: 64 })) if (t > 10n) break
    */

@@ -16,7 +16,7 @@ import { sendRefusal } from './refusal.js'
 import { type ResolvedServeOptions, resolveServeOptions, type ServeOptions } from './serve-options.js'
 import { type ServerHandshakeHost, ServerHandshakeDriver } from './server-handshake-driver.js'
 
-export type { AuthorizeInfo, ServeOptions } from './serve-options.js'
+export type { AuthorizeInfo, ResumeServeOptions, ServeOptions } from './serve-options.js'
 
 /** Events of a {@link KiloServer}: sessions as they open and close (for code that tracks them). */
 export interface ServerEvents<S> {
