@@ -8,7 +8,7 @@ import { type KiloServer, type Logger, type SigningKey, serve, type TransportLis
 import { tcpListener } from '@kp/transport-tcp'
 import { udpListener } from '@kp/transport-udp'
 import { wsListener } from '@kp/transport-ws-server'
-import type { TransportName } from './api.js'
+import { type TransportName, tokenFingerprint } from './api.js'
 import { connectableHost, FatalError, hostPort, WS_PATH } from './cli-util.js'
 import { buildPage, pageHandler } from './page-server.js'
 import { createService, Session } from './service.js'
@@ -71,7 +71,11 @@ export async function startDemoServer(o: DemoServerOptions): Promise<DemoServer>
     // The same `api` on every transport; the session factory records which one a session uses.
     const servers: KiloServer<Session>[] = []
     const serveOn = (listener: TransportListener, transport: TransportName) => {
-      servers.push(serve(listener, service.api, { key: o.key, session: () => new Session(transport), logger }))
+      // resumable sessions (PROTOCOL.md 15): a page whose network drops keeps its session and chat
+      const server = serve(listener, service.api, { key: o.key, session: () => new Session(transport), logger, resume: true })
+      server.on('sessionInterrupted', (ctx, reason) => o.log(`~ ${ctx.session.transport} ${ctx.remoteAddress} interrupted (${reason}); waiting for it to resume`))
+      server.on('sessionResumed', (ctx) => o.log(`~ ${ctx.session.transport} ${ctx.remoteAddress} resumed, token ${tokenFingerprint(ctx.token)}`))
+      servers.push(server)
     }
     serveOn(tcp, 'tcp')
     serveOn(udp, 'udp')

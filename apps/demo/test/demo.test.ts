@@ -12,6 +12,7 @@ import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appDir, clientArgs, DemoServerProc, type Proc, runClient, startClient } from './support/processes.js'
 import { launchChromium } from '../../../scripts/test/chromium.js'
+import { tcpProxy } from './support/tcp-proxy.js'
 
 
 let dataDir: string
@@ -243,6 +244,46 @@ describe('browser page (Chromium)', () => {
       expect(problems).toEqual([])
     } finally {
       await page.close()
+    }
+  })
+
+  it('keeps its session and its chat across a network drop (the proxy in front restarts): interrupted, then resumed', async () => {
+    const proxy = await tcpProxy(server.info.httpPort)
+    const page = await browser!.newPage()
+    const states: string[] = []
+    await page.exposeFunction('recordState', (s: string) => void states.push(s))
+    try {
+      const query = server.info.pageUrl.slice(server.info.pageUrl.indexOf('?'))
+      await page.goto(`http://127.0.0.1:${proxy.port}/${query}`)
+      await page.locator('#state[data-state="connected"]').waitFor({ timeout: 15_000 })
+      await page.evaluate(() => {
+        const el = document.getElementById('state')!
+        new MutationObserver(() => (window as unknown as { recordState(s: string): void }).recordState(el.dataset.state ?? '')).observe(el, { attributes: true })
+      })
+      const fp = (await page.locator('#token-fp').textContent())!
+      await server.waitFor(new RegExp(`\\+ ws \\S+ connected, token ${fp}`), 5_000)
+      await page.locator('#chat-nick').fill('erin')
+      await page.locator('#chat-text').fill('before the drop')
+      await page.locator('#chat-send').click()
+      await page.locator('#result[data-kind="ok"]', { hasText: 'sent to every client as erin' }).waitFor({ timeout: 10_000 })
+      const before = server.output.length
+
+      await proxy.restart(300)
+      await server.waitFor(/~ ws \S+ interrupted/, 10_000)
+      await server.waitFor(/~ ws \S+ resumed, token/, 15_000)
+      await page.locator('#state[data-state="connected"]').waitFor({ timeout: 15_000 })
+      expect(states).toContain('interrupted')
+      expect(proxy.connections).toBeGreaterThanOrEqual(2)
+      // the same session: no new "connected" line, and the nickname is still known to the server
+      expect(server.output.slice(before)).not.toMatch(/\+ ws \S+ connected/)
+      await page.locator('#chat-text').fill('after the drop')
+      await page.locator('#chat-send').click()
+      await page.locator('#chat-list li', { hasText: 'after the drop' }).waitFor({ timeout: 10_000 })
+      expect(await page.locator('#chat-list li', { hasText: 'after the drop' }).textContent()).toMatch(/erin/)
+      expect(await page.locator('#chat-list li', { hasText: 'before the drop' }).count()).toBe(1)
+    } finally {
+      await page.close()
+      await proxy.close()
     }
   })
 

@@ -71,8 +71,9 @@ function showBanner(title: string, body: string): void {
 
 function setState(state: ClientState | 'refused' | 'no id', label?: string): void {
   ui.state.dataset.state = state
-  ui.state.textContent = label ?? state
-  const connected = state === 'connected'
+  ui.state.textContent = label ?? (state === 'interrupted' ? 'interrupted, resuming…' : state)
+  // while interrupted, calls wait in the session and go out when it resumes
+  const connected = state === 'connected' || state === 'interrupted'
   for (const b of buttons) b.disabled = !connected
 }
 
@@ -158,9 +159,22 @@ function start(): void {
   ui.chatNick.value = `browser-${Math.random().toString(16).slice(2, 6)}`
 
   const iface = new KiloInterface().on(cmdPushClient, (text) => onPushClient(text)).on(cmdChatMessage, (m) => onChat(m))
-  const client: KiloClient = connect(wsConnector(url), { serverId: pin, iface, reconnect: { maxDelayMs: 5_000 } })
+  // resume: a network drop keeps the session (the chat nickname, foo) and calls in flight (PROTOCOL.md 15)
+  const client: KiloClient = connect(wsConnector(url), { serverId: pin, iface, reconnect: { maxDelayMs: 5_000 }, resume: true })
   let joinedAs: string | null = null
   let refused = false
+  let interrupted = false
+  client.on('interrupted', () => {
+    interrupted = true
+  })
+  client.on('resumed', () => {
+    interrupted = false
+    ui.state.title = 'resumed: same session, new connection'
+  })
+  client.on('resumeRefused', (e) => {
+    interrupted = false
+    ui.state.title = `a new session: the old one could not be resumed (${e.reason})`
+  })
 
   client.on('state', (s) => {
     if (refused) return // keep showing why it stopped
@@ -171,7 +185,8 @@ function start(): void {
       ui.tokenFp.textContent = tokenFingerprint(token)
       ui.tokenFp.hidden = false
       ui.banner.hidden = true
-      joinedAs = null // the nickname lives in the session: join again on a new connection
+      // the nickname lives in the session: join again in a new one (a resumed session keeps it)
+      if (!interrupted) joinedAs = null
     } else if (s !== 'closed') {
       ui.token.textContent = '—'
       ui.tokenFp.hidden = true
@@ -202,7 +217,7 @@ function start(): void {
       const err = e as Error & { code?: string }
       showResult('error', NotFoundError.isInstance(e) ? `NotFound: ${err.message}` : `${err.code ?? err.name}: ${err.message}`)
     } finally {
-      button.disabled = client.state !== 'connected'
+      button.disabled = client.state !== 'connected' && client.state !== 'interrupted'
     }
   }
 

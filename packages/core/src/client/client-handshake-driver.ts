@@ -1,8 +1,11 @@
 import type { PublicKey, SigningKey, X25519Exchange } from '@kp/crypto'
 import { HandshakeError } from '../errors/handshake-error.js'
+import { ResumeRefusedError } from '../errors/resume-refused-error.js'
 import { TransportError } from '../errors/transport-error.js'
 import { ClientHandshake, type ClientHandshakeResult } from '../handshake/client-handshake.js'
 import type { LinkClose } from '../link/close-code.js'
+import { Link, type LinkOptions } from '../link/link.js'
+import { ClientResumeGate } from './client-resume-gate.js'
 import { Defaults, FrameType, RejectCode } from '../protocol/constants.js'
 import { parseCookie, parseReject } from '../protocol/handshake-frames.js'
 import { createSession } from '../rpc/create-session.js'
@@ -47,6 +50,13 @@ export interface ClientHandshakeOptions<S> {
   onEstablished: (session: Session<S>) => void
   /** Called once when the established session closes. */
   onClose: (close: LinkClose) => void
+  /**
+   * Resumption (PROTOCOL.md 15): ask for a resumable session (no `session`), or resume
+   * `session` on this handshake. Absent: neither.
+   */
+  resume?: { maxBytes: number; session?: Session<S> | undefined } | undefined
+  /** A resumable session lost its link and waits for a new one. */
+  onInterrupted?: ((close: LinkClose) => void) | undefined
 }
 
 /** `hello`: making the ephemeral key; `verifying`: WELCOME is being checked (asynchronous curves). */
@@ -69,6 +79,8 @@ export class ClientHandshakeDriver<S> {
   private held: Uint8Array[] = []
   private readonly arq: boolean
   private session: Session<S> | null = null
+  /** Where records go once FINISH is sent (the session's link, or a resume attempt's). */
+  private link: Link | null = null
   private established = false
   private resendFrame: Uint8Array | null = null
   private resendDelay: number = Defaults.helloResendMs
@@ -103,6 +115,7 @@ export class ClientHandshakeDriver<S> {
         key: o.key,
         verifyServer: o.verifyServer,
         requestReliable: this.arq,
+        resume: o.resume ? (o.resume.session ? 'resume' : 'fresh') : undefined,
         ...(o.ephemeralSecret ? { ephemeralSecret: o.ephemeralSecret } : {}),
         exchange: o.exchange,
       }).then(
@@ -120,9 +133,9 @@ export class ClientHandshakeDriver<S> {
   // ---------------------------------------------------------------- routing
 
   private onFrame(frame: Uint8Array): void {
-    const session = this.session
+    const link = this.link
     if (this.phase === 'done') {
-      if (session) session.link.onFrame(frame)
+      if (link) link.onFrame(frame)
       return
     }
     const type = frame[0]
@@ -151,7 +164,7 @@ export class ClientHandshakeDriver<S> {
         return
       }
       // phase 'ready': the session's link takes records (READY among them)
-      if (type === FrameType.Record || type === FrameType.Arq) return session!.link.onFrame(frame)
+      if (type === FrameType.Record || type === FrameType.Arq) return link!.onFrame(frame)
       if (reliable) this.fail(new HandshakeError('malformed', `expected READY, got frame type ${type}`))
     } catch (e) {
       this.onHandshakeError(e)
@@ -178,7 +191,7 @@ export class ClientHandshakeDriver<S> {
   }
 
   private onTransportClose(error: Error | undefined): void {
-    if (this.session) return this.session.link.onTransportClose(error)
+    if (this.link) return this.link.onTransportClose(error)
     // a transport failure (refused, reset, timed out) is reported as itself, with its code
     if (error && TransportError.isInstance(error)) return this.fail(error)
     this.fail(new HandshakeError('rejected', `the connection closed during the handshake${error ? `: ${error.message}` : ''}`, { cause: error }))
@@ -257,29 +270,58 @@ export class ClientHandshakeDriver<S> {
     this.phase = 'ready'
     const o = this.o
     const transport = this.transport
-    this.session = createSession<S>({
+    const linkOptions = {
       transport,
       keys: result.keys,
-      role: 'client',
+      role: 'client' as const,
+      maxMessage: transport.maxFrame,
+      pingIntervalMs: Defaults.pingIntervalMs,
+      idleTimeoutMs: Math.max(o.handshakeTimeoutMs, Defaults.idleTimeoutMs),
+      arq: this.arq,
+      logger: o.logger,
+    }
+    const resuming = o.resume?.session
+    if (resuming) return this.resumeOn(resuming, linkOptions, result)
+    const resumeKey = result.keys.resume
+    this.session = createSession<S>({
+      ...linkOptions,
+      resume: o.resume && resumeKey ? { key: resumeKey, maxBytes: o.resume.maxBytes } : undefined,
+      onInterrupted: o.onInterrupted,
       iface: o.iface,
       session: o.session,
       remoteId: result.serverId,
       maxInFlight: o.maxInFlight,
       maxStreams: o.maxStreams,
       streamCredit: o.streamCredit,
-      maxMessage: transport.maxFrame,
-      pingIntervalMs: Defaults.pingIntervalMs,
-      idleTimeoutMs: Math.max(o.handshakeTimeoutMs, Defaults.idleTimeoutMs),
       callTimeoutMs: o.callTimeoutMs,
       errors: o.errors,
-      arq: this.arq,
-      logger: o.logger,
       onReady: () => this.onReady(),
       onClose: (close) => this.onSessionClose(close),
     })
+    this.link = this.session.link
     this.sendHandshake(result.finish)
-    // the early-call path (PROTOCOL.md 4.5): calls may follow FINISH at once
-    if (transport.reliable) o.onFinishSent?.(this.session)
+    // the early-call path (PROTOCOL.md 4.5): calls may follow FINISH at once (not when asking
+    // for resumption: messages are numbered only once the server's SESSION arrived)
+    if (transport.reliable && !o.resume) o.onFinishSent?.(this.session)
+  }
+
+  /** Resume attempt (PROTOCOL.md 15): RESUME after READY; RESUMED moves `session` here. */
+  private resumeOn(session: Session<S>, linkOptions: Omit<LinkOptions, 'onReady'>, result: ClientHandshakeResult): void {
+    const link = new Link({ ...linkOptions, onReady: () => gate.sendResume() })
+    const gate = new ClientResumeGate<S>(session, link, result.keys.th3, (error) => {
+      if (error) return this.fail(error)
+      if (this.phase !== 'ready') return
+      this.phase = 'done'
+      this.established = true
+      this.session = session
+      this.cleanup()
+      this.transport.established?.()
+      this.o.onEstablished(session)
+      this.resolve(session)
+    })
+    link.attach(gate)
+    this.link = link
+    this.sendHandshake(result.finish)
   }
 
   /** READY: the session is established; the connect hooks run after the client knows it. */
@@ -338,7 +380,8 @@ export class ClientHandshakeDriver<S> {
     this.held = []
     this.hs?.wipe()
     this.cleanup()
-    if (this.session) this.session.link.close(e.message, { sendClose: false, error: e, code: 'local' })
+    // a resume this side refused (the session cannot move here): CLOSE tells the server, whose session ends too
+    if (this.link) this.link.close(e.message, { sendClose: ResumeRefusedError.isInstance(e), error: e, code: 'local' })
     else this.transport.close(e)
     this.reject(e)
   }

@@ -1,87 +1,31 @@
-import { type PublicKey, type SigningKey, type X25519Exchange, x25519Exchange } from '@kp/crypto'
+import { type PublicKey, type X25519Exchange, x25519Exchange } from '@kp/crypto'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { NotConnectedError } from '../errors/not-connected-error.js'
 import type { LinkClose } from '../link/close-code.js'
 import { Defaults } from '../protocol/constants.js'
 import type { Command } from '../rpc/command.js'
 import type { CallOptions, PeerApi } from '../rpc/context.js'
-import type { ErrorRegistry } from '../rpc/application-error.js'
-import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Session } from '../rpc/session.js'
 import type { ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
 import type { Inflow } from '../stream/inflow.js'
-import { closeQuietly, prepareOpen } from '../stream/prepare.js'
+import { prepareOpen } from '../stream/prepare.js'
 import { RemoteStream } from '../stream/remote-stream.js'
-import { iteratorOf } from '../stream/sources.js'
 import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
 import type { Connector } from '../transport/transport.js'
 import { Emitter } from '../util/emitter.js'
 import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
+import { ResumeRefusedError } from '../errors/resume-refused-error.js'
+import { resolveResume } from '../rpc/resume-options.js'
+import { openChannel } from './open-channel.js'
 import { ClientHandshakeDriver } from './client-handshake-driver.js'
+import type { ClientEvents, ClientState, ConnectOptions, ReadyOptions } from './connect-options.js'
 import { ConnectionWaiters } from './connection-waiters.js'
-import { type Pinning, type PinningOptions, prepareServerCheck, resolvePinning } from './server-check.js'
-import { ReconnectPolicy, type ReconnectOptions } from './reconnect-policy.js'
+import { type Pinning, prepareServerCheck, resolvePinning } from './server-check.js'
+import { ReconnectPolicy } from './reconnect-policy.js'
 
 export type { ReconnectOptions } from './reconnect-policy.js'
-
-/** Connection state of a {@link KiloClient}. */
-export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'closed'
-
-/**
- * Options of {@link connect}. How the server is checked is a choice that must be made: one of
- * `serverId` (pin), `knownServers` (trust on first use) or `insecureAcceptAnyServer: true`.
- */
-export interface ConnectOptions<S = unknown> extends PinningOptions {
-  /** Commands this client answers (server-initiated calls and pushes). */
-  iface?: KiloInterface<S>
-  /** The client's own session object, passed to `iface` handlers as `ctx.session`. */
-  session?: S
-  /** The client's Ed25519 identity; absent: anonymous. */
-  key?: SigningKey
-  /** Reconnect with exponential backoff and jitter (default true). */
-  reconnect?: boolean | ReconnectOptions
-  /** Default 10 000 ms. */
-  handshakeTimeoutMs?: number
-  /**
-   * Datagram transports: ask for reliable mode (PROTOCOL.md 9): KCP-style retransmission inside
-   * the encrypted session, messages up to 255 datagrams. Ignored on reliable transports. Default false.
-   */
-  reliable?: boolean
-  /**
-   * Default timeout of a call, including the time it waits for a connection: 30 000 ms on
-   * reliable transports and in reliable datagram mode, 10 000 ms on plain datagrams. 0: none.
-   */
-  callTimeoutMs?: number
-  /** Our calls in flight at once; more wait locally. Default 1024. */
-  maxInFlight?: number
-  /** The registry of application errors the server's errors are re-created from. Default: the realm's. */
-  errors?: ErrorRegistry
-  /** Streams the server may have open on this client at once, and ours open at once (more wait). Default 256. */
-  maxStreams?: number
-  /** Default `credit` of streams this client reads, and the window of the server's sinks and channels. Default 256. */
-  streamCredit?: number
-  /** Aborting closes the client. */
-  signal?: AbortSignal
-  /** Where failures are reported. Default: warnings and errors on the console; `silentLogger` prints nothing. */
-  logger?: Logger
-}
-
-/** Options of {@link KiloClient.ready}. */
-export interface ReadyOptions {
-  /** Reject with `TimeoutError` (saying why there is no connection) after this long. Default: no limit. */
-  timeoutMs?: number
-  /** Reject with `AbortedError` when aborted (the client keeps connecting). */
-  signal?: AbortSignal
-}
-
-/** Events of a {@link KiloClient}. */
-export interface ClientEvents {
-  state: [ClientState]
-  connected: []
-  disconnected: [reason: string]
-  error: [Error]
-}
+export type { ClientEvents, ClientState, ConnectOptions, ReadyOptions } from './connect-options.js'
 
 /**
  * A client: connects, reconnects with backoff unless told not to, and calls the server.
@@ -104,6 +48,10 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
   private readonly abort = new AbortController()
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private shutDown = false
+  /** Resumable sessions asked for (PROTOCOL.md 15); null: off. */
+  private readonly resumable: { maxBytes: number } | null
+  /** A connect attempt is running. */
+  private attempting = false
 
   constructor(connector: Connector, options: ConnectOptions<S> = {}) {
     super()
@@ -118,6 +66,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     integerOption('maxInFlight', options.maxInFlight, 1, 1, 1 << 20)
     integerOption('maxStreams', options.maxStreams, 1, 1, 1 << 20)
     integerOption('streamCredit', options.streamCredit, 1, 1, Defaults.maxCredit)
+    this.resumable = resolveResume('options.resume', options.resume, 1)
     this.log = options.logger ?? defaultLogger
     this.policy = new ReconnectPolicy(options.reconnect)
     this.waiters = new ConnectionWaiters(() => this.whyNotConnected())
@@ -197,8 +146,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
   /**
    * Opens a stream on the server (PROTOCOL.md 14) and returns its items at once; the stream opens
    * on the first read, waiting for a connection (within `callTimeoutMs`) if there is none. A
-   * stream never outlives its connection: when it drops, reading fails with
-   * `ConnectionClosedError`.
+   * stream never outlives its session: when it ends, reading fails with `ConnectionClosedError`
+   * (a resumable session survives a dropped connection, and its streams with it).
    * @example
    * for await (const t of client.stream(ticks, 100, { credit: 64 })) if (t > 10n) break
    */
@@ -225,24 +174,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
 
   /** Opens a channel on the server: sends `source`'s items, returns the items the server yields. */
   channel<A, I, O>(definition: ChannelDefinition<A, I, O>, args: A, source: StreamSource<I>, options?: StreamOptions): RemoteStream<O> {
-    const p = prepareOpen(definition, 'channel', args, options, this.options.streamCredit ?? Defaults.streamCredit)
-    const it = iteratorOf<I>(source, '"source"')
-    return new RemoteStream<O>(() =>
-      this.sessionFor(`channel '${definition.name}'`, p.signal).then(
-        (s) => {
-          try {
-            return s.streams.open(definition, p.args, it, p.window, p.signal).rx as Inflow<O>
-          } catch (e) {
-            closeQuietly(it)
-            throw e
-          }
-        },
-        (e) => {
-          closeQuietly(it)
-          throw e
-        },
-      ),
-    )
+    return openChannel(this.options.streamCredit ?? Defaults.streamCredit, (what, signal) => this.sessionFor(what, signal), definition, args, source, options)
   }
 
   /** The session a stream may use now, or once connected (within `callTimeoutMs`). */
@@ -305,7 +237,10 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
 
   private async run(): Promise<void> {
     if (this.isClosed) return
-    this.setState('connecting')
+    // an interrupted resumable session is resumed on this attempt (PROTOCOL.md 15)
+    const resuming = this.connection?.resumption?.parked ? this.connection : null
+    if (!resuming) this.setState('connecting')
+    this.attempting = true
     const o = this.options
     // the ephemeral key is made while the transport connects (in browsers: in WebCrypto, whose
     // first use also runs the feature detection); the handshake takes it over
@@ -339,6 +274,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
         callTimeoutMs: o.callTimeoutMs ?? (reliableCalls ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
         reliable: o.reliable ?? false,
         errors: o.errors,
+        resume: this.resumable ? { maxBytes: this.resumable.maxBytes, session: resuming ?? undefined } : undefined,
+        onInterrupted: (close) => this.onInterrupted(close),
         exchange,
         logger: this.log,
         signal: this.abort.signal,
@@ -358,8 +295,10 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     } catch (e) {
       this.early = null
       if (this.isClosed) return
+      if (resuming && ResumeRefusedError.isInstance(e)) return this.resumeRefused(resuming, e)
       this.failedAttempt(e as Error)
     } finally {
+      this.attempting = false
       // not handed to a handshake (closed, no transport, the known-servers read failed)
       exchange?.then((ex) => ex.wipe(), () => {})
     }
@@ -374,6 +313,11 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     }
     this.policy.reset()
     this.lastError = null
+    if (session === this.connection) {
+      this.setState('connected')
+      this.emit('resumed')
+      return
+    }
     this.connection = session
     this.setState('connected')
     this.emit('connected')
@@ -400,36 +344,54 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
       this.abort.abort()
       return
     }
-    this.setState('disconnected')
+    this.setState(this.connection ? 'interrupted' : 'disconnected')
     this.scheduleReconnect(error)
+  }
+
+  /** A resumable session lost its link: bring it back (calls wait in it meanwhile). */
+  private onInterrupted(close: LinkClose): void {
+    if (this.isClosed) return
+    this.setState('interrupted')
+    this.emit('interrupted', close.reason)
+    this.scheduleReconnect()
+  }
+
+  /** The server would not resume the session: it ends (its calls: outcome unknown), a fresh one follows at once. */
+  private resumeRefused(session: Session<S>, error: ResumeRefusedError): void {
+    this.lastError = error
+    this.log.info?.(error.message)
+    this.connection = null
+    this.setState('disconnected')
+    if (!session.isClosed) session.close(error.message)
+    this.emit('resumeRefused', error)
+    clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => this.startRun(), 0)
   }
 
   private onDisconnected(close: LinkClose): void {
     if (this.isClosed) return
+    const wasInterrupted = this._state === 'interrupted'
     this.connection = null
     this.setState('disconnected')
     this.emit('disconnected', close.reason)
+    // the session did not come back within its window (or its buffer overflowed): a fresh one follows
+    if (wasInterrupted) this.emit('resumeRefused', new ResumeRefusedError(close.code === 'limit' ? 'buffer' : 'expired', close.reason))
     if (!this.policy.enabled) {
       this.lastError = new ConnectionClosedError(close.reason, { outcome: 'not-sent' })
       this.setState('closed')
       this.waiters.failAll(this.lastError)
       return
     }
+    // a resume attempt under way continues as a fresh connection; one scheduled is kept
+    if (this.attempting || (wasInterrupted && this.retryTimer !== undefined)) return
     this.scheduleReconnect()
   }
 
   private scheduleReconnect(error?: Error): void {
-    this.retryTimer = setTimeout(() => this.startRun(), this.policy.nextDelay(error))
+    clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      this.startRun()
+    }, this.policy.nextDelay(error))
   }
-}
-
-/**
- * Connects to a server through a transport connector and returns the client at once; it
- * connects in the background (await `client.ready()` to wait).
- * @example
- * const client = connect(tcpConnector({ host: '127.0.0.1', port: 8080 }), { serverId })
- * await client.call(cmdPing, 'hello')
- */
-export function connect<S = unknown>(connector: Connector, options?: ConnectOptions<S>): KiloClient<S> {
-  return new KiloClient<S>(connector, options)
 }

@@ -12,3 +12,4 @@ export { KnownServerMismatchError, type KnownServerMismatch } from './known-serv
 export { KnownServersError } from './known-servers-error.js'
 export { PinningRequiredError } from './pinning-required-error.js'
 export { NotSupportedError } from './not-supported-error.js'
+export { ResumeRefusedError, type ResumeRefusal } from './resume-refused-error.js'

@@ -3,7 +3,7 @@ import { HandshakeError } from '../errors/handshake-error.js'
 import { encodeFinish, encodeHello, type FrameParseError, parseWelcome } from '../protocol/handshake-frames.js'
 import { L_CLIENT_SIG, L_SERVER_SIG } from '../protocol/labels.js'
 import { concat } from '../util/bytes.js'
-import { handshakeKeys, type SessionKeys, sessionKeys, transcript2, ZERO_NONCE } from './key-schedule.js'
+import { FinishFlag, handshakeKeys, type SessionKeys, sessionKeys, transcript2, ZERO_NONCE } from './key-schedule.js'
 
 /** What the client learns when the handshake completes on its side. */
 export interface ClientHandshakeResult {
@@ -21,6 +21,8 @@ export interface ClientHandshakeOptions {
    */
   verifyServer?: ((serverId: PublicKey) => void) | undefined
   requestReliable?: boolean
+  /** Resumption (PROTOCOL.md 15): ask for a resumable session, or resume one on this handshake. */
+  resume?: 'fresh' | 'resume' | undefined
   /** Test hook: a fixed ephemeral secret (handshake vectors). */
   ephemeralSecret?: Uint8Array
   /** An ephemeral key made ahead (while the transport connects); used instead of a new one. */
@@ -102,7 +104,11 @@ export class ClientHandshake {
     }
     const th2 = transcript2(hk.th1, welcome)
     const key = this.options.key
-    const flags = (key ? 1 : 0) | (this.options.requestReliable ? 2 : 0)
+    const resume = this.options.resume
+    const flags =
+      (key ? FinishFlag.Identity : 0) |
+      (this.options.requestReliable ? FinishFlag.Reliable : 0) |
+      (resume === 'fresh' ? FinishFlag.Resumable : resume === 'resume' ? FinishFlag.Resume : 0)
     let payload: Uint8Array
     if (key) {
       payload = new Uint8Array(1 + 32 + 64)
@@ -116,6 +122,6 @@ export class ClientHandshake {
     wipe(hk.kClientHs)
     wipe(hk.kServerHs)
     this.exchange.wipe()
-    return { finish, keys: sessionKeys(th2, finish, dh), serverId }
+    return { finish, keys: sessionKeys(th2, finish, dh, resume !== undefined), serverId }
   }
 }

@@ -3,13 +3,15 @@ import { HandshakeError } from '../errors/handshake-error.js'
 import { encodeWelcome, parseHello } from '../protocol/handshake-frames.js'
 import { L_CLIENT_SIG, L_SERVER_SIG } from '../protocol/labels.js'
 import { concat } from '../util/bytes.js'
-import { handshakeKeys, type SessionKeys, sessionKeys, transcript2, ZERO_NONCE } from './key-schedule.js'
+import { FinishFlag, handshakeKeys, type SessionKeys, sessionKeys, transcript2, ZERO_NONCE } from './key-schedule.js'
 
 /** What the server learns from a verified FINISH. */
 export interface ServerHandshakeResult {
   keys: SessionKeys
   clientId: PublicKey | null
   reliableRequested: boolean
+  /** Resumption asked for (PROTOCOL.md 15): none, a new resumable session, or resuming one. */
+  resume: 'none' | 'fresh' | 'resume'
 }
 
 /**
@@ -60,7 +62,9 @@ export class ServerHandshake {
       throw e
     }
     const flags = payload[0]!
-    if (flags & ~3) throw new HandshakeError('malformed', `FINISH flags ${flags} have unknown bits set`)
+    if (flags & ~15) throw new HandshakeError('malformed', `FINISH flags ${flags} have unknown bits set`)
+    if ((flags & FinishFlag.Resumable) !== 0 && (flags & FinishFlag.Resume) !== 0) throw new HandshakeError('malformed', 'FINISH asks for a new resumable session and a resume at once')
+    const resume = flags & FinishFlag.Resumable ? 'fresh' : flags & FinishFlag.Resume ? 'resume' : 'none'
     let clientId: PublicKey | null = null
     if (flags & 1) {
       if (payload.length !== 97) throw new HandshakeError('malformed', `FINISH with identity must hold 97 bytes, got ${payload.length}`)
@@ -71,9 +75,9 @@ export class ServerHandshake {
     } else if (payload.length !== 1) {
       throw new HandshakeError('malformed', `anonymous FINISH must hold 1 byte, got ${payload.length}`)
     }
-    const keys = sessionKeys(this.th2, finish, this.dh)
+    const keys = sessionKeys(this.th2, finish, this.dh, resume !== 'none')
     this.dh = null
     wipe(this.kClientHs)
-    return { keys, clientId, reliableRequested: (flags & 2) !== 0 }
+    return { keys, clientId, reliableRequested: (flags & FinishFlag.Reliable) !== 0, resume }
   }
 }

@@ -8,9 +8,10 @@
  * - `idle`: nothing was received for the idle timeout.
  * - `dead-link`: reliable datagram mode gave up retransmitting.
  * - `limit`: a bound was passed (slow peer, memory budget, message size in reassembly).
+ * - `replaced`: a resumed link took this link's session over (PROTOCOL.md 15).
  * @internal
  */
-export type CloseCode = 'local' | 'peer' | 'refused' | 'protocol' | 'transport' | 'idle' | 'dead-link' | 'limit'
+export type CloseCode = 'local' | 'peer' | 'refused' | 'protocol' | 'transport' | 'idle' | 'dead-link' | 'limit' | 'replaced'
 
 /** How a link ended. @internal */
 export interface LinkClose {

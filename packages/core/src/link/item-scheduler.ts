@@ -23,6 +23,10 @@ export interface ItemTarget {
   backlog(): number
   /** Items wait while `backlog()` is at least this. */
   readonly itemHighWater: number
+  /** Room a segment's SEQ takes before the first item of a turn (resumable sessions; else 0). */
+  readonly segmentRoom: number
+  /** Opens a numbered segment when the session is resumable (before items are written). */
+  beginSegment(): void
   /** Seals what `out` holds now into a record of its own. */
   sealNow(): void
   /** Flush at the end of this turn. */
@@ -87,14 +91,18 @@ export class ItemScheduler {
         continue
       }
       if (wrote > 0 && q > budget) break
-      let room = t.turnLimit - out.length
+      let room = t.turnLimit - out.length - t.segmentRoom
       if (wrote === 0 && out.length > 0 && q > room) {
         // a large item starts a record of its own, behind the turn's other messages
         t.sealNow()
         out = t.out // sealing gave the turn's writer back: the next record has another
-        room = t.turnLimit
+        room = t.turnLimit - t.segmentRoom
       }
       if (s.firstSize > room) break
+      if (t.segmentRoom > 0) {
+        t.beginSegment()
+        room = t.turnLimit - out.length
+      }
       const n = s.writeInto(out, Math.min(room, wrote === 0 ? Math.max(budget, s.firstSize) : budget))
       wrote += n
       budget -= n
@@ -107,14 +115,20 @@ export class ItemScheduler {
     return this.size > 0
   }
 
-  /** The link ended: forget every source and timer. */
-  stop(): void {
+  /** The link ended: forget every timer and source; returns the sources that were waiting. */
+  stop(): ScheduledSource[] {
     this.stopped = true
     if (this.pollTimer !== undefined) clearTimeout(this.pollTimer)
     this.pollTimer = undefined
-    for (let i = this.head; i < this.ring.length; i++) this.ring[i]!.scheduled = false
+    const waiting: ScheduledSource[] = []
+    for (let i = this.head; i < this.ring.length; i++) {
+      const s = this.ring[i]!
+      s.scheduled = false
+      waiting.push(s)
+    }
     this.ring = []
     this.head = 0
+    return waiting
   }
 
   private dequeue(s: ScheduledSource): void {

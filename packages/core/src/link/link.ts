@@ -2,14 +2,16 @@ import type { BipackWriter } from '@kp/bipack'
 import { ProtocolError } from '../errors/protocol-error.js'
 import type { SessionKeys } from '../handshake/key-schedule.js'
 import { Defaults, FrameType, Kind } from '../protocol/constants.js'
-import { type MessageSink, type ReadyInfo, readMessages, writeClose, writePing, writePong, writeReady } from '../protocol/messages.js'
+import { type MessageSink, type ReadyInfo, readMessages, writeAck, writeClose, writePing, writePong, writeReady } from '../protocol/messages.js'
 import type { RecordStats } from '../record/record-opener.js'
 import type { Transport } from '../transport/transport.js'
 import { bytesEqual } from '../util/bytes.js'
 import type { Logger } from '../util/logger.js'
 import type { CloseCode, LinkClose } from './close-code.js'
 import { Liveness, serverPingAfter } from './liveness.js'
-import { RecordIo } from './record-io.js'
+import { RecordIo, SEQ_ROOM } from './record-io.js'
+import type { ResumeBuffer } from './resume-buffer.js'
+import { resumeSink, SegmentReader } from './segment-reader.js'
 
 /** The messages a link hands to the session it carries (everything but READY, PING, PONG, CLOSE). @internal */
 export interface LinkUser {
@@ -27,6 +29,11 @@ export interface LinkUser {
   stop(ref: number): void
   /** The link ended (once). */
   linkClosed(close: LinkClose): void
+  /** Resumption (PROTOCOL.md 15): absent where the message is not expected (a ProtocolError). */
+  session?(resumeId: Uint8Array, windowMs: number): void
+  resume?(resumeId: Uint8Array, proof: Uint8Array, received: number): void
+  resumed?(received: number): void
+  refused?(reason: string): void
 }
 
 /** Settings of one link. @internal */
@@ -47,6 +54,10 @@ export interface LinkOptions {
   logger: Logger
   /** Client: called when READY arrives (the link is usable). */
   onReady?: ((info: ReadyInfo) => void) | undefined
+  /** Resumable session (PROTOCOL.md 15): its segments are numbered and kept from the start. */
+  buffer?: ResumeBuffer | undefined
+  /** Server: messages written right after READY, in its record (SESSION). */
+  readyTail?: ((w: BipackWriter) => void) | undefined
 }
 
 /**
@@ -65,7 +76,8 @@ export class Link {
   private readonly liveness: Liveness
   /** What the link keeps of its options (not the keys, not the transport: those are its parts' now). */
   private readonly options: Pick<LinkOptions, 'role' | 'finish' | 'logger' | 'onReady'>
-  private user: LinkUser | null = null
+  /** The session (or resume gate) this link carries. @internal */
+  user: LinkUser | null = null
   /** Largest message towards the peer (the server's READY value, or our own limit). */
   peerMaxMessage: number
   /** Largest message accepted from the peer: what we announced (server) or our own limit. */
@@ -80,6 +92,8 @@ export class Link {
   private closed = false
   private transportClosed = false
   private closeInfo: LinkClose | null = null
+  /** Resumable sessions: the numbering of segments received; null otherwise. */
+  segments: SegmentReader | null = null
 
   constructor(options: LinkOptions) {
     this.options = { role: options.role, finish: options.finish, logger: options.logger, onReady: options.onReady }
@@ -109,14 +123,41 @@ export class Link {
       client ? options.pingIntervalMs : serverPingAfter(options.pingIntervalMs, options.idleTimeoutMs),
       options.idleTimeoutMs,
       !client,
-      () => writePing(this.records.reserve(1)),
+      () => {
+        writePing(this.records.reserve(1))
+        this.ackIfBehind()
+      },
       (ms) => this.close(`idle timeout: nothing received for ${ms} ms`, { sendClose: true, code: 'idle' }),
     )
     if (!client && options.announce !== false) {
       // The server's first record starts with READY (PROTOCOL.md 4.5); kept to answer a repeated FINISH.
       writeReady(this.records.out, { maxMessage: this.peerMaxMessage, pingIntervalMs: options.pingIntervalMs, idleTimeoutMs: options.idleTimeoutMs })
+      options.readyTail?.(this.records.out)
       this.records.flush()
     }
+    if (options.buffer) this.setBuffer(options.buffer)
+  }
+
+  /** Numbers and keeps this link's session messages from here on (PROTOCOL.md 15). */
+  setBuffer(buffer: ResumeBuffer): void {
+    this.segments = new SegmentReader(buffer, () => this.reliable || this.records.arq !== null, () => this.writeAckNow(buffer))
+    this.records.setBuffer(buffer)
+    // a message and its segment's SEQ fit one turn, and a message is at most a quarter of what
+    // may stay unacknowledged (larger ones fail with MessageTooLarge; byte items are cut)
+    this.peerMaxMessage = Math.min(this.peerMaxMessage - SEQ_ROOM, Math.floor(buffer.maxBytes / 4))
+  }
+
+  /** Sends ACK when segments were received since the last one. */
+  private ackIfBehind(): void {
+    const b = this.segments?.buffer
+    if (b !== undefined && b.received > b.ackedOut) this.writeAckNow(b)
+  }
+
+  private writeAckNow(b: ResumeBuffer): void {
+    b.ackedOut = b.received
+    b.unackedIn = 0
+    b.unackedInBytes = 0
+    writeAck(this.records.reserve(11), b.received)
   }
 
   /** Installs the session this link carries (once, before frames are handed in). */
@@ -142,14 +183,14 @@ export class Link {
     return this.awaitingReady
   }
 
-  /** Makes room for a message of `size` bytes in this turn's record and returns the writer. */
+  /** Makes room for a session message of `size` bytes in this turn's record and returns the writer. */
   reserve(size: number): BipackWriter {
-    return this.records.reserve(size)
+    return this.records.reserveSession(size)
   }
 
-  /** Appends one encoded message to this turn's record. */
+  /** Appends one encoded session message to this turn's record. */
   append(message: Uint8Array): void {
-    this.records.append(message)
+    this.records.reserveSession(message.length).fixed(message)
   }
 
   private readonly onSent = (frame: Uint8Array, type: number): void => {
@@ -179,7 +220,9 @@ export class Link {
           throw new ProtocolError('the first record of the server does not start with READY')
         }
       }
+      this.segments?.startRecord()
       readMessages(plaintext, this.sink, this.receiveLimit)
+      this.segments?.endRecord(plaintext.length)
     } catch (e) {
       this.protocolError(e as Error)
     }
@@ -208,7 +251,9 @@ export class Link {
       if (this.awaitingReady && plaintext[0] !== Kind.Ready && plaintext[0] !== Kind.Close << 2) {
         throw new ProtocolError('the first message of the server is not READY')
       }
+      this.segments?.startRecord()
       readMessages(plaintext, this.sink, this.receiveLimit)
+      this.segments?.endRecord(plaintext.length)
     }
   }
 
@@ -216,64 +261,43 @@ export class Link {
   private readonly sink: MessageSink = {
     ready: (r) => this.onReady(r),
     call: (id, command, args) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.call(id, command, args)
+      if (this.admit()) this.user!.call(id, command, args)
     },
     push: (command, args) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.push(command, args)
+      if (this.admit()) this.user!.push(command, args)
     },
     result: (id, value) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.result(id, value)
+      if (this.admit()) this.user!.result(id, value)
     },
     error: (id, code, message, data) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.error(id, code, message, data)
+      if (this.admit()) this.user!.error(id, code, message, data)
     },
     cancel: (id) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.cancel(id)
+      if (this.admit()) this.user!.cancel(id)
     },
     open: (id, flags, command, credit, args) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.open(id, flags, command, credit, args)
+      if (this.admit()) this.user!.open(id, flags, command, credit, args)
     },
     item: (ref, item) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.item(ref, item)
+      if (this.admit()) this.user!.item(ref, item)
     },
     credit: (ref, n) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.credit(ref, n)
+      if (this.admit()) this.user!.credit(ref, n)
     },
     end: (ref, value) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.end(ref, value)
+      if (this.admit()) this.user!.end(ref, value)
     },
     fail: (ref, code, message, data) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.fail(ref, code, message, data)
+      if (this.admit()) this.user!.fail(ref, code, message, data)
     },
     stop: (ref) => {
-      if (this.closed) return
-      this.expectReady()
-      this.user!.stop(ref)
+      if (this.admit()) this.user!.stop(ref)
     },
     ping: () => {
       if (this.closed) return
       this.expectReady()
       writePong(this.records.reserve(1))
+      this.ackIfBehind()
     },
     pong: () => {
       if (!this.closed) this.expectReady()
@@ -283,6 +307,16 @@ export class Link {
       const code: CloseCode = this.awaitingReady ? 'refused' : 'peer'
       this.close(`closed by peer: ${reason}`, { sendClose: false, code, peerReason: reason })
     },
+    resumption: resumeSink(this),
+  }
+
+  /** A session message may be handled: not closed, not a duplicate; READY came; in a segment when resumable. */
+  private admit(): boolean {
+    const g = this.segments
+    if (this.closed || g?.dropping) return false
+    this.expectReady()
+    if (g !== null && !g.inSegment) throw new ProtocolError('a session message outside a numbered segment')
+    return true
   }
 
   private onReady(r: ReadyInfo): void {
@@ -305,7 +339,8 @@ export class Link {
     this.options.onReady?.(r)
   }
 
-  private expectReady(): void {
+  /** @internal */
+  expectReady(): void {
     if (this.awaitingReady) throw new ProtocolError('message before READY')
   }
 
@@ -331,7 +366,7 @@ export class Link {
     if (this.closed) return
     const sendClose = opts.sendClose ?? true
     if (sendClose && !this.transportClosed && !this.awaitingReady) {
-      this.records.out.reset() // drop what was not sent yet: the peer's pending calls fail anyway
+      this.records.discardTurn() // drop what was not sent yet: the peer's pending calls fail anyway
       writeClose(this.records.out, reason.length > 200 ? reason.slice(0, 200) : reason)
       this.records.flush()
     }

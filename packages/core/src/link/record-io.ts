@@ -6,7 +6,12 @@ import { RecordOpener, type RecordStats } from '../record/record-opener.js'
 import { RecordSealer } from '../record/record-sealer.js'
 import type { Transport } from '../transport/transport.js'
 import { scheduleTurn } from '../util/schedule-turn.js'
-import { ItemScheduler, type ItemTarget } from './item-scheduler.js'
+import { writePing, writeSeq } from '../protocol/messages.js'
+import { ItemScheduler, type ItemTarget, type ScheduledSource } from './item-scheduler.js'
+import type { ResumeBuffer } from './resume-buffer.js'
+
+/** Room a SEQ takes at most (kind and a smartint number). */
+export const SEQ_ROOM = 10
 
 /** Settings of a {@link RecordIo}. @internal */
 export interface RecordIoOptions {
@@ -55,6 +60,13 @@ export class RecordIo implements ItemTarget {
   turnLimit: number
   /** Stream items' write path, made when the first stream needs it (PROTOCOL.md 14). */
   private scheduler: ItemScheduler | null = null
+  /** Resumable sessions (PROTOCOL.md 15): where numbered segments are kept; null: none (no cost). */
+  private buffer: ResumeBuffer | null = null
+  /** Where this turn's open segment starts in the writer (its SEQ), -1 when none is open. */
+  private segStart = -1
+  private segNo = 0
+  /** Stream sources that were waiting when the link stopped (a resumable session moves them on). */
+  orphans: ScheduledSource[] | null = null
 
   constructor(private readonly options: RecordIoOptions) {
     this.transport = options.transport
@@ -111,6 +123,66 @@ export class RecordIo implements ItemTarget {
     this.reserve(message.length).fixed(message)
   }
 
+  /** Numbers and keeps the session messages from here on (PROTOCOL.md 15). */
+  setBuffer(buffer: ResumeBuffer): void {
+    this.buffer = buffer
+  }
+
+  /** A session message: like {@link reserve}, inside a numbered segment when the session is resumable. */
+  reserveSession(size: number): BipackWriter {
+    if (this.buffer === null) return this.reserve(size)
+    const w0 = this.writer
+    if (w0 !== null && w0.length > 0 && w0.length + size + SEQ_ROOM > this.turnLimit) this.flush()
+    this.scheduleFlush()
+    const w = this.out
+    if (this.segStart < 0) this.openSegment(w)
+    return w
+  }
+
+  /** Room the SEQ of a segment not opened yet takes (stream items, {@link ItemTarget}). */
+  get segmentRoom(): number {
+    return this.buffer !== null && this.segStart < 0 ? SEQ_ROOM : 0
+  }
+
+  /** Opens a segment when the session is resumable and none is open (before stream items). */
+  beginSegment(): void {
+    if (this.buffer !== null && this.segStart < 0) this.openSegment(this.out)
+  }
+
+  private openSegment(w: BipackWriter): void {
+    this.segStart = w.length
+    this.segNo = this.buffer!.next()
+    writeSeq(w, this.segNo)
+  }
+
+  /** Keeps the open segment (it ends here: a flush, a resend, or the link stopping). */
+  private closeSegment(): void {
+    if (this.segStart < 0) return
+    const w = this.writer
+    if (w !== null) this.buffer!.keep(this.segNo, w.view().subarray(this.segStart))
+    this.segStart = -1
+  }
+
+  /**
+   * Resends a kept segment on this (new) link, its SEQ included. False when it does not fit
+   * one record here (the session cannot move to this link).
+   */
+  appendSegment(segment: Uint8Array): boolean {
+    if (segment.length > this.turnLimit) return false
+    this.closeSegment()
+    const w0 = this.writer
+    if (w0 !== null && w0.length > 0 && w0.length + segment.length > this.turnLimit) this.flush()
+    this.scheduleFlush()
+    this.out.fixed(segment)
+    return true
+  }
+
+  /** Drops what this turn holds (a CLOSE follows); an open segment is kept first. */
+  discardTurn(): void {
+    this.closeSegment()
+    this.writer?.reset()
+  }
+
   /** The scheduler of stream items (made on first use: links without streams pay nothing). */
   items(): ItemScheduler {
     return (this.scheduler ??= new ItemScheduler(this))
@@ -118,12 +190,18 @@ export class RecordIo implements ItemTarget {
 
   /** Bytes handed to the transport (or the ARQ engine) and not yet sent. */
   backlog(): number {
-    return this.arq ? this.arq.bufferedBytes : this.transport.bufferedAmount
+    const sent = this.arq ? this.arq.bufferedBytes : this.transport.bufferedAmount
+    // a resumable session: what the peer has not acknowledged (it includes what is not sent yet)
+    return this.buffer === null ? sent : Math.max(sent, this.buffer.bytes)
   }
 
-  /** Stream items wait while the backlog is this high; the ARQ engine's window is small, so its queue is kept short. */
+  /**
+   * Stream items wait while the backlog is this high; the ARQ engine's window is small, so its
+   * queue is kept short; a resumable session keeps its unacknowledged bytes to half its bound.
+   */
   get itemHighWater(): number {
-    return this.arq ? Defaults.streamTurnBytes : Defaults.streamHighWater
+    const high = this.arq ? Defaults.streamTurnBytes : Defaults.streamHighWater
+    return this.buffer === null ? high : Math.min(high, this.buffer.maxBytes / 2)
   }
 
   /** Seals what this turn holds so far (a large stream item then starts a record of its own). */
@@ -152,6 +230,15 @@ export class RecordIo implements ItemTarget {
   /** Seals what was queued into one record and sends it. */
   flush(): void {
     if (this.stopped) return
+    const buffer = this.buffer
+    if (buffer !== null) {
+      this.closeSegment()
+      // a quarter of the bound unacknowledged: ask for an ACK (the peer answers a PING with one)
+      if (!buffer.askedAck && buffer.bytes > buffer.maxBytes / 4) {
+        buffer.askedAck = true
+        writePing(this.out)
+      }
+    }
     const w = this.writer
     const arq = this.arq
     if (arq) {
@@ -214,8 +301,12 @@ export class RecordIo implements ItemTarget {
 
   /** Stops timers and the engine (its bytes go back to the memory budget); nothing is sent after. */
   stop(): void {
+    if (this.buffer !== null) this.closeSegment() // kept: sent on the next link
     this.stopped = true
-    this.scheduler?.stop()
+    if (this.scheduler !== null) {
+      const waiting = this.scheduler.stop()
+      if (waiting.length > 0) this.orphans = waiting
+    }
     this.releaseWriter()
     if (this.arqTimer) clearTimeout(this.arqTimer)
     this.arq?.close()

@@ -35,6 +35,18 @@ export const Kind = {
   Fail: 13,
   /** The reader of a direction wants no more items. */
   Stop: 14,
+  /** Resumable sessions (PROTOCOL.md 15): the server's resume id, right after READY. */
+  Session: 16,
+  /** Resumption: the client proves it owns a session (its first message on the new link). */
+  Resume: 17,
+  /** Resumption accepted: the server's count of the client's segments. */
+  Resumed: 18,
+  /** Resumption refused, with a reason code. */
+  Refused: 19,
+  /** Resumable sessions: the number of the segment of session messages that follows. */
+  Seq: 20,
+  /** Resumable sessions: the highest segment number received. */
+  Ack: 21,
 } as const
 
 /** REJECT codes (PROTOCOL.md 4.7). */
@@ -70,6 +82,10 @@ export const RECORD_OVERHEAD = 1 + 10 + TAG_SIZE
 
 /** Defaults of PROTOCOL.md 7 and 6.2. */
 export const Defaults = {
+  /** Resumable sessions (PROTOCOL.md 15): how long an interrupted session waits. */
+  resumeWindowMs: 30_000,
+  /** Resumable sessions: unacknowledged bytes kept per session. */
+  resumeMaxBytes: 1024 * 1024,
   maxFrameReliable: 16 * 1024 * 1024,
   /**
    * Largest frame accepted before the peer has proven the handshake (HELLO is 256 bytes,

@@ -61,8 +61,41 @@ export function writeStop(w: BipackWriter, ref: number): void {
   w.unsigned(Kind.Stop).unsigned(ref)
 }
 
+/** SESSION (PROTOCOL.md 15): the resume id of a resumable session and the server's window. */
+export function writeSession(w: BipackWriter, resumeId: Uint8Array, windowMs: number): void {
+  w.unsigned(Kind.Session).bytes(resumeId).unsigned(windowMs)
+}
+/** RESUME: the old session's id, the proof bound to this handshake, the segments received. */
+export function writeResume(w: BipackWriter, resumeId: Uint8Array, proof: Uint8Array, received: number): void {
+  w.unsigned(Kind.Resume).bytes(resumeId).bytes(proof).unsigned(received)
+}
+export function writeResumed(w: BipackWriter, received: number): void {
+  w.unsigned(Kind.Resumed).unsigned(received)
+}
+export function writeRefused(w: BipackWriter, reason: string): void {
+  w.unsigned(Kind.Refused).string(reason)
+}
+export function writeSeq(w: BipackWriter, n: number): void {
+  w.unsigned(Kind.Seq).unsigned(n)
+}
+export function writeAck(w: BipackWriter, n: number): void {
+  w.unsigned(Kind.Ack).unsigned(n)
+}
+
+/** The messages of resumable sessions (PROTOCOL.md 15); a sink without them treats them as unknown kinds. */
+export interface ResumeSink {
+  session(resumeId: Uint8Array, windowMs: number): void
+  resume(resumeId: Uint8Array, proof: Uint8Array, received: number): void
+  resumed(received: number): void
+  refused(reason: string): void
+  seq(n: number): void
+  ack(n: number): void
+}
+
 /** Receives the messages of a record as they are decoded (no object per message). */
 export interface MessageSink {
+  /** Resumable sessions only. */
+  resumption?: ResumeSink
   ready(info: ReadyInfo): void
   call(id: number, command: string, args: Uint8Array): void
   push(command: string, args: Uint8Array): void
@@ -200,12 +233,39 @@ export function readMessages(plaintext: Uint8Array, sink: MessageSink, maxMessag
           continue
         }
         default:
+          if (sink.resumption !== undefined && kind >= Kind.Session && kind <= Kind.Ack) {
+            readResumeMessage(r, kind, sink.resumption)
+            continue
+          }
           throw new ProtocolError(`unknown message kind ${kind}`)
       }
     } catch (e) {
       if (ProtocolError.isInstance(e) || !isDecodeError(e)) throw e
       throw new ProtocolError(`message does not decode: ${(e as Error).message}`, { cause: e })
     }
+  }
+}
+
+/** The messages of PROTOCOL.md 15 (each small: no size check beyond the record's). */
+function readResumeMessage(r: BipackReader, kind: number, sink: ResumeSink): void {
+  switch (kind) {
+    case Kind.Session: {
+      const id = r.bytes()
+      return sink.session(id, r.unsigned())
+    }
+    case Kind.Resume: {
+      const id = r.bytes()
+      const proof = r.bytes()
+      return sink.resume(id, proof, r.unsigned())
+    }
+    case Kind.Resumed:
+      return sink.resumed(r.unsigned())
+    case Kind.Refused:
+      return sink.refused(r.string())
+    case Kind.Seq:
+      return sink.seq(r.unsigned())
+    default:
+      return sink.ack(r.unsigned())
   }
 }
 

@@ -1,6 +1,7 @@
 import { BipackWriter, type Schema } from '@kp/bipack'
 import type { PublicKey } from '@kp/crypto'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
+import { ProtocolError } from '../errors/protocol-error.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import type { LinkClose } from '../link/close-code.js'
 import type { Link, LinkUser } from '../link/link.js'
@@ -25,6 +26,10 @@ import { IdAllocator } from './id-allocator.js'
 import { type IncomingHost, IncomingCalls } from './incoming-calls.js'
 import type { KiloInterface } from './kilo-interface.js'
 import { OutgoingCalls } from './outgoing-calls.js'
+import { type ResumeSettings, Resumption } from './resumption.js'
+import { SessionLinkUser } from './session-link-user.js'
+import type { ResumeRefusal } from '../errors/resume-refused-error.js'
+import { writeResumed } from '../protocol/messages.js'
 
 /**
  * Scratch writer for arguments and results, shared by every session: each view it returns is
@@ -56,6 +61,10 @@ export interface SessionOptions<S> {
   logger: Logger
   /** Called once when the session ends, with how its link ended. */
   onClose?: ((close: LinkClose) => void) | undefined
+  /** A resumable session (PROTOCOL.md 15); absent: the session ends with its link. */
+  resume?: ResumeSettings | undefined
+  /** A resumable session lost its link and waits for a new one. */
+  onInterrupted?: ((close: LinkClose) => void) | undefined
 }
 
 /**
@@ -67,7 +76,10 @@ export interface SessionOptions<S> {
 export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>, StreamHost<S> {
   readonly session: S
   readonly remoteId: PublicKey | null
-  readonly link: Link
+  /** The link carrying the session now (a resumed session moves to a new one). */
+  link: Link
+  /** Resumable sessions only (PROTOCOL.md 15). @internal */
+  readonly resumption: Resumption | null
   private readonly options: SessionOptions<S>
   private readonly ids = new IdAllocator()
   private readonly outgoing: OutgoingCalls
@@ -94,6 +106,9 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
       logger: options.logger,
       errors,
     })
+    this.resumption = options.resume ? new Resumption(options.resume, (bytes) => queueMicrotask(() => this.overflowed(bytes))) : null
+    // a server's resumable session numbers its segments from the start (SESSION went with READY)
+    if (this.resumption?.active) link.setBuffer(this.resumption.buffer)
     link.attach(this.fromLink())
   }
 
@@ -142,17 +157,17 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     return 'streams need a transport that loses nothing, and plain UDP does: connect with { reliable: true } (reliable datagram mode), or use TCP or WebSocket'
   }
   itemScheduler(): ItemScheduler {
-    return this.link.records.items()
+    return this.resumption?.parked?.items ?? this.link.records.items()
   }
   /** Bytes this session's streams hold (items received and not read, items encoded and not written). @internal */
   get streamBytes(): number {
     return this.streams.heldBytes
   }
   reserve(size: number): BipackWriter {
-    return this.link.reserve(size)
+    return (this.resumption?.parked ?? this.link).reserve(size)
   }
   append(message: Uint8Array): void {
-    this.link.append(message)
+    ;(this.resumption?.parked ?? this.link).append(message)
   }
   encode<T>(schema: Schema<T>, value: T): Uint8Array {
     return writeValue(freshScratch(), schema, value)
@@ -182,7 +197,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     const size = pushSize(command.name, encoded.length)
     const limit = this.link.peerMaxMessage
     if (size > limit) throw new MessageTooLargeError(size, limit, `push '${command.name}'`, this.limitHint)
-    writePush(this.link.reserve(size), command.name, encoded)
+    writePush(this.reserve(size), command.name, encoded)
   }
 
   /**
@@ -193,7 +208,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     if (this.closed) return false
     const size = pushSize(name, encoded.length)
     if (size > this.link.peerMaxMessage) return false
-    writePush(this.link.reserve(size), name, encoded)
+    writePush(this.reserve(size), name, encoded)
     return true
   }
 
@@ -229,6 +244,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
 
   /** Closes the session: sends CLOSE with the reason and ends the link. */
   close(reason = 'closed'): void {
+    if (this.resumption?.parked) return this.end({ reason, code: 'local', error: undefined, peerReason: undefined })
     this.link.close(reason, { sendClose: true, code: 'local' })
   }
 
@@ -236,7 +252,12 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
 
   /** What the link hands in: the peer's session messages, and its own end. */
   private fromLink(): LinkUser {
-    return new SessionLinkUser(this.incoming, this.outgoing, this.streams, (close) => this.linkClosed(close))
+    const r = this.resumption
+    // a client that asked for resumption learns the server's answer from SESSION
+    const onSession = r !== null && !r.active ? (id: Uint8Array, windowMs: number) => this.activate(id, windowMs) : undefined
+    const link = this.link
+    // only the current link's end concerns the session (a replaced link ended before the move)
+    return new SessionLinkUser(this.incoming, this.outgoing, this.streams, (close) => link === this.link && this.linkClosed(close), onSession)
   }
 
   /**
@@ -274,15 +295,74 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     this.link.protocolError(e)
   }
 
-  /** The link ended: today the session ends with it. */
+  /** The link ended: the session ends with it, unless it is resumable and the network took the link. */
   private linkClosed(close: LinkClose): void {
-    this.end(close)
+    const r = this.resumption
+    if (r === null || this.closed || !r.survives(close)) return this.end(close)
+    const parked = r.park(this.link.records.turnLimit, () =>
+      this.end({ reason: `not resumed within ${r.windowMs} ms (${close.reason})`, code: 'local', error: close.error, peerReason: undefined }),
+    )
+    // stream items that waited for the old link wait here for the next one
+    for (const s of this.link.records.orphans ?? []) parked.items.add(s)
+    this.link.records.orphans = null
+    this.options.onInterrupted?.(close)
+  }
+
+  /** Client: SESSION arrived (PROTOCOL.md 15): the session is resumable from here. @internal */
+  private activate(id: Uint8Array, windowMs: number): void {
+    const r = this.resumption!
+    if (r.active) throw new ProtocolError('SESSION received twice')
+    if (id.length !== 16) throw new ProtocolError(`SESSION resume id of ${id.length} bytes (expected 16)`)
+    r.id = id.slice()
+    r.windowMs = Math.min(windowMs, Defaults.maxTimerMs)
+    this.link.setBuffer(r.buffer)
+  }
+
+  /**
+   * Moves this interrupted (or, on the server, still linked) session to `link` (PROTOCOL.md 15):
+   * drops what the peer counted, resends the rest, and carries on. Server: RESUMED goes first.
+   * Returns null, or why the session cannot move (it is then ended by the caller).
+   * @internal
+   */
+  resumeOn(link: Link, peerReceived: number, server: boolean): ResumeRefusal | null {
+    const r = this.resumption
+    if (r === null || this.closed) return 'unknown'
+    if (!this.link.isClosed) this.link.close('resumed on another link', { sendClose: false, code: 'replaced' })
+    if (this.closed || r.parked === null) return 'unknown'
+    const b = r.buffer
+    if (peerReceived > b.sent) throw new ProtocolError(`the peer counts ${peerReceived} segments, only ${b.sent} were sent`)
+    r.parked.capture()
+    b.ack(peerReceived)
+    for (const seg of b.pending()) {
+      if (seg.length <= link.records.turnLimit) continue
+      // what the peer has not seen cannot travel on this link: the session ends here
+      this.end({ reason: 'resume refused (too-large): a kept record does not fit the new link', code: 'local', error: undefined, peerReason: undefined })
+      return 'too-large'
+    }
+    const parked = r.unpark()!
+    if (server) writeResumed(link.records.reserve(11), b.received)
+    for (const seg of b.pending()) link.records.appendSegment(seg)
+    b.ackedOut = b.received
+    link.setBuffer(b)
+    this.link = link
+    link.attach(this.fromLink())
+    const items = link.records.items()
+    for (const s of parked.items.stop()) items.add(s)
+    return null
+  }
+
+  /** More than `maxBytes` unacknowledged: the session ends (its pending calls: outcome unknown). */
+  private overflowed(bytes: number): void {
+    const reason = `resume buffer full: ${bytes} bytes unacknowledged (maxBytes ${this.resumption!.buffer.maxBytes})`
+    if (this.resumption!.parked || this.link.isClosed) return this.end({ reason, code: 'limit', error: undefined, peerReason: undefined })
+    this.link.close(reason, { sendClose: true, code: 'limit' })
   }
 
   /** Fails every pending call, aborts running handlers, runs the disconnect hooks, once. */
   private end(close: LinkClose): void {
     if (this.closed) return
     this.closed = true
+    this.resumption?.dispose()
     const { reason, error } = close
     this.closeReason = reason
     // errors are built only when someone waits: an error with a stack costs more than the close
@@ -299,49 +379,5 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
       }
     }
     this.options.onClose?.(close)
-  }
-}
-
-/** The session as its link sees it: one small object per session (methods, not closures). */
-class SessionLinkUser<S> implements LinkUser {
-  constructor(
-    private readonly incoming: IncomingCalls<S>,
-    private readonly outgoing: OutgoingCalls,
-    private readonly streams: StreamTable<S>,
-    readonly linkClosed: (close: LinkClose) => void,
-  ) {}
-  call(id: number, command: string, args: Uint8Array): void {
-    this.incoming.call(id, command, args)
-  }
-  push(command: string, args: Uint8Array): void {
-    this.incoming.push(command, args)
-  }
-  result(id: number, value: Uint8Array): void {
-    this.outgoing.onResult(id, value)
-  }
-  error(id: number, code: string, message: string, data: Uint8Array): void {
-    this.outgoing.onError(id, code, message, data)
-  }
-  cancel(id: number): void {
-    this.incoming.cancel(id)
-    this.streams.onCancel(id)
-  }
-  open(id: number, flags: number, command: string, credit: number, args: Uint8Array): void {
-    this.streams.onOpen(id, flags, command, credit, args)
-  }
-  item(ref: number, item: Uint8Array): void {
-    this.streams.onItem(ref, item)
-  }
-  credit(ref: number, n: number): void {
-    this.streams.onCredit(ref, n)
-  }
-  end(ref: number, value: Uint8Array): void {
-    this.streams.onEnd(ref, value)
-  }
-  fail(ref: number, code: string, message: string, data: Uint8Array): void {
-    this.streams.onFail(ref, code, message, data)
-  }
-  stop(ref: number): void {
-    this.streams.onStop(ref)
   }
 }

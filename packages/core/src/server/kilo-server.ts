@@ -10,12 +10,13 @@ import type { Logger } from '../util/logger.js'
 import { encodeReject } from '../protocol/handshake-frames.js'
 import { RejectCode } from '../protocol/constants.js'
 import { FullRefusals } from './full-refusals.js'
+import { ResumeRegistry } from './resume-registry.js'
 import { HandshakeLimits } from './handshake-limits.js'
 import { sendRefusal } from './refusal.js'
 import { type ResolvedServeOptions, resolveServeOptions, type ServeOptions } from './serve-options.js'
 import { type ServerHandshakeHost, ServerHandshakeDriver } from './server-handshake-driver.js'
 
-export type { AuthorizeInfo, ServeOptions } from './serve-options.js'
+export type { AuthorizeInfo, ResumeServeOptions, ServeOptions } from './serve-options.js'
 
 /** Events of a {@link KiloServer}: sessions as they open and close (for code that tracks them). */
 export interface ServerEvents<S> {
@@ -23,6 +24,10 @@ export interface ServerEvents<S> {
   session: [session: SessionContext<S>]
   /** A session ended, with the reason. */
   sessionClosed: [session: SessionContext<S>, reason: string]
+  /** A resumable session lost its link; it waits up to `resume.windowMs` for its client (PROTOCOL.md 15). */
+  sessionInterrupted: [session: SessionContext<S>, reason: string]
+  /** An interrupted session's client came back: the session carries on over the new link. */
+  sessionResumed: [session: SessionContext<S>]
 }
 
 /** Listeners already handed to a `serve()`: a listener has one accept callback. */
@@ -63,6 +68,15 @@ export class KiloServer<S = unknown> extends Emitter<ServerEvents<S>> {
       closed: (s, reason) => this.sessionEnded(s, reason),
       settled: () => this.settleIfIdle(),
       full: new FullRefusals(options.logger),
+      registry: options.resume ? new ResumeRegistry<S>() : null,
+      resumed: (s) => {
+        this.host.log.info?.(`session ${s.remoteAddress} resumed`)
+        this.emit('sessionResumed', s)
+      },
+      interrupted: (s, reason) => {
+        this.host.log.info?.(`session ${s.remoteAddress} interrupted: ${reason}`)
+        this.emit('sessionInterrupted', s, reason)
+      },
     }
     for (const l of listeners) l.onConnection((t) => this.accept(t, l))
   }
@@ -70,6 +84,11 @@ export class KiloServer<S = unknown> extends Emitter<ServerEvents<S>> {
   /** Established sessions right now. */
   get sessionCount(): number {
     return this.connections.size
+  }
+
+  /** Resumable sessions waiting for their client right now (counted in `sessionCount` too). */
+  get waitingCount(): number {
+    return this.host.registry?.waiting ?? 0
   }
 
   /** Handshakes in progress right now. */
@@ -144,6 +163,7 @@ export class KiloServer<S = unknown> extends Emitter<ServerEvents<S>> {
   }
 
   private sessionEnded(s: Session<S>, reason: string): void {
+    this.host.registry?.delete(s)
     if (this.connections.delete(s)) {
       this.host.log.info?.(`session ${s.remoteAddress} closed: ${reason}`)
       this.emit('sessionClosed', s, reason)

@@ -3,6 +3,9 @@ import { Defaults } from '../protocol/constants.js'
 import type { ErrorRegistry } from '../rpc/application-error.js'
 import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
+import { resolveResume, type ResumeServeOptions } from '../rpc/resume-options.js'
+
+export type { ResumeServeOptions } from '../rpc/resume-options.js'
 
 /** What `authorize` learns about a client that finished its handshake. */
 export interface AuthorizeInfo {
@@ -74,6 +77,14 @@ export interface ServeOptions<S> {
   /** The registry of application errors this server's callers' errors are re-created from. Default: the realm's. */
   errors?: ErrorRegistry
   /**
+   * Resumable sessions (PROTOCOL.md 15), for clients that ask (`connect(..., { resume: true })`):
+   * a session whose link drops waits up to `windowMs` (default 30 000) for its client to come
+   * back, on any listener of this server, keeping at most `maxBytes` (default 1 MiB) of messages
+   * the client has not acknowledged. Everything is in memory: a server restart ends sessions.
+   * Default: off.
+   */
+  resume?: boolean | ResumeServeOptions
+  /**
    * Where connection events and failures are reported. Default: warnings and errors on the
    * console (a handler that throws, with the command, the peer and the stack); `silentLogger`
    * prints nothing.
@@ -104,6 +115,8 @@ export interface ResolvedServeOptions<S> {
   cookie: 'auto' | 'always'
   errors: ErrorRegistry | undefined
   logger: Logger
+  /** Null: resumption off. */
+  resume: { windowMs: number; maxBytes: number } | null
 }
 
 const DAY_MS = 86_400_000
@@ -144,5 +157,6 @@ export function resolveServeOptions<S>(options: ServeOptions<S>): ResolvedServeO
     cookie: options.cookie ?? 'auto',
     errors: options.errors,
     logger: options.logger ?? defaultLogger,
+    resume: resolveResume('options.resume', options.resume, Defaults.resumeWindowMs),
   }
 }

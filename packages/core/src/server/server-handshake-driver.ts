@@ -1,9 +1,11 @@
-import type { PublicKey } from '@kp/crypto'
+import { randomBytes, wipe } from '@kp/crypto'
 import { HandshakeError } from '../errors/handshake-error.js'
 import type { CookieJar } from '../handshake/cookie-jar.js'
 import { ServerHandshake, type ServerHandshakeResult } from '../handshake/server-handshake.js'
 import { Defaults, FrameType, RECORD_OVERHEAD, RejectCode } from '../protocol/constants.js'
 import { encodeCookie, encodeReject, type FrameParseError, parseHello } from '../protocol/handshake-frames.js'
+import { Link } from '../link/link.js'
+import { writeSession } from '../protocol/messages.js'
 import { createSession } from '../rpc/create-session.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Session } from '../rpc/session.js'
@@ -13,6 +15,8 @@ import type { Logger } from '../util/logger.js'
 import type { FullRefusals } from './full-refusals.js'
 import type { HandshakeLimits } from './handshake-limits.js'
 import { sendRefusal } from './refusal.js'
+import { ResumeGate } from './resume-gate.js'
+import type { ResumeRegistry } from './resume-registry.js'
 import type { ResolvedServeOptions } from './serve-options.js'
 
 /** What a handshake driver shares with the server that runs it. @internal */
@@ -36,6 +40,12 @@ export interface ServerHandshakeHost<S> {
   settled(): void
   /** Refusals of a full server, logged once per interval. */
   readonly full: FullRefusals
+  /** Resumable sessions by resume id (PROTOCOL.md 15); null when resumption is off. */
+  readonly registry: ResumeRegistry<S> | null
+  /** A session moved to a new link. */
+  resumed(session: Session<S>): void
+  /** A resumable session lost its link and waits. */
+  interrupted(session: Session<S>, reason: string): void
 }
 
 /** Records kept while `authorize` runs (PROTOCOL.md 4.3): count, and bytes as frame multiples. */
@@ -54,6 +64,8 @@ export class ServerHandshakeDriver<S> {
   private phase: Phase = 'hello'
   private hs: ServerHandshake | null = null
   private session: Session<S> | null = null
+  /** The link frames go to once the handshake is done (a resumed session's new link, too). */
+  private link: Link | null = null
   /** Records that arrived while `authorize` ran (made on the first). */
   private early: Uint8Array[] | null = null
   private earlyBytes = 0
@@ -74,7 +86,7 @@ export class ServerHandshakeDriver<S> {
   // ---------------------------------------------------------------- routing
 
   private onFrame(frame: Uint8Array): void {
-    if (this.session) return this.session.link.onFrame(frame)
+    if (this.link) return this.link.onFrame(frame)
     const type = frame[0]
     const reliable = this.transport.reliable
     if (this.phase !== 'authorizing' && frame.length > Defaults.handshakeFrameMax) {
@@ -105,7 +117,7 @@ export class ServerHandshakeDriver<S> {
   }
 
   private onClose(error: Error | undefined): void {
-    if (this.session) return this.session.link.onTransportClose(error)
+    if (this.link) return this.link.onTransportClose(error)
     if (this.phase === 'done') return
     this.phase = 'done'
     this.leaveHalfOpen()
@@ -146,7 +158,8 @@ export class ServerHandshakeDriver<S> {
         message: 'server busy: too many handshakes in progress, retry later',
       })
     }
-    if (this.host.sessionCount >= options.maxSessions) {
+    // a full server whose waiting sessions may be resumed decides after FINISH (establish)
+    if (this.host.sessionCount >= options.maxSessions && !(this.host.registry && this.host.registry.waiting > 0)) {
       this.host.full.refused(`maxSessions ${options.maxSessions}`)
       return this.fail(new HandshakeError('full', 'too many sessions'), { code: RejectCode.Full, message: 'server full: session limit reached, retry later' })
     }
@@ -211,13 +224,24 @@ export class ServerHandshakeDriver<S> {
       return
     }
     try {
-      const s = this.createSession(ok, result.keys, result.clientId, finish, result.reliableRequested)
+      if (ok && result.resume === 'resume') return this.resumeLink(result, finish)
+      if (ok && host.sessionCount >= host.options.maxSessions) {
+        // full, but let in at HELLO because waiting sessions may be resumed (PROTOCOL.md 15)
+        host.full.refused(`maxSessions ${host.options.maxSessions}`)
+        sendRefusal(transport, encodeReject(RejectCode.Full, 'server full: session limit reached, retry later'))
+        transport.close()
+        host.settled()
+        return
+      }
+      const s = this.createSession(ok, result, finish)
       if (!ok) {
         s.close(host.options.requireClientId && !result.clientId ? 'unauthorized: this server requires a client identity key' : 'unauthorized')
         host.settled()
         return
       }
       this.session = s
+      this.link = s.link
+      if (s.resumption) host.registry!.add(s)
       host.opened(s)
       transport.established?.()
       const early = this.early
@@ -232,34 +256,91 @@ export class ServerHandshakeDriver<S> {
     }
   }
 
-  private createSession(announce: boolean, keys: ServerHandshakeResult['keys'], clientId: PublicKey | null, finish: Uint8Array, arq: boolean): Session<S> {
+  private createSession(announce: boolean, result: ServerHandshakeResult, finish: Uint8Array): Session<S> {
     const { options, iface, log } = this.host
     const transport = this.transport
+    const { keys, clientId } = result
+    const arq = result.reliableRequested
+    // resumable when the client asked and this server offers it (PROTOCOL.md 15)
+    const resume = announce && result.resume === 'fresh' && options.resume !== null && keys.resume ? { ...options.resume, key: keys.resume, id: randomBytes(16) } : undefined
+    if (!resume && keys.resume) wipe(keys.resume)
     const s: Session<S> = createSession<S>({
-      transport,
-      keys,
-      role: 'server',
+      ...this.linkOptions(keys, finish, arq, announce),
+      resume,
+      readyTail: resume ? (w) => writeSession(w, resume.id, resume.windowMs) : undefined,
+      onInterrupted: ({ reason }) => this.host.interrupted(s, reason),
       iface,
       session: options.session(),
       remoteId: clientId,
       maxInFlight: options.maxInFlight,
       maxStreams: options.maxStreams,
       streamCredit: options.streamCredit,
-      // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
-      maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
-      // TCP and WebSocket ping less often than datagrams, which keep NAT mappings alive (PROTOCOL.md 6.2)
-      pingIntervalMs: options.pingIntervalMs ?? (transport.reliable ? Defaults.pingIntervalMsReliable : Defaults.pingIntervalMs),
-      idleTimeoutMs: options.idleTimeoutMs ?? (transport.reliable ? Defaults.idleTimeoutMsReliable : Defaults.idleTimeoutMs),
       callTimeoutMs: options.callTimeoutMs ?? (transport.reliable || arq ? Defaults.callTimeoutMs : Defaults.datagramCallTimeoutMs),
-      // only a datagram server answers a repeated FINISH (PROTOCOL.md 4.5)
-      finish: transport.reliable ? undefined : finish,
-      arq,
-      announce,
       errors: options.errors,
       logger: log,
       onClose: ({ reason }) => this.host.closed(s, reason),
     })
     return s
+  }
+
+  /** The link's settings (a new session's, or a resumed one's new link). */
+  private linkOptions(keys: ServerHandshakeResult['keys'], finish: Uint8Array, arq: boolean, announce: boolean) {
+    const { options, log } = this.host
+    const transport = this.transport
+    return {
+      transport,
+      keys,
+      role: 'server' as const,
+      // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
+      maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
+      // TCP and WebSocket ping less often than datagrams, which keep NAT mappings alive (PROTOCOL.md 6.2)
+      pingIntervalMs: options.pingIntervalMs ?? (transport.reliable ? Defaults.pingIntervalMsReliable : Defaults.pingIntervalMs),
+      idleTimeoutMs: options.idleTimeoutMs ?? (transport.reliable ? Defaults.idleTimeoutMsReliable : Defaults.idleTimeoutMs),
+      // only a datagram server answers a repeated FINISH (PROTOCOL.md 4.5)
+      finish: transport.reliable ? undefined : finish,
+      arq,
+      announce,
+      logger: log,
+    }
+  }
+
+  /**
+   * FINISH asked to resume (PROTOCOL.md 15): a link with READY, whose first message must be
+   * RESUME; the gate moves the old session onto it or refuses.
+   */
+  private resumeLink(result: ServerHandshakeResult, finish: Uint8Array): void {
+    const host = this.host
+    const transport = this.transport
+    if (result.keys.resume) wipe(result.keys.resume)
+    const link = new Link(this.linkOptions(result.keys, finish, result.reliableRequested, true))
+    this.link = link
+    // until RESUME is handled the link is half-open: bounded in time, closed by server.close()
+    host.halfOpen.add(transport)
+    const ms = host.options.handshakeTimeoutMs
+    const timer = setTimeout(() => link.close(`no RESUME within ${ms} ms`, { sendClose: false, code: 'local' }), ms)
+    const leave = () => {
+      clearTimeout(timer)
+      host.halfOpen.delete(transport)
+    }
+    link.attach(
+      new ResumeGate<S>(link, result.keys.th3, result.clientId, {
+        registry: host.registry,
+        resumed: (s) => {
+          leave()
+          this.session = s
+          transport.established?.()
+          host.resumed(s)
+        },
+        settled: () => {
+          leave()
+          host.settled()
+        },
+        debug: (m) => host.log.debug?.(m),
+      }),
+    )
+    const early = this.early
+    this.early = null
+    if (early !== null) for (const f of early) link.onFrame(f)
   }
 
   /** Records sent right behind FINISH while `authorize` runs: kept, bounded in count and bytes. */

@@ -1,5 +1,6 @@
 import { SigningKey } from '@kp/crypto'
-import { connect, type KiloClient } from '../client/kilo-client.js'
+import { connect } from '../client/connect.js'
+import type { KiloClient } from '../client/kilo-client.js'
 import { KiloError } from '../errors/kilo-error.js'
 import { FrameType, WELCOME_SIZE } from '../protocol/constants.js'
 import { encodeCookie, encodeReject } from '../protocol/handshake-frames.js'

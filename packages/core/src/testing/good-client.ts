@@ -1,5 +1,6 @@
 import type { PublicKey } from '@kp/crypto'
-import { connect, type KiloClient } from '../client/kilo-client.js'
+import { connect } from '../client/connect.js'
+import type { KiloClient } from '../client/kilo-client.js'
 import { KiloError } from '../errors/kilo-error.js'
 import type { Connector } from '../transport/transport.js'
 import { fuzzApi, fuzzClientInterface } from './fuzz-api.js'

@@ -29,3 +29,6 @@ export { expectPhaseClean, expectRunClean, fuzzGroupTitles, type FuzzSuiteTarget
 export { RawServer } from './raw-server.js'
 export { type ClientCase, type ClientCaseContext, clientCases, type ClientFuzzReport, type ClientFuzzTarget, runClientFuzz } from './client-fuzz.js'
 export { runStreamConformance, type StreamSuiteHooks, type StreamTargetOptions, streamSuiteApi, SuiteStreamBroken } from './stream-conformance.js'
+/** Resumable sessions (PROTOCOL.md 15): cut a connection in the middle of traffic, and the end-to-end scenario. */
+export { type Cuttable, cuttable } from './cuttable.js'
+export { type ResumeScenarioOptions, type ResumeScenarioReport, runResumeScenario } from './resume-scenario.js'

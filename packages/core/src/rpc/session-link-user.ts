@@ -1,0 +1,51 @@
+import type { LinkClose } from '../link/close-code.js'
+import type { LinkUser } from '../link/link.js'
+import type { StreamTable } from '../stream/stream-table.js'
+import type { IncomingCalls } from './incoming-calls.js'
+import type { OutgoingCalls } from './outgoing-calls.js'
+
+/** The session as its link sees it: one small object per session (methods, not closures). @internal */
+export class SessionLinkUser<S> implements LinkUser {
+  constructor(
+    private readonly incoming: IncomingCalls<S>,
+    private readonly outgoing: OutgoingCalls,
+    private readonly streams: StreamTable<S>,
+    readonly linkClosed: (close: LinkClose) => void,
+    /** Client, resumable: the server's SESSION (PROTOCOL.md 15); absent otherwise. */
+    readonly session?: ((resumeId: Uint8Array, windowMs: number) => void) | undefined,
+  ) {}
+  call(id: number, command: string, args: Uint8Array): void {
+    this.incoming.call(id, command, args)
+  }
+  push(command: string, args: Uint8Array): void {
+    this.incoming.push(command, args)
+  }
+  result(id: number, value: Uint8Array): void {
+    this.outgoing.onResult(id, value)
+  }
+  error(id: number, code: string, message: string, data: Uint8Array): void {
+    this.outgoing.onError(id, code, message, data)
+  }
+  cancel(id: number): void {
+    this.incoming.cancel(id)
+    this.streams.onCancel(id)
+  }
+  open(id: number, flags: number, command: string, credit: number, args: Uint8Array): void {
+    this.streams.onOpen(id, flags, command, credit, args)
+  }
+  item(ref: number, item: Uint8Array): void {
+    this.streams.onItem(ref, item)
+  }
+  credit(ref: number, n: number): void {
+    this.streams.onCredit(ref, n)
+  }
+  end(ref: number, value: Uint8Array): void {
+    this.streams.onEnd(ref, value)
+  }
+  fail(ref: number, code: string, message: string, data: Uint8Array): void {
+    this.streams.onFail(ref, code, message, data)
+  }
+  stop(ref: number): void {
+    this.streams.onStop(ref)
+  }
+}
