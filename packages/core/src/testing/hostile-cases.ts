@@ -422,7 +422,9 @@ const duplicateIdCases: HostileCase[] = [
   session('duplicate call ids across records (after READY)', 'duplicate-ids', 4, async (c, ctx) => {
     await delay(HOOKS_DONE_MS)
     const id = ctx.rng.int(1000)
-    sendEach(c, [sameIdCalls(ctx, id, 1), sameIdCalls(ctx, id, 1)])
+    // the first call must still run when the second record arrives: a 'slow' one may have finished
+    // (its id is then free again, and reusing it is allowed), so it is one that never finishes
+    sendEach(c, [plaintext((w) => writeCall(w, id, 'hang', argsFor(ctx.rng, 'hang'))), sameIdCalls(ctx, id, 1)])
     return { expect: 'close', codes: PROTOCOL }
   }),
   session('a call id reused after its call finished (allowed)', 'duplicate-ids', 1, async (c) => {
