@@ -87,7 +87,8 @@ export function parseClientArgs(argv: string[]): ClientConfig | 'help' {
   let positionals: string[]
   // A negative number ("set-foo a -5") is an argument, not an option: hide it from parseArgs.
   const NEG = '\u0000'
-  const hidden = argv.map((a) => (/^-\d+$/.test(a) ? NEG + a : a))
+  // A base64url server id may start with '-' ("--server-id -Ab..."): it is the option's value.
+  const hidden = argv.map((a, i) => (/^-\d+$/.test(a) || (i > 0 && argv[i - 1] === '--server-id' && a.startsWith('-')) ? NEG + a : a))
   const unhide = (a: string) => (a.startsWith(NEG) ? a.slice(1) : a)
   try {
     ;({ values, positionals } = parseArgs({

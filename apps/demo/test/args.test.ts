@@ -71,6 +71,13 @@ describe('client command line', () => {
     if (c === 'help') throw new Error('unreachable')
     expect(c.serverId!.equals(id)).toBe(true)
     expect(parseClientArgs(['--server-id', id.toBase64url(), '--transport', 'ws', 'check'])).toMatchObject({ port: 8472, url: 'ws://127.0.0.1:8472/kp' })
+    // a base64url id may start with '-': still the option's value, not an option
+    let dashed = SigningKey.generate().publicKey
+    for (let i = 0; i < 10_000 && !dashed.toBase64url().startsWith('-'); i++) dashed = SigningKey.generate().publicKey
+    expect(dashed.toBase64url().startsWith('-')).toBe(true)
+    const d = parseClientArgs(['--server-id', dashed.toBase64url(), 'check'])
+    if (d === 'help') throw new Error('unreachable')
+    expect(d.serverId!.equals(dashed)).toBe(true)
     process.env.KP_DEMO_UDP_PORT = '9001'
     expect(parseClientArgs(['-t', 'udp', 'check'])).toMatchObject({ port: 9001, serverId: null })
   })
