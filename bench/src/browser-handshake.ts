@@ -78,13 +78,34 @@ await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
 const port = (http.address() as AddressInfo).port
 const key = SigningKey.generate()
 const listener = await wsListener({ server: http, path: '/kp' })
-const kpServer = serve(listener, new KiloInterface().on(cmdPing, (s) => s), { key })
+const kpServer = serve(
+  listener,
+  new KiloInterface().on(cmdPing, (s) => s),
+  { key },
+)
 
 const certDir = mkdtempSync(join(tmpdir(), 'kp-browser-bench-'))
 execFileSync(
   'openssl',
-  ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')],
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    join(certDir, 'key.pem'),
+    '-out',
+    join(certDir, 'cert.pem'),
+  ],
   { stdio: 'ignore' },
 )
 const https = createHttps({ key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')), minVersion: 'TLSv1.3' })

@@ -22,8 +22,27 @@ const profFile = profAt > 0 ? process.argv[profAt + 1] : undefined
 if (!sys) throw new TypeError('usage: diag-inprocess.ts <system> [seq|pipe|big] [--prof file]')
 
 const dir = mkdtempSync(join(tmpdir(), 'kp-diag-'))
-execFileSync('openssl', ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-  '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'ed25519',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ],
+  { stdio: 'ignore' },
+)
 const env: Env = { certDir: dir, cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }
 rmSync(dir, { recursive: true, force: true })
 
@@ -48,9 +67,11 @@ async function round(n: number): Promise<void> {
   let issued = 0
   const inFlight = mode === 'big' ? 8 : 100
   const one = mode === 'big' ? () => conn.echoBytes(big) : () => conn.echo(SMALL)
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (issued++ < n) await one()
-  }))
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (issued++ < n) await one()
+    }),
+  )
 }
 
 const N = mode === 'connect' ? 150 : mode === 'big' ? 500 : mode === 'pipe' ? 20_000 : 10_000

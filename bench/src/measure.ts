@@ -168,7 +168,11 @@ export async function runMeasurements(
         r = await withTimeout(streamRss(c, cfg, serverRss), t * 3, m)
         ops = Math.ceil(cfg.rssBytes / cfg.streamBigSize)
       } else {
-        r = await withTimeout(streamP99(c, cfg, async () => check(await c.echo(SMALL), m)), t, m)
+        r = await withTimeout(
+          streamP99(c, cfg, async () => check(await c.echo(SMALL), m)),
+          t,
+          m,
+        )
         ops = cfg.saturationCalls
       }
       const c1 = clientCpu()

@@ -66,7 +66,9 @@ for (const file of files) {
     placeTime.set(where, (placeTime.get(where) ?? 0) + t)
   }
   const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%`
-  console.log(`\n== ${basename(file)}: ${(total / 1e6).toFixed(2)} s profiled, ${(busy / 1e6).toFixed(2)} s busy (${((100 * busy) / total).toFixed(0)}%); shares below are of busy time`)
+  console.log(
+    `\n== ${basename(file)}: ${(total / 1e6).toFixed(2)} s profiled, ${(busy / 1e6).toFixed(2)} s busy (${((100 * busy) / total).toFixed(0)}%); shares below are of busy time`,
+  )
   console.log('-- self time by function')
   for (const [k, t] of [...fnTime].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(t)}  ${k}`)
   console.log('-- self time by file / package')

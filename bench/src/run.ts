@@ -82,14 +82,18 @@ const cfg = args.quick ? QUICK : FULL
 const reps = args.reps ? Number.parseInt(args.reps, 10) : args.quick ? 1 : 3
 if (!Number.isInteger(reps) || reps < 1 || reps > 20) throw new RangeError(`"--reps" expected 1..20, got ${args.reps}`)
 
-const onlyNames = args.only?.split(',').map((s) => s.trim()).filter(Boolean)
+const onlyNames = args.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
 for (const n of onlyNames ?? []) {
   if (!SYSTEMS.some((s) => s.name === n)) throw new TypeError(`unknown system "${n}"; known: ${SYSTEMS.map((s) => s.name).join(', ')}`)
 }
 const systems = SYSTEMS.filter((s) => !onlyNames || onlyNames.includes(s.name))
 const onlyMeasures = args.measures?.split(',').map((s) => s.trim())
 for (const m of onlyMeasures ?? []) {
-  if (!['latency', 'calls', 'bytes', 'connect', 'stream_items', 'stream_mb', 'stream_rss', 'stream_p99'].includes(m)) throw new TypeError(`unknown measurement "${m}"`)
+  if (!['latency', 'calls', 'bytes', 'connect', 'stream_items', 'stream_mb', 'stream_rss', 'stream_p99'].includes(m))
+    throw new TypeError(`unknown measurement "${m}"`)
 }
 const fullRun = !args.quick && !onlyNames && !args.reps && !onlyMeasures
 
@@ -123,9 +127,21 @@ function makeCert(): string {
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'ed25519', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      'req',
+      '-x509',
+      '-newkey',
+      'ed25519',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
     ],
     { stdio: 'ignore' },
   )
@@ -374,10 +390,7 @@ function cpuTable(sum: Map<string, Summary>): string {
     const f = (x: number) => (ms ? (x / 1000).toFixed(2) : x.toFixed(x < 100 ? 1 : 0))
     return `${f(c.clientUs)} + ${f(c.serverUs)}`
   }
-  const rows = [
-    '| system | µs per sequential call | µs per pipelined call | µs per 64 KiB call | ms per connect |',
-    '|---|--:|--:|--:|--:|',
-  ]
+  const rows = ['| system | µs per sequential call | µs per pipelined call | µs per 64 KiB call | ms per connect |', '|---|--:|--:|--:|--:|']
   for (const [name, s] of sum) {
     rows.push(`| ${name} | ${cell(s.cpu.latency)} | ${cell(s.cpu.calls)} | ${cell(s.cpu.bytes)} | ${cell(s.cpu.connect, true)} |`)
   }
@@ -424,7 +437,9 @@ function streamTable(sum: Map<string, Summary>, streaming: Set<string>): string 
   for (const [name, s] of sum) {
     if (!streaming.has(name)) continue
     const rss =
-      s.rss_client_mib === undefined ? '–' : `${s.rss_client_mib.toFixed(1)} / ${s.rss_server_mib === undefined ? '–' : s.rss_server_mib.toFixed(1)}${s.rssStopped ? ` (stopped: the ${s.rssStopped} passed 1 GiB)` : ''}`
+      s.rss_client_mib === undefined
+        ? '–'
+        : `${s.rss_client_mib.toFixed(1)} / ${s.rss_server_mib === undefined ? '–' : s.rss_server_mib.toFixed(1)}${s.rssStopped ? ` (stopped: the ${s.rssStopped} passed 1 GiB)` : ''}`
     const sat = s.saturated_call_us === undefined ? '–' : `${fmt(s.saturated_call_us, 'us')} / ${fmt(s.saturated_call_p99_us, 'us')}`
     rows.push(
       `| ${name} | ${fmt(s.stream_items_per_s, 'rate')} | ${ratio(s.stream_items_per_s, kp?.stream_items_per_s)} ` +
@@ -456,11 +471,46 @@ const TARGETS: Target[] = [
   { id: 'T5', text: 'kp-tcp connect ≤ 1.0× tls', sys: 'kp-tcp', metric: 'connect_ms', other: 'tls', op: '<=', bound: 1.0 },
   { id: 'T6', text: 'kp-ws calls/s ≥ 1.5× socketio-wss', sys: 'kp-ws', metric: 'calls_per_s', other: 'socketio-wss', op: '>=', bound: 1.5 },
   { id: 'T7', text: 'kp-ws latency ≤ 1.0× socketio-wss', sys: 'kp-ws', metric: 'latency_us', other: 'socketio-wss', op: '<=', bound: 1.0 },
-  { id: 'S1', text: 'kp-tcp stream items/s ≥ 3× grpc-tls server streaming', sys: 'kp-tcp', metric: 'stream_items_per_s', other: 'grpc-tls', op: '>=', bound: 3 },
-  { id: 'S2', text: "kp-tcp stream items/s ≥ 1× socketio-wss's event rate", sys: 'kp-tcp', metric: 'stream_items_per_s', other: 'socketio-wss', op: '>=', bound: 1 },
+  {
+    id: 'S1',
+    text: 'kp-tcp stream items/s ≥ 3× grpc-tls server streaming',
+    sys: 'kp-tcp',
+    metric: 'stream_items_per_s',
+    other: 'grpc-tls',
+    op: '>=',
+    bound: 3,
+  },
+  {
+    id: 'S2',
+    text: "kp-tcp stream items/s ≥ 1× socketio-wss's event rate",
+    sys: 'kp-tcp',
+    metric: 'stream_items_per_s',
+    other: 'socketio-wss',
+    op: '>=',
+    bound: 1,
+  },
   { id: 'S3', text: 'kp-tcp 64 KiB stream MB/s ≥ 1× grpc-tls', sys: 'kp-tcp', metric: 'stream_mb_per_s', other: 'grpc-tls', op: '>=', bound: 1 },
-  { id: 'S4', text: 'kp-tcp RSS growth under a slow reader ≤ 32 MiB (client and server)', sys: 'kp-tcp', metric: 'rss_client_mib', alsoMetric: 'rss_server_mib', other: null, op: '<=', bound: 32, unit: 'MiB' },
-  { id: 'S5', text: 'kp-tcp small-call p99 during a saturating stream ≤ 5 ms', sys: 'kp-tcp', metric: 'saturated_call_p99_us', other: null, op: '<=', bound: 5000, unit: 'µs' },
+  {
+    id: 'S4',
+    text: 'kp-tcp RSS growth under a slow reader ≤ 32 MiB (client and server)',
+    sys: 'kp-tcp',
+    metric: 'rss_client_mib',
+    alsoMetric: 'rss_server_mib',
+    other: null,
+    op: '<=',
+    bound: 32,
+    unit: 'MiB',
+  },
+  {
+    id: 'S5',
+    text: 'kp-tcp small-call p99 during a saturating stream ≤ 5 ms',
+    sys: 'kp-tcp',
+    metric: 'saturated_call_p99_us',
+    other: null,
+    op: '<=',
+    bound: 5000,
+    unit: 'µs',
+  },
 ]
 
 interface TargetOutcome {
@@ -506,9 +556,7 @@ function machineLine(): string {
 const certDir = makeCert()
 const started = new Date()
 const runs = new Map<string, RunResult[]>(systems.map((s) => [s.name, []]))
-console.error(
-  `bench${args.quick ? ' --quick' : ''}: ${systems.length} systems × ${reps} repetition(s); ${machineLine()}`,
-)
+console.error(`bench${args.quick ? ' --quick' : ''}: ${systems.length} systems × ${reps} repetition(s); ${machineLine()}`)
 try {
   for (let rep = 0; rep < reps; rep++) {
     const shift = Math.round((rep * systems.length) / reps)
@@ -541,7 +589,10 @@ const summaries = new Map<string, Summary>(systems.map((s) => [s.name, summarize
 const outcomes = evaluate(summaries)
 const seconds = (Date.now() - started.getTime()) / 1000
 
-const binaryNotes = systems.filter((s) => s.measures.includes('bytes')).map((s) => `${s.name}: ${s.binary}`).join('; ')
+const binaryNotes = systems
+  .filter((s) => s.measures.includes('bytes'))
+  .map((s) => `${s.name}: ${s.binary}`)
+  .join('; ')
 const header =
   `Kiloparsec benchmark${args.quick ? ' (--quick: 1 repetition, fewer calls; indicative only)' : ''}, ${started.toISOString()}, ${seconds.toFixed(0)} s\n` +
   `${machineLine()}\n` +
@@ -556,7 +607,9 @@ const streamHeader =
   `RSS growth (peak over the baseline, sampled every 20 ms) of each process while ${cfg.rssBytes / 2 ** 20} MiB of 64 KiB items feed a reader that pauses 1 ms every ${cfg.slowEvery} items; ` +
   `${cfg.saturationCalls} sequential 16-byte echoes while an endless 64 KiB stream is read on the same connection.`
 const streamPart = streaming.size ? `\n\n${streamHeader}\n\n${streamTable(summaries, streaming)}` : ''
-console.log(`\n${header}\n\n${table(summaries)}${streamPart}\n\n${cpuNote}\n\n${cpuTable(summaries)}\n\nTargets (from this run's medians):\n\n${targetTable(outcomes)}\n`)
+console.log(
+  `\n${header}\n\n${table(summaries)}${streamPart}\n\n${cpuNote}\n\n${cpuTable(summaries)}\n\nTargets (from this run's medians):\n\n${targetTable(outcomes)}\n`,
+)
 const failures = [...summaries].filter(([, s]) => s.errors.length)
 if (failures.length) {
   console.log('Failures:')
@@ -591,12 +644,14 @@ const json = {
                 stream_items_per_s: round(s.stream_items_per_s, 0),
                 stream_mb_per_s: round(s.stream_mb_per_s, 1),
                 rss_growth_mib: { client: round(s.rss_client_mib, 1), server: round(s.rss_server_mib, 1), stopped: s.rssStopped ?? null },
-                call_during_stream_us: { median: round(s.saturated_call_us, 1), p99: round(s.saturated_call_p99_us, 1), stream_mb_per_s: round(s.saturated_stream_mb_per_s, 1) },
+                call_during_stream_us: {
+                  median: round(s.saturated_call_us, 1),
+                  p99: round(s.saturated_call_p99_us, 1),
+                  stream_mb_per_s: round(s.saturated_stream_mb_per_s, 1),
+                },
               }
             : {}),
-          cpu_us_per_op: Object.fromEntries(
-            Object.entries(s.cpu).map(([k, c]) => [k, { client: round(c.clientUs, 1), server: round(c.serverUs, 1) }]),
-          ),
+          cpu_us_per_op: Object.fromEntries(Object.entries(s.cpu).map(([k, c]) => [k, { client: round(c.clientUs, 1), server: round(c.serverUs, 1) }])),
           what: spec.what,
           binary: spec.binary,
           runs: s.runs.map((r) => ({

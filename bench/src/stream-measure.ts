@@ -107,9 +107,14 @@ export async function streamRss(conn: Conn, cfg: MeasureConfig, serverRss: Serve
 export async function streamP99(conn: Conn, cfg: MeasureConfig, echo: () => Promise<void>): Promise<MeasureResult> {
   const ac = new AbortController()
   let bytes = 0
-  const reading = streamOf(conn)(0, cfg.streamBigSize, (b) => {
-    bytes += b.length
-  }, ac.signal).catch((e) => (ac.signal.aborted ? 0 : Promise.reject(e)))
+  const reading = streamOf(conn)(
+    0,
+    cfg.streamBigSize,
+    (b) => {
+      bytes += b.length
+    },
+    ac.signal,
+  ).catch((e) => (ac.signal.aborted ? 0 : Promise.reject(e)))
   const started = now()
   while (bytes < 8 * MiB) {
     if (now() - started > 10_000) throw new Error('stream_p99: the stream did not start')

@@ -54,12 +54,7 @@ export async function callsPerSecond(conn: BenchConn, payload: Uint8Array, inFli
 }
 
 /** `concurrency` loops of connect + handshake + first call + close for `ms`: connections per second. */
-export async function connectionsPerSecond(
-  open: () => Promise<BenchConn>,
-  payload: Uint8Array,
-  concurrency: number,
-  ms: number,
-): Promise<number> {
+export async function connectionsPerSecond(open: () => Promise<BenchConn>, payload: Uint8Array, concurrency: number, ms: number): Promise<number> {
   let done = 0
   const t0 = now()
   const end = t0 + ms

@@ -2,18 +2,7 @@
 import { parseArgs } from 'node:util'
 import { PublicKey } from '@kp/core'
 import { TRANSPORTS, type TransportName } from './api.js'
-import {
-  DEFAULT_DATA_DIR,
-  DEFAULT_HOST,
-  DEFAULT_PORTS,
-  flagOrEnv,
-  parseHost,
-  parsePort,
-  parsePositiveInt,
-  UsageError,
-  userPath,
-  WS_PATH,
-} from './cli-util.js'
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORTS, flagOrEnv, parseHost, parsePort, parsePositiveInt, UsageError, userPath, WS_PATH } from './cli-util.js'
 
 /** Help text of the client. */
 export const CLIENT_HELP = `Kiloparsec demo client: calls the demo server over TCP, UDP or WebSocket.
@@ -132,7 +121,9 @@ export function parseClientArgs(argv: string[]): ClientConfig | 'help' {
     try {
       serverId = PublicKey.from(id.value.trim())
     } catch {
-      throw new UsageError(`${id.label} expected the server id (64 hex or 43 base64url characters) the demo server printed at start, got ${JSON.stringify(id.value)}`)
+      throw new UsageError(
+        `${id.label} expected the server id (64 hex or 43 base64url characters) the demo server printed at start, got ${JSON.stringify(id.value)}`,
+      )
     }
   }
   const d = flagOrEnv(str('data-dir'), 'data-dir', 'KP_DEMO_DATA_DIR')
@@ -180,7 +171,9 @@ function parseCommand(words: string[]): ClientCommand {
   const want = COMMANDS[name as keyof typeof COMMANDS]
   if (args.length !== want.length) {
     const form = [name, ...want.map((a) => `<${a}>`)].join(' ')
-    throw new UsageError(`${name} takes ${want.length === 0 ? 'no arguments' : want.length === 1 ? '1 argument' : `${want.length} arguments`} (${form}), got ${args.length}${args.length > want.length ? ' (quote a text with spaces)' : ''}`)
+    throw new UsageError(
+      `${name} takes ${want.length === 0 ? 'no arguments' : want.length === 1 ? '1 argument' : `${want.length} arguments`} (${form}), got ${args.length}${args.length > want.length ? ' (quote a text with spaces)' : ''}`,
+    )
   }
   switch (name as keyof typeof COMMANDS) {
     case 'ping':

@@ -69,11 +69,17 @@ function connectFailure(e: unknown, c: ClientConfig, pin: PublicKey, source: str
     )
   }
   if (TimeoutError.isInstance(e) || (HandshakeError.isInstance(e) && e.check === 'timeout')) {
-    return new FatalError(`no answer from ${where(c)} within ${c.timeoutMs} ms: is the demo server running there? Check --host/--port (the ports it printed at start).`, { cause: e })
+    return new FatalError(
+      `no answer from ${where(c)} within ${c.timeoutMs} ms: is the demo server running there? Check --host/--port (the ports it printed at start).`,
+      { cause: e },
+    )
   }
   const code = (e as { code?: string }).code
   if (code === 'kp.ConnectionRefused' || /ECONNREFUSED|connection refused/i.test(describeError(e))) {
-    return new FatalError(`cannot reach the demo server at ${where(c)}: connection refused. Is it running? Check --host/--port against the addresses it printed at start.`, { cause: e })
+    return new FatalError(
+      `cannot reach the demo server at ${where(c)}: connection refused. Is it running? Check --host/--port against the addresses it printed at start.`,
+      { cause: e },
+    )
   }
   return new FatalError(`cannot connect to ${where(c)}: ${describeError(e)}. Check that the demo server runs there (--host/--port).`, { cause: e })
 }
@@ -81,7 +87,7 @@ function connectFailure(e: unknown, c: ClientConfig, pin: PublicKey, source: str
 /** Resolves on the first connection; rejects on the first error before it, or after the timeout. */
 function firstConnection(client: KiloClient, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => done(new TimeoutError("connect", timeoutMs)), timeoutMs)
+    const timer = setTimeout(() => done(new TimeoutError('connect', timeoutMs)), timeoutMs)
     const offConnected = client.on('connected', () => done(null))
     const offError = client.on('error', (e) => done(e))
     const done = (e: Error | null) => {
@@ -116,7 +122,10 @@ async function runCommand(client: KiloClient, cmd: ClientCommand, timeoutMs: num
     }
     case 'check': {
       const info = await client.call(cmdCheckConnected, undefined, opts)
-      out('check', `connected over ${info.transport} from ${info.remoteAddress}${info.nick ? ` as ${info.nick}` : ''}, ${info.online} online, server time ${info.serverTime.toISOString()}`)
+      out(
+        'check',
+        `connected over ${info.transport} from ${info.remoteAddress}${info.nick ? ` as ${info.nick}` : ''}, ${info.online} online, server time ${info.serverTime.toISOString()}`,
+      )
       return
     }
     case 'chat': {

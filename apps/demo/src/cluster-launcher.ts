@@ -162,4 +162,3 @@ function startNode(name: string, args: string[], clusterKeyHex: string): Promise
     )
   })
 }
-

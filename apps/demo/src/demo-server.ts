@@ -73,7 +73,9 @@ export async function startDemoServer(o: DemoServerOptions): Promise<DemoServer>
     const serveOn = (listener: TransportListener, transport: TransportName) => {
       // resumable sessions (PROTOCOL.md 15): a page whose network drops keeps its session and chat
       const server = serve(listener, service.api, { key: o.key, session: () => new Session(transport), logger, resume: true })
-      server.on('sessionInterrupted', (ctx, reason) => o.log(`~ ${ctx.session.transport} ${ctx.remoteAddress} interrupted (${reason}); waiting for it to resume`))
+      server.on('sessionInterrupted', (ctx, reason) =>
+        o.log(`~ ${ctx.session.transport} ${ctx.remoteAddress} interrupted (${reason}); waiting for it to resume`),
+      )
       server.on('sessionResumed', (ctx) => o.log(`~ ${ctx.session.transport} ${ctx.remoteAddress} resumed, token ${tokenFingerprint(ctx.token)}`))
       servers.push(server)
     }
@@ -171,13 +173,18 @@ function explain(what: string, host: string, port: number, flag: string, env: st
 function explainCode(what: string, host: string, port: number, flag: string, env: string, code: string, cause: unknown): FatalError {
   const where = hostPort(host, port)
   if (code === 'EADDRINUSE' || code === 'kp.AddressInUse') {
-    return new FatalError(`${what} port ${where} is already in use (another demo server?). Stop it, or pick another port with ${flag} or ${env} (0 = any free port).`, { cause })
+    return new FatalError(
+      `${what} port ${where} is already in use (another demo server?). Stop it, or pick another port with ${flag} or ${env} (0 = any free port).`,
+      { cause },
+    )
   }
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new FatalError(`cannot listen on ${where} for ${what}: ${host} is not an address of this machine. Check --host / KP_DEMO_HOST.`, { cause })
   }
   if (code === 'EACCES') {
-    return new FatalError(`not allowed to listen on ${where} for ${what} (ports below 1024 need privileges). Pick another port with ${flag} or ${env}.`, { cause })
+    return new FatalError(`not allowed to listen on ${where} for ${what} (ports below 1024 need privileges). Pick another port with ${flag} or ${env}.`, {
+      cause,
+    })
   }
   return new FatalError(`cannot listen on ${where} for ${what}: ${code}`, { cause })
 }

@@ -102,7 +102,9 @@ async function readKey(file: string, warnings: string[]): Promise<SigningKey> {
   }
   const seed = text.trim()
   if (!/^[0-9a-fA-F]{64}$/.test(seed)) {
-    throw new FatalError(`${file} does not hold an Ed25519 seed (64 hex digits). Restore it from a backup, or delete it to make a new server id (clients pinning the old id will then refuse this server)`)
+    throw new FatalError(
+      `${file} does not hold an Ed25519 seed (64 hex digits). Restore it from a backup, or delete it to make a new server id (clients pinning the old id will then refuse this server)`,
+    )
   }
   return SigningKey.fromHex(seed)
 }

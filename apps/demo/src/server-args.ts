@@ -117,14 +117,24 @@ function parseCluster(values: Record<string, string | boolean | undefined>): Clu
     nodes = parsePositiveInt(str('nodes')!, '--nodes')
     if (nodes < 2 || nodes > 5) throw new UsageError(`--nodes expected 2..5, got ${nodes}`)
   }
-  if (nats && !/^(nats|tls):\/\/\S+$/.test(nats.value)) throw new UsageError(`${nats.label} expected a NATS URL like nats://127.0.0.1:4222, got ${JSON.stringify(nats.value)}`)
-  if (nodeName && !/^[\w.-]{1,32}$/.test(nodeName.value)) throw new UsageError(`${nodeName.label} expected 1..32 letters, digits, '.', '_' or '-', got ${JSON.stringify(nodeName.value)}`)
-  if (key && !/^[0-9a-fA-F]{64}$/.test(key.value.trim())) throw new UsageError(`${key.label} expected 64 hex digits (32 bytes), got ${key.value.trim().length} characters`)
+  if (nats && !/^(nats|tls):\/\/\S+$/.test(nats.value))
+    throw new UsageError(`${nats.label} expected a NATS URL like nats://127.0.0.1:4222, got ${JSON.stringify(nats.value)}`)
+  if (nodeName && !/^[\w.-]{1,32}$/.test(nodeName.value))
+    throw new UsageError(`${nodeName.label} expected 1..32 letters, digits, '.', '_' or '-', got ${JSON.stringify(nodeName.value)}`)
+  if (key && !/^[0-9a-fA-F]{64}$/.test(key.value.trim()))
+    throw new UsageError(`${key.label} expected 64 hex digits (32 bytes), got ${key.value.trim().length} characters`)
   return {
     launch,
     nodes,
     nats: nats?.value ?? null,
     nodeName: nodeName?.value ?? null,
-    key: key ? Uint8Array.from(key.value.trim().match(/../g)!.map((h) => Number.parseInt(h, 16))) : null,
+    key: key
+      ? Uint8Array.from(
+          key.value
+            .trim()
+            .match(/../g)!
+            .map((h) => Number.parseInt(h, 16)),
+        )
+      : null,
   }
 }

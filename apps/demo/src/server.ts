@@ -58,7 +58,11 @@ async function main(): Promise<number> {
       `  UDP          ${hostPort(server.udp.host, server.udp.port)}`,
       `  WebSocket    ${server.wsUrl}`,
       `  page         ${server.pageUrl}`,
-      ...(server.node ? [`  cluster      ${server.node.name} via ${server.node.nats} (${server.node.sealed ? 'sealed' : 'plain: pass the same --cluster-key to every node to seal'})`] : []),
+      ...(server.node
+        ? [
+            `  cluster      ${server.node.name} via ${server.node.nats} (${server.node.sealed ? 'sealed' : 'plain: pass the same --cluster-key to every node to seal'})`,
+          ]
+        : []),
       '',
       'Try:  pnpm demo:client --transport udp ping hello',
       '      pnpm demo:client --transport tcp listen',

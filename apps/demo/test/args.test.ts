@@ -44,7 +44,9 @@ describe('server command line', () => {
 describe('server command line: cluster', () => {
   it('--cluster starts 2 nodes by default; --nats alone joins one; the key is 64 hex digits', () => {
     expect(parseServerArgs(['--cluster'])).toMatchObject({ cluster: { launch: true, nodes: 2, nats: null, nodeName: null, key: null } })
-    expect(parseServerArgs(['--cluster', '--nodes', '3', '--nats', 'nats://10.0.0.1:4222'])).toMatchObject({ cluster: { launch: true, nodes: 3, nats: 'nats://10.0.0.1:4222' } })
+    expect(parseServerArgs(['--cluster', '--nodes', '3', '--nats', 'nats://10.0.0.1:4222'])).toMatchObject({
+      cluster: { launch: true, nodes: 3, nats: 'nats://10.0.0.1:4222' },
+    })
     process.env.KP_DEMO_NATS = 'nats://127.0.0.1:4222'
     process.env.KP_DEMO_CLUSTER_KEY = 'ab'.repeat(32)
     const c = parseServerArgs(['--node-name', 'east-1'])

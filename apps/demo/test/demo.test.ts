@@ -14,7 +14,6 @@ import { appDir, clientArgs, DemoServerProc, type Proc, runClient, startClient }
 import { launchChromium } from '../../../scripts/test/chromium.js'
 import { tcpProxy } from './support/tcp-proxy.js'
 
-
 let dataDir: string
 let server: DemoServerProc
 const children: Proc[] = []
@@ -258,7 +257,9 @@ describe('browser page (Chromium)', () => {
       await page.locator('#state[data-state="connected"]').waitFor({ timeout: 15_000 })
       await page.evaluate(() => {
         const el = document.getElementById('state')!
-        new MutationObserver(() => (window as unknown as { recordState(s: string): void }).recordState(el.dataset.state ?? '')).observe(el, { attributes: true })
+        new MutationObserver(() => (window as unknown as { recordState(s: string): void }).recordState(el.dataset.state ?? '')).observe(el, {
+          attributes: true,
+        })
       })
       const fp = (await page.locator('#token-fp').textContent())!
       await server.waitFor(new RegExp(`\\+ ws \\S+ connected, token ${fp}`), 5_000)
@@ -320,7 +321,9 @@ describe('browser page (Chromium)', () => {
       await page.locator('#upload-file').setInputFiles({ name: 'photo.raw', mimeType: 'application/octet-stream', buffer: data })
       await page.locator('#upload').click()
       await page.locator('#upload-result[data-kind="ok"]').waitFor({ timeout: 20_000 })
-      expect(await page.locator('#upload-result').textContent()).toMatch(new RegExp(`^photo\\.raw: ${data.length} bytes in \\d+ items, adler-32 ${sum}, [\\d.]+ MiB/s$`))
+      expect(await page.locator('#upload-result').textContent()).toMatch(
+        new RegExp(`^photo\\.raw: ${data.length} bytes in \\d+ items, adler-32 ${sum}, [\\d.]+ MiB/s$`),
+      )
       expect(await page.locator('#upload-progress').evaluate((p: HTMLProgressElement) => p.value)).toBe(1)
       await server.waitFor(new RegExp(`upload: ws \\S+ sent "photo\\.raw", ${data.length} bytes in \\d+ items, adler-32 ${sum}`), 5_000)
     } finally {

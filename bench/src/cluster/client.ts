@@ -45,7 +45,14 @@ async function openOne(): Promise<string> {
   }
   const key = SigningKey.generate()
   // generous timeouts: thousands of handshakes on a small, shared machine
-  const c = connect(tcpConnector({ host: '127.0.0.1', port, connectTimeoutMs: 60_000 }), { serverId, key, iface: kpIface, reconnect: false, logger: silentLogger, handshakeTimeoutMs: 60_000 })
+  const c = connect(tcpConnector({ host: '127.0.0.1', port, connectTimeoutMs: 60_000 }), {
+    serverId,
+    key,
+    iface: kpIface,
+    reconnect: false,
+    logger: silentLogger,
+    handshakeTimeoutMs: 60_000,
+  })
   try {
     await c.ready()
   } catch (e) {

@@ -83,7 +83,8 @@ async function ask<T extends ChildReply['type']>(c: ChildProcess, msg: object, t
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function startRedis(): Promise<{ url: string; stop(): void }> {
-  if (!existsSync(REDIS_BIN)) throw new Error(`redis-server not found at ${REDIS_BIN}: install Debian's redis-server package (sudo apt-get install redis-server)`)
+  if (!existsSync(REDIS_BIN))
+    throw new Error(`redis-server not found at ${REDIS_BIN}: install Debian's redis-server package (sudo apt-get install redis-server)`)
   const port = await freePort()
   const p = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
   const { createConnection } = await import('node:net')
@@ -155,7 +156,10 @@ async function runSystem(system: SystemName, urls: { nats: string; redis: string
   const mb = child('client.ts', [system, String(rb.port), id])
   await Promise.all([next(ma, 'ready'), next(mb, 'ready')])
   const t0 = Date.now()
-  await Promise.all([ask(ma, { cmd: 'connect', count: Math.ceil(cfg.members / 2) }, 'connected', 900_000), ask(mb, { cmd: 'connect', count: Math.floor(cfg.members / 2) }, 'connected', 900_000)])
+  await Promise.all([
+    ask(ma, { cmd: 'connect', count: Math.ceil(cfg.members / 2) }, 'connected', 900_000),
+    ask(mb, { cmd: 'connect', count: Math.floor(cfg.members / 2) }, 'connected', 900_000),
+  ])
   const connectS = (Date.now() - t0) / 1000
   await sleep(1000)
   const fan = await ask(a, { cmd: 'fanout', n: cfg.fanouts, gapMs: cfg.fanGapMs }, 'done', 120_000)
@@ -208,14 +212,18 @@ function table(rows: Row[]): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const r of rows) {
-    lines.push(`| ${r.system} | ${f1(r.latencyP50)} ms | ${f1(r.latencyP99)} ms | ${f0(r.pushesPerS)} | ${f1(r.cpuUsPerPush)} µs | ${pct(r.burstDelivered)} | ${f0(r.members)} | ${f1(r.fanCompletionMs)} ms | ${f1(r.fanP50)} ms | ${f1(r.fanP99)} ms | ${pct(r.fanDelivered)} |`)
+    lines.push(
+      `| ${r.system} | ${f1(r.latencyP50)} ms | ${f1(r.latencyP99)} ms | ${f0(r.pushesPerS)} | ${f1(r.cpuUsPerPush)} µs | ${pct(r.burstDelivered)} | ${f0(r.members)} | ${f1(r.fanCompletionMs)} ms | ${f1(r.fanP50)} ms | ${f1(r.fanP99)} ms | ${pct(r.fanDelivered)} |`,
+    )
   }
   return lines.join('\n')
 }
 
 async function main(): Promise<void> {
   const systems = only ?? [...SYSTEMS]
-  console.log(`cluster bench: ${systems.join(', ')}; ${cfg.latencyPushes} pushes at 1 per ${cfg.latencyIntervalMs} ms, ${cfg.burstPushes} in a burst, ${cfg.fanouts} publishes to ${cfg.members} members (+ the receiver) over 2 nodes`)
+  console.log(
+    `cluster bench: ${systems.join(', ')}; ${cfg.latencyPushes} pushes at 1 per ${cfg.latencyIntervalMs} ms, ${cfg.burstPushes} in a burst, ${cfg.fanouts} publishes to ${cfg.members} members (+ the receiver) over 2 nodes`,
+  )
   const nats = await startNatsServer()
   const redis = await startRedis()
   const rows: Row[] = []

@@ -25,9 +25,19 @@ async function startKp(): Promise<{ node: Node; port: number }> {
   const key = SigningKey.fromHex(keyHex)
   const listener = await tcpListener({ host: '127.0.0.1', port: 0, maxConnections: 20_000 })
   const iface = new KiloInterface()
-  const server = serve(listener, iface, { key, logger: silentLogger, maxHalfOpen: 100_000, maxHalfOpenPerAddress: 100_000, handshakesPerSecondPerAddress: 1_000_000 })
+  const server = serve(listener, iface, {
+    key,
+    logger: silentLogger,
+    maxHalfOpen: 100_000,
+    maxHalfOpenPerAddress: 100_000,
+    handshakesPerSecondPerAddress: 1_000_000,
+  })
   const bus = await natsBus({ servers: busUrl })
-  const cluster = await createCluster(server, bus, { key: system === 'kp-nats-sealed' ? hexBytes(clusterKeyHex) : undefined, logger: silentLogger, maxPendingCalls: 100_000 })
+  const cluster = await createCluster(server, bus, {
+    key: system === 'kp-nats-sealed' ? hexBytes(clusterKeyHex) : undefined,
+    logger: silentLogger,
+    maxPendingCalls: 100_000,
+  })
   iface.onConnected((ctx) => cluster.join(ctx, FAN_TOPIC))
   const targets = new Map<string, PublicKey>()
   return {

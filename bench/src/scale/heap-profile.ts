@@ -77,7 +77,11 @@ function owners(file: string): Map<string, { size: number; count: number }> {
   const want = (i: number) => {
     const t = types[nodes[i + iType]!]
     const nm = strings[nodes[i + iName]!]
-    return (t === 'array' && nm === '(object properties)') || t === 'closure' || (t === 'object' && (nm === 'Object' || nm === 'Uint8Array' || nm === 'system / Context' || nm === 'Array'))
+    return (
+      (t === 'array' && nm === '(object properties)') ||
+      t === 'closure' ||
+      (t === 'object' && (nm === 'Object' || nm === 'Uint8Array' || nm === 'system / Context' || nm === 'Array'))
+    )
   }
   const out = new Map<string, { size: number; count: number }>()
   const seen = new Set<number>()
@@ -122,15 +126,16 @@ const tsx = import.meta.resolve('tsx')
 const child = spawn(process.execPath, ['--import', tsx, '--conditions=@kp/source', join(HERE, 'client-main.ts'), system, '0', JSON.stringify(server.info)], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 })
-const answer = (id: number) => new Promise<unknown>((resolve, reject) => {
-  const on = (m: Reply) => {
-    if (m.id !== id) return
-    child.off('message', on)
-    if (m.ok) resolve(m.value)
-    else reject(new Error(m.error))
-  }
-  child.on('message', on)
-})
+const answer = (id: number) =>
+  new Promise<unknown>((resolve, reject) => {
+    const on = (m: Reply) => {
+      if (m.id !== id) return
+      child.off('message', on)
+      if (m.ok) resolve(m.value)
+      else reject(new Error(m.error))
+    }
+    child.on('message', on)
+  })
 await answer(0)
 
 await settle()
@@ -149,7 +154,9 @@ writeHeapSnapshot(after)
 const n = server.sessions()
 console.log(`${system}: ${n} sessions (${report.failed} failed)`)
 const per = (a: number, b: number) => `${((b - a) / n / 1024).toFixed(2)} KiB`
-console.log(`per session: rss ${per(m0b.rss, m1.rss)}, heapUsed ${per(m0b.heapUsed, m1.heapUsed)}, external ${per(m0b.external, m1.external)} (arrayBuffers ${per(m0b.arrayBuffers, m1.arrayBuffers)})`)
+console.log(
+  `per session: rss ${per(m0b.rss, m1.rss)}, heapUsed ${per(m0b.heapUsed, m1.heapUsed)}, external ${per(m0b.external, m1.external)} (arrayBuffers ${per(m0b.arrayBuffers, m1.arrayBuffers)})`,
+)
 void m0
 
 const a = aggregate(before)

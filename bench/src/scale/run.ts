@@ -70,7 +70,10 @@ const int = (v: string | undefined, fallback: number, name: string, min: number,
   return n
 }
 const sessionCounts = (args.sessions ?? (args.quick ? '2000' : '10000,50000')).split(',').map((s) => int(s.trim(), 0, 'sessions', 1, 200_000))
-const onlyNames = args.only?.split(',').map((s) => s.trim()).filter(Boolean)
+const onlyNames = args.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
 for (const n of onlyNames ?? []) if (!SCALE_SYSTEMS.some((s) => s.name === n)) throw new TypeError(`unknown system "${n}"`)
 const systems = SCALE_SYSTEMS.filter((s) => !onlyNames || onlyNames.includes(s.name))
 const clientCount = int(args.clients, 4, 'clients', 1, 32)
@@ -119,7 +122,11 @@ interface Child {
 function startChild(script: string, childArgs: string[], fds: number): Child {
   const node = [process.execPath, '--import', loader, '--conditions=@kp/source', '--expose-gc', '--max-old-space-size=8192', join(HERE, script), ...childArgs]
   const shell = `ulimit -n ${fds} 2>/dev/null || echo "scale: cannot set the open-files limit to ${fds}" >&2; exec "$@"`
-  const proc = spawn('/bin/sh', ['-c', shell, 'sh', ...node], { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } })
+  const proc = spawn('/bin/sh', ['-c', shell, 'sh', ...node], {
+    cwd: BENCH_DIR,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  })
   proc.on('error', (e) => console.error(`scale: cannot start ${script}: ${e.message}`))
   live.add(proc)
   proc.once('exit', () => live.delete(proc))
@@ -295,7 +302,9 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
       cms.push(b.cpuMs)
       await sleep(1_000)
     }
-    console.error(`  ${system} ${sessions}: broadcasts ${bms.map((x) => x.toFixed(0)).join(', ')} ms to the last session (queued and sealed in ${qms.map((x) => x.toFixed(0)).join(', ')} ms)`)
+    console.error(
+      `  ${system} ${sessions}: broadcasts ${bms.map((x) => x.toFixed(0)).join(', ')} ms to the last session (queued and sealed in ${qms.map((x) => x.toFixed(0)).join(', ')} ms)`,
+    )
     row.broadcastMs = median(bms)
     row.broadcastQueuedMs = median(qms)
     row.broadcastCpuMs = median(cms)
@@ -303,7 +312,9 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
 
     // 1 call/s per session
     const startAt = Date.now() + 1_000
-    const loads = clients.map((c) => c.request<LoadReport>('load', { startAt, warmupMs: WARMUP_MS, durationMs: loadS * 1000, periodMs: 1000 / rate }, WARMUP_MS + loadS * 1000 + 60_000))
+    const loads = clients.map((c) =>
+      c.request<LoadReport>('load', { startAt, warmupMs: WARMUP_MS, durationMs: loadS * 1000, periodMs: 1000 / rate }, WARMUP_MS + loadS * 1000 + 60_000),
+    )
     await sleep(startAt + WARMUP_MS - Date.now())
     if (args['cpu-prof']) await server.request('profile-start')
     const l0 = await server.request<Cpu>('cpu')
@@ -355,14 +366,29 @@ function median(xs: number[]): number {
 
 const wantFds = Math.max(...sessionCounts) + 8192
 const fdLimit = fdCeiling(wantFds)
-console.error(`scale: ${systems.map((s) => s.name).join(', ')} at ${sessionCounts.join(', ')} sessions; ${clientCount} client processes or more; idle ${idleS} s, load ${loadS} s`)
-if (fdLimit < wantFds) console.error(`scale: the open-files limit cannot be raised above ${fdLimit} here (ulimit -Hn, no CAP_SYS_RESOURCE): rows whose server needs more are skipped`)
+console.error(
+  `scale: ${systems.map((s) => s.name).join(', ')} at ${sessionCounts.join(', ')} sessions; ${clientCount} client processes or more; idle ${idleS} s, load ${loadS} s`,
+)
+if (fdLimit < wantFds)
+  console.error(
+    `scale: the open-files limit cannot be raised above ${fdLimit} here (ulimit -Hn, no CAP_SYS_RESOURCE): rows whose server needs more are skipped`,
+  )
 
-const machine = () => ({ cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release(), load_average: loadavg().map((x) => Math.round(x * 100) / 100) })
+const machine = () => ({
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memory_gib: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  kernel: release(),
+  load_average: loadavg().map((x) => Math.round(x * 100) / 100),
+})
 mkdirSync(RESULTS, { recursive: true })
 const out = join(RESULTS, full ? 'scale-latest.json' : 'scale-partial.json')
 const save = () =>
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), config: { sessionCounts, clientProcs: clientCount, fdLimit, idleS, loadS, broadcasts, rate, quick: args.quick }, rows }, null, 2)}\n`)
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), config: { sessionCounts, clientProcs: clientCount, fdLimit, idleS, loadS, broadcasts, rate, quick: args.quick }, rows }, null, 2)}\n`,
+  )
 
 const rows: Row[] = []
 for (const n of sessionCounts) {
@@ -373,10 +399,15 @@ for (const n of sessionCounts) {
   }
 }
 
-const f = (v: number | undefined, d = 1) => (v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }).replace(/,/g, ' '))
+const f = (v: number | undefined, d = 1) =>
+  v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }).replace(/,/g, ' ')
 const lines: string[] = []
 for (const n of sessionCounts) {
-  lines.push('', `| ${n.toLocaleString('en-US').replace(/,/g, ' ')} sessions | setup | RSS per idle session | idle CPU per session | ${rate} call/s per session: server CPU per call | p99 | broadcast to all | notes |`, '|---|---:|---:|---:|---:|---:|---:|---|')
+  lines.push(
+    '',
+    `| ${n.toLocaleString('en-US').replace(/,/g, ' ')} sessions | setup | RSS per idle session | idle CPU per session | ${rate} call/s per session: server CPU per call | p99 | broadcast to all | notes |`,
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  )
   for (const r of rows.filter((r) => r.sessions === n)) {
     if (!r.ok) {
       lines.push(`| ${r.system} | failed: ${(r.error ?? '').split('\n')[0]!.slice(0, 120)} |||||||`)

@@ -113,8 +113,7 @@ const MS = Number(process.env.BENCH_MS ?? 300)
 // Sanity: every codec round-trips the payload.
 for (const c of codecs) {
   const back = c.decode(c.encode(value)) as Payload
-  if (back.items.length !== 10 || back.method !== value.method || back.key[31] !== key[31])
-    throw new Error(`${c.name} does not round-trip`)
+  if (back.items.length !== 10 || back.method !== value.method || back.key[31] !== key[31]) throw new Error(`${c.name} does not round-trip`)
 }
 
 const results = codecs.map((c) => {

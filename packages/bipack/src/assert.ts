@@ -29,12 +29,7 @@ export function describe(v: unknown): string {
  * Error for an integer argument outside [min, max] or not an integer at all: `TypeError` for a
  * wrong type or a non-integer number, `RangeError` for an integer out of range.
  */
-export function intError(
-  name: string,
-  v: unknown,
-  range: string,
-  allowBigint: boolean,
-): TypeError | RangeError {
+export function intError(name: string, v: unknown, range: string, allowBigint: boolean): TypeError | RangeError {
   const what = allowBigint ? 'integer (number or bigint)' : 'integer'
   if (typeof v === 'bigint') {
     if (!allowBigint) return new TypeError(`"${name}" expected number ${what} in ${range}, got bigint ${v}n`)

@@ -68,8 +68,7 @@ class UnionSchema<V extends Variants> extends BaseSchema<UnionValue<V>> {
     const names = Object.keys(variants)
     let min = Number.POSITIVE_INFINITY
     names.forEach((name, i) => {
-      if (INDEX_KEY.test(name))
-        throw new TypeError(`"variants" key "${name}" is integer-like; JavaScript would reorder it`)
+      if (INDEX_KEY.test(name)) throw new TypeError(`"variants" key "${name}" is integer-like; JavaScript would reorder it`)
       const s = variants[name]
       assertSchema(s, `variants.${name}`)
       min = Math.min(min, minSizeOf(s))
@@ -83,8 +82,7 @@ class UnionSchema<V extends Variants> extends BaseSchema<UnionValue<V>> {
   write(w: BipackWriter, v: UnionValue<V>): void {
     if (typeof v !== 'object' || v === null) throw typeError('union', 'an object { type, value }', v)
     const tag = this.tags.get(v.type)
-    if (tag === undefined)
-      throw new RangeError(`"union" expected type one of ${this.names.join(', ')}; got ${describe(v.type)}`)
+    if (tag === undefined) throw new RangeError(`"union" expected type one of ${this.names.join(', ')}; got ${describe(v.type)}`)
     w.unsigned(tag)
     try {
       this.schemas[tag]!.write(w, v.value)
@@ -110,7 +108,6 @@ class UnionSchema<V extends Variants> extends BaseSchema<UnionValue<V>> {
  * shape.encode({ type: 'circle', value: { r: 1 } })
  */
 export function union<const V extends Variants>(variants: V): Schema<UnionValue<V>> {
-  if (typeof variants !== 'object' || variants === null || Array.isArray(variants))
-    throw typeError('variants', 'an object of schemas', variants)
+  if (typeof variants !== 'object' || variants === null || Array.isArray(variants)) throw typeError('variants', 'an object of schemas', variants)
   return new UnionSchema(variants)
 }

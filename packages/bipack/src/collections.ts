@@ -102,10 +102,7 @@ class MapSchema<K extends AnySchema, V extends AnySchema> extends BaseSchema<Map
  *
  * @example const scores = bp.map(bp.string, bp.int) // Schema<Map<string, number>>
  */
-export function map<K extends AnySchema, V extends AnySchema>(
-  key: K,
-  value: V,
-): Schema<Map<Infer<K>, Infer<V>>> {
+export function map<K extends AnySchema, V extends AnySchema>(key: K, value: V): Schema<Map<Infer<K>, Infer<V>>> {
   assertSchema(key, 'key')
   assertSchema(value, 'value')
   return new MapSchema(key, value)

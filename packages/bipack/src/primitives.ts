@@ -219,8 +219,7 @@ class FixedBytesSchema extends BaseSchema<Uint8Array> {
   }
   write(w: BipackWriter, v: Uint8Array): void {
     if (!(v instanceof Uint8Array)) throw typeError('fixedBytes', `Uint8Array of length ${this.size}`, v)
-    if (v.length !== this.size)
-      throw new RangeError(`"fixedBytes" expected Uint8Array of length ${this.size}, got length=${v.length}`)
+    if (v.length !== this.size) throw new RangeError(`"fixedBytes" expected Uint8Array of length ${this.size}, got length=${v.length}`)
     w.fixed(v)
   }
   read(r: BipackReader): Uint8Array {

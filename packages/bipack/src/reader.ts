@@ -51,10 +51,8 @@ export class BipackReader {
    */
   constructor(buf: Uint8Array, start = 0, end: number = buf?.length) {
     if (!(buf instanceof Uint8Array)) throw typeError('buf', 'Uint8Array', buf)
-    if (!(Number.isSafeInteger(end) && end >= 0 && end <= buf.length))
-      throw intError('end', end, `0..${buf.length}`, false)
-    if (!(Number.isSafeInteger(start) && start >= 0 && start <= end))
-      throw intError('start', start, `0..${end}`, false)
+    if (!(Number.isSafeInteger(end) && end >= 0 && end <= buf.length)) throw intError('end', end, `0..${buf.length}`, false)
+    if (!(Number.isSafeInteger(start) && start >= 0 && start <= end)) throw intError('start', start, `0..${end}`, false)
     this.buf = buf
     this.offset = start
     this.end = end
@@ -261,8 +259,7 @@ export class BipackReader {
   private lengthPrefixed(): number {
     const o = this.offset
     const n = this.unsigned()
-    if (n > this.end - this.offset)
-      throw new BipackError(`length ${n} exceeds the ${this.end - this.offset} byte(s) left`, o)
+    if (n > this.end - this.offset) throw new BipackError(`length ${n} exceeds the ${this.end - this.offset} byte(s) left`, o)
     return n
   }
 
@@ -312,7 +309,6 @@ export class BipackReader {
 
   /** Throws `BipackError` if any bytes are left before `end`. */
   expectEnd(): void {
-    if (this.offset !== this.end)
-      throw new BipackError(`${this.end - this.offset} trailing byte(s) after the value`, this.offset)
+    if (this.offset !== this.end) throw new BipackError(`${this.end - this.offset} trailing byte(s) after the value`, this.offset)
   }
 }

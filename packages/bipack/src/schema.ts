@@ -112,12 +112,7 @@ export function minSizeOf(s: AnySchema): number {
 
 /** Throws `TypeError` unless `s` looks like a schema (used when building composite schemas). */
 export function assertSchema(s: unknown, name: string): asserts s is AnySchema {
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    typeof (s as AnySchema).write !== 'function' ||
-    typeof (s as AnySchema).read !== 'function'
-  )
+  if (typeof s !== 'object' || s === null || typeof (s as AnySchema).write !== 'function' || typeof (s as AnySchema).read !== 'function')
     throw typeError(name, 'a bipack schema', s)
 }
 
@@ -127,11 +122,7 @@ export function assertSchema(s: unknown, name: string): asserts s is AnySchema {
  */
 export function checkCount(r: BipackReader, count: number, itemSize: number, at: number): void {
   if (itemSize > 0) {
-    if (count * itemSize > r.end - r.offset)
-      throw new BipackError(
-        `count ${count} needs at least ${count * itemSize} byte(s), ${r.end - r.offset} left`,
-        at,
-      )
+    if (count * itemSize > r.end - r.offset) throw new BipackError(`count ${count} needs at least ${count * itemSize} byte(s), ${r.end - r.offset} left`, at)
   } else if (count > r.emptyBudget) {
     throw new BipackError(`count ${count} of zero-size items exceeds the limit`, at)
   } else {

@@ -23,8 +23,7 @@ export const MAX_VARINT_BYTES = 10
 export function smartintSize(v: number | bigint): number {
   let rest: number
   if (typeof v === 'number') {
-    if (!(v >= 0 && v < TWO64 && Number.isInteger(v)))
-      throw intError('value', v, '0..2^64-1', true)
+    if (!(v >= 0 && v < TWO64 && Number.isInteger(v))) throw intError('value', v, '0..2^64-1', true)
     if (v < 64) return 1
     if (v < 16384) return 2
     if (v < TWO22) return 3

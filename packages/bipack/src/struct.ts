@@ -44,8 +44,7 @@ class StructSchema<F extends Fields> extends BaseSchema<StructValue<F>> {
     let min = 0
     for (const name of names) {
       // JavaScript lists integer-like keys first, whatever the declaration order.
-      if (INDEX_KEY.test(name))
-        throw new TypeError(`"fields" key "${name}" is integer-like; JavaScript would reorder it`)
+      if (INDEX_KEY.test(name)) throw new TypeError(`"fields" key "${name}" is integer-like; JavaScript would reorder it`)
       // Assigning it on the decoded object would replace the object's prototype.
       if (name === '__proto__') throw new TypeError('"fields" key "__proto__" is not allowed')
       const s = fields[name]
@@ -120,8 +119,7 @@ class StructSchema<F extends Fields> extends BaseSchema<StructValue<F>> {
  * type User = bp.Infer<typeof user> // { name: string; age: number; tags: string[] }
  */
 export function struct<const F extends Fields>(fields: F): Schema<StructValue<F>> {
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
-    throw typeError('fields', 'an object of schemas', fields)
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw typeError('fields', 'an object of schemas', fields)
   return new StructSchema(fields)
 }
 
@@ -147,8 +145,7 @@ class TupleSchema<S extends readonly AnySchema[]> extends BaseSchema<TupleValue<
     const items = this.items
     const n = items.length
     if (!Array.isArray(value) || value.length !== n) {
-      if (Array.isArray(value))
-        throw new RangeError(`"tuple" expected an array of length ${n}, got length=${value.length}`)
+      if (Array.isArray(value)) throw new RangeError(`"tuple" expected an array of length ${n}, got length=${value.length}`)
       throw new TypeError(`"tuple" expected an array of length ${n}, got ${describe(value)}`)
     }
     let i = 0

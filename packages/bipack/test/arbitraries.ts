@@ -29,8 +29,7 @@ const treeArb: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
   }),
 })).tree
 
-const mapArb = <K, V>(k: fc.Arbitrary<K>, v: fc.Arbitrary<V>) =>
-  fc.uniqueArray(fc.tuple(k, v), { selector: (e) => e[0], maxLength: 8 }).map((e) => new Map(e))
+const mapArb = <K, V>(k: fc.Arbitrary<K>, v: fc.Arbitrary<V>) => fc.uniqueArray(fc.tuple(k, v), { selector: (e) => e[0], maxLength: 8 }).map((e) => new Map(e))
 
 /** One case per schema kind, plus a few nested ones. */
 export const CASES: Case[] = [

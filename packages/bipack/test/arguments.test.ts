@@ -74,8 +74,7 @@ describe('writer methods', () => {
 
   it('bytes/fixed take Uint8Array only', () => {
     for (const m of ['bytes', 'fixed']) {
-      for (const v of [null, 'ab', [1, 2], new Uint16Array(2), new ArrayBuffer(2), new DataView(new ArrayBuffer(2))])
-        expect(call(m, v)).toThrow(TypeError)
+      for (const v of [null, 'ab', [1, 2], new Uint16Array(2), new ArrayBuffer(2), new DataView(new ArrayBuffer(2))]) expect(call(m, v)).toThrow(TypeError)
       expect(call(m, new Uint16Array(1))).toThrow(`"${m}" expected Uint8Array, got object Uint16Array`)
     }
     expect(call('bytes', Buffer.from('ab'))).not.toThrow() // a Buffer is a Uint8Array
@@ -133,7 +132,12 @@ describe('schema writes', () => {
     ['struct null', () => S.encode(null as any), TypeError, '"struct" expected an object, got null'],
     ['struct missing field', () => S.encode({ name: 'a', key: ok.key } as any), TypeError, 'field "age": "int" expected integer'],
     ['struct field wrong type', () => S.encode({ ...ok, name: 5 } as any), TypeError, 'field "name": "string" expected string, got 5'],
-    ['fixedBytes wrong length', () => S.encode({ ...ok, key: new Uint8Array(3) }), RangeError, 'field "key": "fixedBytes" expected Uint8Array of length 4, got length=3'],
+    [
+      'fixedBytes wrong length',
+      () => S.encode({ ...ok, key: new Uint8Array(3) }),
+      RangeError,
+      'field "key": "fixedBytes" expected Uint8Array of length 4, got length=3',
+    ],
     ['int not safe', () => bp.int.encode(2 ** 53), RangeError, '"int" expected integer in -(2^53-1)..2^53-1, got 9007199254740992'],
     ['int NaN', () => bp.int.encode(Number.NaN), TypeError, '"int"'],
     ['int bigint', () => bp.int.encode(1n as any), TypeError, '"int" expected number integer'],

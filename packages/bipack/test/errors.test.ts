@@ -18,8 +18,7 @@ describe('BipackError', () => {
   it('isInstance works on a look-alike from another copy and rejects others', () => {
     const foreign = Object.assign(new Error('x'), { [Symbol.for('kp.error.BipackError')]: true })
     expect(bp.BipackError.isInstance(foreign)).toBe(true)
-    for (const v of [new Error('x'), null, undefined, 'BipackError', { code: 'kp.Bipack' }])
-      expect(bp.BipackError.isInstance(v)).toBe(false)
+    for (const v of [new Error('x'), null, undefined, 'BipackError', { code: 'kp.Bipack' }]) expect(bp.BipackError.isInstance(v)).toBe(false)
   })
 
   it('decode errors carry the offset', () => {

@@ -53,7 +53,10 @@ describe('an appended optional field', () => {
   })
 
   it('the same field nested in a list breaks the items after it too', () => {
-    const bytes = bp.list(UserV2).encode([{ name: 'a', age: 1 }, { name: 'b', age: 2 }])
+    const bytes = bp.list(UserV2).encode([
+      { name: 'a', age: 1 },
+      { name: 'b', age: 2 },
+    ])
     expect(() => bp.list(UserV1).decode(bytes)).toThrow(bp.BipackError)
   })
 })

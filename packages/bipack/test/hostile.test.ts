@@ -21,7 +21,12 @@ function bipackError(fn: () => unknown): bp.BipackError {
 
 describe('counts and lengths larger than the input', () => {
   it('huge list count with little data fails fast, before allocating', () => {
-    const input = enc((w) => w.unsigned(2n ** 40n).u8(1).u8(2))
+    const input = enc((w) =>
+      w
+        .unsigned(2n ** 40n)
+        .u8(1)
+        .u8(2),
+    )
     const t0 = performance.now()
     const e = bipackError(() => bp.list(bp.u8).decode(input))
     expect(performance.now() - t0).toBeLessThan(50)

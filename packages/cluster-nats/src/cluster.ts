@@ -278,12 +278,17 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
     checkTopic(topic)
     const e = this.entry(session)
     if (e.topics.has(topic)) return
-    if (e.topics.size >= this.o.maxTopicsPerSession) throw new ClusterLimitError('maxTopicsPerSession', `the session is in ${e.topics.size} topics already (maxTopicsPerSession)`)
+    if (e.topics.size >= this.o.maxTopicsPerSession)
+      throw new ClusterLimitError('maxTopicsPerSession', `the session is in ${e.topics.size} topics already (maxTopicsPerSession)`)
     const fresh = !this.index.topics.has(topic)
-    if (fresh && this.index.topics.size >= this.o.maxTopics) throw new ClusterLimitError('maxTopics', `this node has members in ${this.index.topics.size} topics already (maxTopics)`)
+    if (fresh && this.index.topics.size >= this.o.maxTopics)
+      throw new ClusterLimitError('maxTopics', `this node has members in ${this.index.topics.size} topics already (maxTopics)`)
     if (fresh) {
       const subject = this.topicSubject(topic)
-      this.topicSubs.set(topic, this.bus.subscribe(subject, (s, data) => this.receive(s, data, topic)))
+      this.topicSubs.set(
+        topic,
+        this.bus.subscribe(subject, (s, data) => this.receive(s, data, topic)),
+      )
     }
     this.index.join(e, topic)
   }
@@ -458,7 +463,10 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
     if (typeof f === 'string') {
       if (f !== 'self') {
         d[f]++
-        this.warn(`drop-${f}`, `dropped bus payloads (${f}): ${d[f]} so far${f === 'open' || f === 'unsealed' ? ' (a node without the cluster key, or tampering)' : ''}`)
+        this.warn(
+          `drop-${f}`,
+          `dropped bus payloads (${f}): ${d[f]} so far${f === 'open' || f === 'unsealed' ? ' (a node without the cluster key, or tampering)' : ''}`,
+        )
       }
       return
     }
@@ -517,7 +525,13 @@ export class Cluster<S = unknown> extends Emitter<ClusterEvents> {
       return
     }
     if (this.incoming.size >= this.o.maxIncomingCalls) {
-      this.trySend(reply, { t: T.Error, id: m.id, code: 'kp.ClusterLimit', message: `node ${this.name} runs ${this.incoming.size} calls from other nodes already (maxIncomingCalls)`, data: EMPTY })
+      this.trySend(reply, {
+        t: T.Error,
+        id: m.id,
+        code: 'kp.ClusterLimit',
+        message: `node ${this.name} runs ${this.incoming.size} calls from other nodes already (maxIncomingCalls)`,
+        data: EMPTY,
+      })
       return
     }
     const key = `${from}:${m.id}`
@@ -657,9 +671,11 @@ export async function createCluster<S>(servers: KiloServer<S> | KiloServer<S>[],
   const list = Array.isArray(servers) ? servers : [servers]
   if (list.length === 0) throw new RangeError('"servers" expected at least one KiloServer')
   for (const s of list) {
-    if (!s || typeof s.on !== 'function' || typeof s.sessions !== 'function') throw new TypeError('"servers" expected KiloServer objects (what serve() returns)')
+    if (!s || typeof s.on !== 'function' || typeof s.sessions !== 'function')
+      throw new TypeError('"servers" expected KiloServer objects (what serve() returns)')
   }
-  if (!bus || typeof bus.publish !== 'function' || typeof bus.subscribe !== 'function') throw new TypeError('"bus" expected a ClusterBus (natsBus(), or MemoryBusHub.connect())')
+  if (!bus || typeof bus.publish !== 'function' || typeof bus.subscribe !== 'function')
+    throw new TypeError('"bus" expected a ClusterBus (natsBus(), or MemoryBusHub.connect())')
   const resolved = resolveClusterOptions(options)
   const cluster = new Cluster<S>(list, bus, resolved)
   cluster.start()

@@ -36,9 +36,21 @@ export class OutgoingCalls {
    * Registers a call and runs `send(id)`; the promise settles with the answer, a timeout, an
    * abort, or the error `send` threw.
    */
-  start<R>(command: Command<unknown, R>, node: string, target: string, timeoutMs: number, signal: AbortSignal | undefined, send: (id: number) => void): Promise<R> {
+  start<R>(
+    command: Command<unknown, R>,
+    node: string,
+    target: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    send: (id: number) => void,
+  ): Promise<R> {
     if (this.pending.size >= this.maxPending) {
-      return Promise.reject(new ClusterLimitError('maxPendingCalls', `${this.pending.size} remote calls are waiting for an answer (maxPendingCalls): call '${command.name}' was not sent`))
+      return Promise.reject(
+        new ClusterLimitError(
+          'maxPendingCalls',
+          `${this.pending.size} remote calls are waiting for an answer (maxPendingCalls): call '${command.name}' was not sent`,
+        ),
+      )
     }
     if (signal?.aborted) return Promise.reject(new AbortedError(`call '${command.name}'`, { cause: signal.reason }))
     const id = this.nextId

@@ -20,7 +20,8 @@ export function idKey(id: PublicKey): string {
 
 /** The key of an application key. @internal */
 export function appKey(key: unknown, name = 'key'): string {
-  if (typeof key !== 'string') throw new TypeError(`"${name}" expected a string (an application key) or a PublicKey (a client id), got ${key === null ? 'null' : typeof key}`)
+  if (typeof key !== 'string')
+    throw new TypeError(`"${name}" expected a string (an application key) or a PublicKey (a client id), got ${key === null ? 'null' : typeof key}`)
   if (key.length === 0 || key.length > MAX_APP_KEY) throw new RangeError(`"${name}" expected 1..${MAX_APP_KEY} characters, got ${key.length}`)
   return `k${key}`
 }

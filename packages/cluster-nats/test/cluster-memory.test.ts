@@ -1,7 +1,16 @@
 /** The cluster on the in-memory bus: routing, errors, topics, presence and bounds. */
 import { AbortedError, bp, command, KiloInterface, MessageTooLargeError, SigningKey, TimeoutError } from '@kp/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ClientNotFoundError, type Cluster, ClusterClosedError, ClusterLimitError, type ClusterOptions, createCluster, MemoryBusHub, NodeLostError } from '../src/index.js'
+import {
+  ClientNotFoundError,
+  type Cluster,
+  ClusterClosedError,
+  ClusterLimitError,
+  type ClusterOptions,
+  createCluster,
+  MemoryBusHub,
+  NodeLostError,
+} from '../src/index.js'
 import { cmdAsk, cmdBlob, cmdNote, cmdSlow, QuotaError, startClient, startServer, type TestClient, type TestServer, until } from './support/fixtures.js'
 
 const open: { close(): Promise<void> }[] = []
@@ -103,7 +112,7 @@ describe('addressing a client on another node', () => {
     expect(b!.cluster.stats.misrouted).toBe(1)
   })
 
-  it('brings the client\'s errors back as their class; times out; aborts and cancels on the remote node', async () => {
+  it("brings the client's errors back as their class; times out; aborts and cancels on the remote node", async () => {
     const [a, b] = await nodes(new MemoryBusHub(), ['a', 'b'])
     const x = await client(b!, 'x')
     const id = x.key.publicKey
@@ -247,7 +256,12 @@ describe('presence', () => {
     const c = await createCluster((await startServer()).server, busB, { name: 'c', ...opts })
     open.push(c)
     await vi.advanceTimersByTimeAsync(1000)
-    expect(a!.cluster.nodes().map((n) => n.name).sort()).toEqual(['b', 'c'])
+    expect(
+      a!.cluster
+        .nodes()
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(['b', 'c'])
     const downs: string[] = []
     a!.cluster.on('nodeDown', (n, reason) => downs.push(`${n.name}: ${reason}`))
     // c's process stalls: its bus goes quiet without a goodbye
@@ -338,7 +352,9 @@ describe('bounds', () => {
     await expect(a!.cluster.call('k', cmdAsk, 'x', { timeoutMs: 0 })).rejects.toThrow(/"timeoutMs" expected an integer in 1\.\./)
     const server = (await startServer()).server
     await expect(createCluster(server, hub.connect(), { key: new Uint8Array(16) })).rejects.toThrow(/"key" expected a Uint8Array of length 32/)
-    await expect(createCluster(server, hub.connect(), { heartbeatMs: 1000, nodeTimeoutMs: 1500 })).rejects.toThrow(/"nodeTimeoutMs" expected an integer in 2000\.\./)
+    await expect(createCluster(server, hub.connect(), { heartbeatMs: 1000, nodeTimeoutMs: 1500 })).rejects.toThrow(
+      /"nodeTimeoutMs" expected an integer in 2000\.\./,
+    )
     await expect(createCluster(server, hub.connect(), { subjectPrefix: 'a b' })).rejects.toThrow(/"subjectPrefix"/)
     await expect(createCluster([], hub.connect())).rejects.toThrow(/"servers"/)
     await server.close()

@@ -56,7 +56,9 @@ const sessionOf = (n: Node, c: TestClient) => n.server.sessions.find((s) => s.re
 
 describe('startNatsServer', () => {
   it('fails with the install hint when the binary is missing', async () => {
-    await expect(startNatsServer({ bin: '/nonexistent/nats-server' })).rejects.toThrow(/nats-server not found at \/nonexistent\/nats-server: install Debian's nats-server package \(sudo apt-get install nats-server/)
+    await expect(startNatsServer({ bin: '/nonexistent/nats-server' })).rejects.toThrow(
+      /nats-server not found at \/nonexistent\/nats-server: install Debian's nats-server package \(sudo apt-get install nats-server/,
+    )
   })
 })
 
@@ -110,7 +112,8 @@ describe('on a real nats-server', () => {
     await x.waitNotes(2)
     await spy.flush()
     const all = Buffer.concat(seen.map((s) => Buffer.from(s.data)))
-    for (const secret of ['launch code', 'meet at noon', 'alice@example.org', x.key.publicKey.toBase64url()]) expect(all.includes(Buffer.from(secret))).toBe(false)
+    for (const secret of ['launch code', 'meet at noon', 'alice@example.org', x.key.publicKey.toBase64url()])
+      expect(all.includes(Buffer.from(secret))).toBe(false)
     expect(seen.some((s) => s.subject.includes('secrets'))).toBe(false) // topic subjects are keyed hashes
 
     // replay a push to b: dropped
@@ -182,7 +185,29 @@ describe('on a real nats-server', () => {
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
     const cert = join(dir, 'cert.pem')
     const keyFile = join(dir, 'key.pem')
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', cert], { stdio: 'ignore' })
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        keyFile,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    )
     const tls = await startNatsServer({ args: ['--tls', '--tlscert', cert, '--tlskey', keyFile] })
     cleanup.push(() => tls.stop())
     await expect(natsBus({ servers: tls.url, maxReconnectAttempts: 0 })).rejects.toThrow()

@@ -11,7 +11,11 @@ const key = SigningKey.generate()
 
 async function main() {
   const listener = await memoryListener()
-  const server = serve(listener, new KiloInterface().on(echo, (s) => s).on(echoBytes, (b) => b), { key })
+  const server = serve(
+    listener,
+    new KiloInterface().on(echo, (s) => s).on(echoBytes, (b) => b),
+    { key },
+  )
   const port = listener.address.port
   const rows: [string, string][] = []
 

@@ -27,7 +27,12 @@ export { integerOption } from './util/options.js'
 export { connect } from './client/connect.js'
 export { KiloClient, type ClientEvents, type ClientState, type ConnectOptions, type ReadyOptions, type ReconnectOptions } from './client/kilo-client.js'
 export { type KnownServers, memoryKnownServers } from './client/known-servers.js'
-export { DEFAULT_KNOWN_SERVER_PREFIX, localStorageKnownServers, type LocalStorageKnownServersOptions, type StorageLike } from './client/local-storage-known-servers.js'
+export {
+  DEFAULT_KNOWN_SERVER_PREFIX,
+  localStorageKnownServers,
+  type LocalStorageKnownServersOptions,
+  type StorageLike,
+} from './client/local-storage-known-servers.js'
 export type { PinningOptions, ServerCheck, ServerCheckOutcome } from './client/server-check.js'
 export { type TrustOutcome, trustOnFirstUse } from './client/trust-on-first-use.js'
 export { MemoryBudget, DEFAULT_PROCESS_BUDGET_BYTES, processMemoryBudget, setProcessMemoryBudget } from './limits/memory-budget.js'

@@ -27,12 +27,7 @@ describe('ARQ payload codec (PROTOCOL.md 9)', () => {
     const bytes = encodeArqPayload({
       una: 64,
       wnd: 128,
-      segments: [
-        { type: 'push', sn: 1, ts: 0x01020304, frg: 0, data: hex('abcd') },
-        { type: 'ack', sn: 64000, ts: 7 },
-        { type: 'wask' },
-        { type: 'wins' },
-      ],
+      segments: [{ type: 'push', sn: 1, ts: 0x01020304, frg: 0, data: hex('abcd') }, { type: 'ack', sn: 64000, ts: 7 }, { type: 'wask' }, { type: 'wins' }],
     })
     // una=64 → 01 01; wnd=128 → 01 02; PUSH 01 ‖ sn 04 ‖ ts ‖ frg 00 ‖ len 08 ‖ ab cd;
     // ACK 02 ‖ sn 02 e8 03 ‖ ts 00000007; WASK 03; WINS 04

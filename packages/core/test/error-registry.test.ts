@@ -18,7 +18,11 @@ describe('error registries are scoped (issue 16)', () => {
     const NotFoundB = defineError('NotFound', bp.u32, { registry: appB })
     const make = async (thrown: () => Error, errors: ErrorRegistry) => {
       const l = await memoryListener()
-      const s = serve(l, new KiloInterface().on(fail, () => Promise.reject(thrown())), { key, errors })
+      const s = serve(
+        l,
+        new KiloInterface().on(fail, () => Promise.reject(thrown())),
+        { key, errors },
+      )
       cleanups.push(() => s.close())
       const c = connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, errors })
       cleanups.push(() => c.close())
@@ -33,7 +37,11 @@ describe('error registries are scoped (issue 16)', () => {
     expect(eb.data).toBe(42)
     // a client whose registry does not know the code gets a RemoteError with the raw payload
     const l = await memoryListener()
-    const s = serve(l, new KiloInterface().on(fail, () => Promise.reject(new NotFoundB('no row', 7))), { key, errors: appB })
+    const s = serve(
+      l,
+      new KiloInterface().on(fail, () => Promise.reject(new NotFoundB('no row', 7))),
+      { key, errors: appB },
+    )
     cleanups.push(() => s.close())
     const stranger = connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, errors: new ErrorRegistry() })
     cleanups.push(() => stranger.close())

@@ -73,7 +73,10 @@ describe('old client, new server (an optional field appended to the User struct)
 
   it('a push with the new field absent: the old client’s handler gets it', async () => {
     const got: unknown[] = []
-    const { c } = client(await newServer(), new KiloInterface().on(v1.notify, (u) => void got.push(u)))
+    const { c } = client(
+      await newServer(),
+      new KiloInterface().on(v1.notify, (u) => void got.push(u)),
+    )
     expect(await c.call(v1.ping, undefined)).toBe('pong') // the push travels before this result
     expect(got).toEqual([{ name: 'ann', age: 30 }])
   })

@@ -80,14 +80,24 @@ describe('failures are visible and named (issue 15, section 5)', () => {
 
   it('a result over the caller’s limit reaches the caller as kp.MessageTooLarge, not kp.Internal', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {})
-    const { c } = await setup(new KiloInterface().on(big, (n) => new Uint8Array(n)), {}, undefined, false)
+    const { c } = await setup(
+      new KiloInterface().on(big, (n) => new Uint8Array(n)),
+      {},
+      undefined,
+      false,
+    )
     const e = await c.call(big, 70_000).catch((x) => x)
     expect(RemoteError.isInstance(e) && e.code).toBe(ErrorCode.MessageTooLarge)
     expect(e.message).toMatch(/result of 'big' of \d+ bytes exceeds the limit of \d+ bytes; return less per call/)
   })
 
   it('an oversized message on plain datagrams suggests reliable mode or a stream transport, not raising a limit', async () => {
-    const { c } = await setup(new KiloInterface().on(note, () => undefined), {}, undefined, false)
+    const { c } = await setup(
+      new KiloInterface().on(note, () => undefined),
+      {},
+      undefined,
+      false,
+    )
     const e = await c.call(note, new Uint8Array(70_000)).catch((x) => x)
     expect(MessageTooLargeError.isInstance(e)).toBe(true)
     expect(e.message).toMatch(/connect with \{ reliable: true \}.*or use TCP or WebSocket/)

@@ -24,7 +24,12 @@ runFuzzSuite({
 
 // Seeded hostile servers against KiloClient.
 runClientFuzzSuite({ name: 'memory (reliable)', reliable: true, listen: () => memoryListener(), connector: (l) => memoryConnector(l.address.port) })
-runClientFuzzSuite({ name: 'memory (datagram)', reliable: false, listen: () => memoryListener({ reliable: false }), connector: (l) => memoryConnector(l.address.port) })
+runClientFuzzSuite({
+  name: 'memory (datagram)',
+  reliable: false,
+  listen: () => memoryListener({ reliable: false }),
+  connector: (l) => memoryConnector(l.address.port),
+})
 
 // The generators make what they claim, and the same seed makes the same bytes.
 describe('hostile generators', () => {
@@ -54,7 +59,18 @@ describe('hostile generators', () => {
     const r = rng()
     const sink = () => {
       const seen: unknown[] = []
-      const s = { ...ignoreStreamMessages, ready: () => seen.push('ready'), call: (id: number, c: string, a: Uint8Array) => seen.push([id, c, fuzzApi.echo.args.decode(a)]), push: () => {}, result: () => {}, error: () => {}, cancel: () => {}, ping: () => {}, pong: () => {}, close: () => {} }
+      const s = {
+        ...ignoreStreamMessages,
+        ready: () => seen.push('ready'),
+        call: (id: number, c: string, a: Uint8Array) => seen.push([id, c, fuzzApi.echo.args.decode(a)]),
+        push: () => {},
+        result: () => {},
+        error: () => {},
+        cancel: () => {},
+        ping: () => {},
+        pong: () => {},
+        close: () => {},
+      }
       return { s, seen }
     }
     for (let i = 0; i < 100; i++) {
@@ -74,6 +90,7 @@ describe('hostile generators', () => {
       { reliable: false, arq: false },
       { reliable: false, arq: true },
     ]
-    for (const c of hostileCases) expect(kinds.some((k) => !c.applies || c.applies({ ...k, maxFrame: 0, limits: defaultFuzzLimits, serverId: SigningKey.generate().publicKey }))).toBe(true)
+    for (const c of hostileCases)
+      expect(kinds.some((k) => !c.applies || c.applies({ ...k, maxFrame: 0, limits: defaultFuzzLimits, serverId: SigningKey.generate().publicKey }))).toBe(true)
   })
 })

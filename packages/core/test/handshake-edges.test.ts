@@ -1,15 +1,6 @@
 import { SigningKey } from '@kp/crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  connect,
-  HandshakeError,
-  KiloInterface,
-  memoryConnector,
-  memoryListener,
-  RemoteError,
-  serve,
-  type Transport,
-} from '../src/index.js'
+import { connect, HandshakeError, KiloInterface, memoryConnector, memoryListener, RemoteError, serve, type Transport } from '../src/index.js'
 import { encodeHello, parseReject } from '../src/protocol/handshake-frames.js'
 import { suiteApi } from '../src/testing/index.js'
 
@@ -19,10 +10,7 @@ afterEach(async () => {
   vi.useRealTimers()
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-const api = () =>
-  new KiloInterface()
-    .on(suiteApi.echo, (s) => s)
-    .on(suiteApi.hang, () => new Promise<void>(() => {}))
+const api = () => new KiloInterface().on(suiteApi.echo, (s) => s).on(suiteApi.hang, () => new Promise<void>(() => {}))
 
 async function server(opts: Parameters<typeof serve>[2] extends infer O ? Partial<O> : never = {}, listen: Parameters<typeof memoryListener>[0] = {}) {
   const l = await memoryListener(listen)
@@ -67,7 +55,9 @@ describe('handshake edges', () => {
     const { t } = await raw(port)
     t.send(encodeHello(crypto.getRandomValues(new Uint8Array(32))))
     while (s.halfOpenCount < 1) await new Promise((r) => setTimeout(r, 5))
-    const e = await connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false }).ready().catch((x) => x)
+    const e = await connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
+      .ready()
+      .catch((x) => x)
     expect(HandshakeError.isInstance(e) && e.check).toBe('busy')
   })
 
@@ -85,7 +75,9 @@ describe('handshake edges', () => {
     const l = await memoryListener()
     l.onConnection(() => {})
     cleanups.push(() => l.close())
-    const e = await connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, handshakeTimeoutMs: 100 }).ready().catch((x) => x)
+    const e = await connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, handshakeTimeoutMs: 100 })
+      .ready()
+      .catch((x) => x)
     expect(HandshakeError.isInstance(e) && e.check).toBe('timeout')
   })
 
@@ -217,10 +209,12 @@ describe('records sent while the server authorizes', () => {
   it('are kept in order for the session, within a bound', async () => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
-    const { port } = await server({ authorize: async () => {
-      await gate
-      return true
-    } })
+    const { port } = await server({
+      authorize: async () => {
+        await gate
+        return true
+      },
+    })
     const c = connect(memoryConnector(port), { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
     const calls = Array.from({ length: 20 }, (_, i) => c.call(suiteApi.echo, `early ${i}`))
@@ -251,10 +245,13 @@ describe('a transport failure during the handshake', () => {
     const connector = async () => {
       const t = await memoryConnector(l.address.port)()
       const setHandlers = t.setHandlers.bind(t)
-      t.setHandlers = (h) => setHandlers({ frame: h.frame, close: () => h.close(new TransportError('connection refused by the peer', { code: 'kp.ConnectionRefused' })) })
+      t.setHandlers = (h) =>
+        setHandlers({ frame: h.frame, close: () => h.close(new TransportError('connection refused by the peer', { code: 'kp.ConnectionRefused' })) })
       return t
     }
-    const e = await connect(connector, { serverId: key.publicKey, reconnect: false }).ready().catch((x) => x)
+    const e = await connect(connector, { serverId: key.publicKey, reconnect: false })
+      .ready()
+      .catch((x) => x)
     expect(TransportError.isInstance(e)).toBe(true)
     expect(e.code).toBe('kp.ConnectionRefused')
   })

@@ -5,7 +5,23 @@ import { readMessages } from '../src/protocol/messages.js'
 import { ProtocolError } from '../src/errors/protocol-error.js'
 
 const noop = () => {}
-const nullSink = { ready: noop, call: noop, push: noop, result: noop, error: noop, cancel: noop, ping: noop, pong: noop, close: noop, open: noop, item: noop, credit: noop, end: noop, fail: noop, stop: noop }
+const nullSink = {
+  ready: noop,
+  call: noop,
+  push: noop,
+  result: noop,
+  error: noop,
+  cancel: noop,
+  ping: noop,
+  pong: noop,
+  close: noop,
+  open: noop,
+  item: noop,
+  credit: noop,
+  end: noop,
+  fail: noop,
+  stop: noop,
+}
 
 describe('handshake frames', () => {
   it('HELLO is exactly 256 bytes with zero padding', () => {

@@ -122,7 +122,11 @@ describe('one peer holding half-open handshakes does not lock others out (issue 
   it('1 030 half-open handshakes from one TCP-like peer: a client from another address still connects', async () => {
     const tcp = addressedListener(true)
     const udp = addressedListener(false)
-    const s = serve([tcp.listener, udp.listener], new KiloInterface().on(echo, (x) => x), { key })
+    const s = serve(
+      [tcp.listener, udp.listener],
+      new KiloInterface().on(echo, (x) => x),
+      { key },
+    )
     cleanups.push(() => s.close())
     const hostile: Transport[] = []
     let refused = 0

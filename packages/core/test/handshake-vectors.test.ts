@@ -19,7 +19,36 @@ const ascii = (s: string) => new TextEncoder().encode(s)
 
 describe('handshake vectors (packages/core/test/vectors/handshake.json)', () => {
   it('has every required key', () => {
-    for (const k of ['client_seed', 'server_seed', 'client_ephemeral_secret', 'server_ephemeral_secret', 'hello', 'welcome', 'finish', 'th1', 'th2', 'th3', 'k_c2s', 'k_s2c', 'token', 'server_first_record', 'client_first_record', 'client_id', 'server_id', 'e_c_pub', 'e_s_pub', 'dh', 'hs', 'k_s_hs', 'k_c_hs', 'sig_s', 'sig_c', 'master', 'ready_plaintext', 'call_plaintext']) {
+    for (const k of [
+      'client_seed',
+      'server_seed',
+      'client_ephemeral_secret',
+      'server_ephemeral_secret',
+      'hello',
+      'welcome',
+      'finish',
+      'th1',
+      'th2',
+      'th3',
+      'k_c2s',
+      'k_s2c',
+      'token',
+      'server_first_record',
+      'client_first_record',
+      'client_id',
+      'server_id',
+      'e_c_pub',
+      'e_s_pub',
+      'dh',
+      'hs',
+      'k_s_hs',
+      'k_c_hs',
+      'sig_s',
+      'sig_c',
+      'master',
+      'ready_plaintext',
+      'call_plaintext',
+    ]) {
       expect(typeof v[k], k).toBe('string')
       expect(v[k]!.length, k).toBeGreaterThan(0)
     }
@@ -73,7 +102,12 @@ describe('handshake vectors (packages/core/test/vectors/handshake.json)', () => 
     expect(hex(kdf(master, ascii('kp1-s2c')))).toBe(v.k_s2c)
     expect(hex(kdf(master, ascii('kp1-token')))).toBe(v.token)
     // 5.1 / 6: first records, counter 0 each way
-    const ready = new BipackWriter().unsigned(0).unsigned(READY_VALUES.maxMessage).unsigned(READY_VALUES.pingIntervalMs).unsigned(READY_VALUES.idleTimeoutMs).toBytes()
+    const ready = new BipackWriter()
+      .unsigned(0)
+      .unsigned(READY_VALUES.maxMessage)
+      .unsigned(READY_VALUES.pingIntervalMs)
+      .unsigned(READY_VALUES.idleTimeoutMs)
+      .toBytes()
     expect(hex(ready)).toBe(v.ready_plaintext)
     expect(hex(cat(Uint8Array.of(4, 0), seal(unhex(v.k_s2c!), counterNonce(0), ready)))).toBe(v.server_first_record)
     const call = new BipackWriter().unsigned(1).unsigned(1).string('ping').bytes(new BipackWriter().string('hello').toBytes()).toBytes()

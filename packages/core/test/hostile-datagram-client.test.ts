@@ -52,7 +52,11 @@ function spoofing(inner: Connector, forged: () => Uint8Array[]): Connector {
 
 async function datagramServer() {
   const l = await memoryListener({ reliable: false })
-  const s = serve(l, new KiloInterface().on(echo, (x) => x), { key })
+  const s = serve(
+    l,
+    new KiloInterface().on(echo, (x) => x),
+    { key },
+  )
   cleanups.push(() => s.close())
   return l.address.port
 }
@@ -79,11 +83,14 @@ describe('on datagrams nothing unauthenticated is fatal (issue 14 finding 4)', (
     l.onConnection(() => {})
     cleanups.push(() => l.close())
     const errors: Error[] = []
-    const client = connect(spoofing(memoryConnector(l.address.port), () => [encodeReject(RejectCode.UnsupportedVersion, 'forged')]), {
-      serverId: key.publicKey,
-      handshakeTimeoutMs: 300,
-      reconnect: { minDelayMs: 10, maxDelayMs: 10 },
-    })
+    const client = connect(
+      spoofing(memoryConnector(l.address.port), () => [encodeReject(RejectCode.UnsupportedVersion, 'forged')]),
+      {
+        serverId: key.publicKey,
+        handshakeTimeoutMs: 300,
+        reconnect: { minDelayMs: 10, maxDelayMs: 10 },
+      },
+    )
     cleanups.push(() => client.close())
     client.on('error', (e) => errors.push(e))
     await new Promise((r) => setTimeout(r, 800))

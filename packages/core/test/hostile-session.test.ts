@@ -8,7 +8,8 @@ import { rawMemoryPeer, rawPeer } from './support/raw-peer.js'
 const key = SigningKey.generate()
 const echo = command('echo', bp.string, bp.string)
 const slow = command('slow', bp.string, bp.unit)
-const within = <T,>(p: Promise<T>, ms = 3000): Promise<T> => Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`not within ${ms} ms`)), ms))])
+const within = <T>(p: Promise<T>, ms = 3000): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`not within ${ms} ms`)), ms))])
 const cleanups: (() => unknown)[] = []
 
 // Any unhandled rejection or uncaught exception during a hostile sequence fails the test.
@@ -103,16 +104,21 @@ describe('hostile sessions end at most their own connection (issue 14)', () => {
   it('finding 7: pushes to a slow handler are bounded by maxInFlight (the session ends with a reason, memory stays put)', async () => {
     let running = 0
     let maxRunning = 0
-    const iface = new KiloInterface().on(echo, (s) => s).on(slow, async () => {
-      running++
-      maxRunning = Math.max(maxRunning, running)
-      await new Promise((r) => setTimeout(r, 200))
-      running--
-    })
+    const iface = new KiloInterface()
+      .on(echo, (s) => s)
+      .on(slow, async () => {
+        running++
+        maxRunning = Math.max(maxRunning, running)
+        await new Promise((r) => setTimeout(r, 200))
+        running--
+      })
     const { port } = await server(iface, { maxInFlight: 16 })
     const peer = await rawMemoryPeer(port)
     await peer.waitPlaintexts(1) // READY
-    for (let i = 0; i < 100; i++) peer.record((w) => { for (let j = 0; j < 100; j++) writePush(w, 'slow', bp.string.encode('x')) })
+    for (let i = 0; i < 100; i++)
+      peer.record((w) => {
+        for (let j = 0; j < 100; j++) writePush(w, 'slow', bp.string.encode('x'))
+      })
     await within(peer.closed)
     expect(maxRunning).toBeLessThanOrEqual(16)
     await goodClientAnswers(port)

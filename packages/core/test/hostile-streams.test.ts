@@ -14,7 +14,8 @@ const hold = stream('hold', bp.u32, bp.u32)
 const upload = sink('upload', bp.string, bp.bytes, bp.u64)
 const chat = channel('chat', bp.u32, bp.string, bp.string)
 const stall = sink('stall', bp.string, bp.bytes, bp.u64)
-const within = <T,>(p: Promise<T>, ms = 3000): Promise<T> => Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`not within ${ms} ms`)), ms))])
+const within = <T>(p: Promise<T>, ms = 3000): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`not within ${ms} ms`)), ms))])
 const cleanups: (() => unknown)[] = []
 
 // Any unhandled rejection or uncaught exception during a hostile sequence fails the test.
@@ -88,7 +89,14 @@ async function goodClientAnswers(port: number): Promise<void> {
 
 /** The stream messages the raw peer received. */
 function received(peer: RawPeer) {
-  const out = { fails: [] as { ref: number; code: string }[], ends: [] as number[], credits: [] as { ref: number; n: number }[], items: 0, stops: [] as number[], results: 0 }
+  const out = {
+    fails: [] as { ref: number; code: string }[],
+    ends: [] as number[],
+    credits: [] as { ref: number; n: number }[],
+    items: 0,
+    stops: [] as number[],
+    results: 0,
+  }
   const noop = () => {}
   const sink: MessageSink = {
     ready: noop,
@@ -240,10 +248,14 @@ describe('hostile stream messages end at most their own connection, with a named
       ],
       ['credit for a sink', (w) => writeOpen(w, 1, 1, 'upload', 5, bp.string.encode('x')), /grants credit for items it will not receive/],
       ['flags 0', (w) => writeOpen(w, 1, 0, 'hold', 0, u32(0)), /OPEN of 'hold' with flags 0/],
-      ['CREDIT of 0', (w) => {
-        writeOpen(w, 1, 1, 'upload', 0, bp.string.encode('x'))
-        writeCredit(w, 2, 0)
-      }, /CREDIT on sink 'upload' in a direction that carries no items|CREDIT of 0/],
+      [
+        'CREDIT of 0',
+        (w) => {
+          writeOpen(w, 1, 1, 'upload', 0, bp.string.encode('x'))
+          writeCredit(w, 2, 0)
+        },
+        /CREDIT on sink 'upload' in a direction that carries no items|CREDIT of 0/,
+      ],
     ]
     for (const [what, write, reason] of cases) {
       const { port, probe } = await server()

@@ -43,7 +43,9 @@ describe('calls never hang (issue 15, section 2)', () => {
     expect(Date.now() - t0).toBeLessThan(1000)
     expect(TimeoutError.isInstance(e)).toBe(true)
     expect(e.timeoutMs).toBe(500)
-    expect(e.message).toMatch(new RegExp(`call 'echo' timed out after 500 ms: no connection to memory:${port} after \\d+ attempts? \\(last error: connection refused`))
+    expect(e.message).toMatch(
+      new RegExp(`call 'echo' timed out after 500 ms: no connection to memory:${port} after \\d+ attempts? \\(last error: connection refused`),
+    )
     expect(TransportError.isInstance(e.cause)).toBe(true)
   })
 
@@ -70,7 +72,11 @@ describe('calls never hang (issue 15, section 2)', () => {
     const pending = c.call(hang, undefined, { timeoutMs: 600 }).catch((x) => x)
     await new Promise((r) => setTimeout(r, 200))
     const l2 = await memoryListener({ port })
-    const s = serve(l2, new KiloInterface().on(hang, () => new Promise<void>(() => {})), { key })
+    const s = serve(
+      l2,
+      new KiloInterface().on(hang, () => new Promise<void>(() => {})),
+      { key },
+    )
     cleanups.push(() => s.close())
     const t0 = Date.now()
     const e = await pending
@@ -81,7 +87,11 @@ describe('calls never hang (issue 15, section 2)', () => {
   it('reliable transports have a default call timeout of 30 s (0 means none)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const l = await memoryListener()
-    const s = serve(l, new KiloInterface().on(hang, () => new Promise<void>(() => {})), { key })
+    const s = serve(
+      l,
+      new KiloInterface().on(hang, () => new Promise<void>(() => {})),
+      { key },
+    )
     cleanups.push(() => s.close())
     const c = connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false })
     cleanups.push(() => c.close())
@@ -118,7 +128,11 @@ describe('calls never hang (issue 15, section 2)', () => {
 
   it('calls that fail because the connection dropped say whether they were sent (outcome unknown) or never sent (safe to retry)', async () => {
     const l = await memoryListener()
-    const s = serve(l, new KiloInterface().on(hang, () => new Promise<void>(() => {})), { key })
+    const s = serve(
+      l,
+      new KiloInterface().on(hang, () => new Promise<void>(() => {})),
+      { key },
+    )
     cleanups.push(() => s.close())
     const c = connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, maxInFlight: 2 })
     cleanups.push(() => c.close())
@@ -171,7 +185,11 @@ describe('pinning nobody forgets (issue 15, section 4)', () => {
     const store = memoryKnownServers()
     const l = await memoryListener()
     const port = l.address.port
-    const s = serve(l, new KiloInterface().on(echo, (x) => x), { key })
+    const s = serve(
+      l,
+      new KiloInterface().on(echo, (x) => x),
+      { key },
+    )
     const first = connect(memoryConnector(port), { knownServers: store, reconnect: false })
     expect(await first.call(echo, 'one')).toBe('one')
     await first.close()
@@ -182,7 +200,11 @@ describe('pinning nobody forgets (issue 15, section 4)', () => {
     await s.close()
     // the same name now answers with another key
     const l2 = await memoryListener({ port })
-    const s2 = serve(l2, new KiloInterface().on(echo, (x) => x), { key: SigningKey.generate() })
+    const s2 = serve(
+      l2,
+      new KiloInterface().on(echo, (x) => x),
+      { key: SigningKey.generate() },
+    )
     cleanups.push(() => s2.close())
     const changed = connect(memoryConnector(port), { knownServers: store, reconnect: true })
     cleanups.push(() => changed.close())

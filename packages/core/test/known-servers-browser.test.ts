@@ -52,7 +52,9 @@ describe('localStorageKnownServers in Chromium (playwright-core)', () => {
       } else if (url.pathname === '/') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html('/page.js'))
       } else if (url.pathname === '/host') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><iframe sandbox="allow-scripts" src="/blocked?step=blocked"></iframe>')
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end('<!doctype html><iframe sandbox="allow-scripts" src="/blocked?step=blocked"></iframe>')
       } else if (url.pathname === '/blocked') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html(`http://127.0.0.1:${(http.address() as AddressInfo).port}/page.js`))
       } else {

@@ -86,7 +86,12 @@ describe('localStorageKnownServers', () => {
 
   it('where reading localStorage throws (blocked storage), the error says so and keeps the cause', () => {
     const blocked = new Error('The operation is insecure.')
-    Object.defineProperty(globalThis, 'localStorage', { configurable: true, get: () => { throw blocked } })
+    Object.defineProperty(globalThis, 'localStorage', {
+      configurable: true,
+      get: () => {
+        throw blocked
+      },
+    })
     try {
       const err = thrown(() => localStorageKnownServers())
       expect(KnownServersError.isInstance(err)).toBe(true)
@@ -99,8 +104,15 @@ describe('localStorageKnownServers', () => {
 
   it('a full or failing storage and a corrupted value are KnownServersErrors; a corrupted value can be forgotten', async () => {
     const storage = fakeStorage()
-    const full = { ...storage, setItem: () => { throw new Error('QuotaExceededError') } }
-    await expect(trustOnFirstUse(localStorageKnownServers({ storage: full }), 'h:1', a)).rejects.toThrow(/writing "kp.known-server:h:1" failed: QuotaExceededError/)
+    const full = {
+      ...storage,
+      setItem: () => {
+        throw new Error('QuotaExceededError')
+      },
+    }
+    await expect(trustOnFirstUse(localStorageKnownServers({ storage: full }), 'h:1', a)).rejects.toThrow(
+      /writing "kp.known-server:h:1" failed: QuotaExceededError/,
+    )
     storage.map.set('kp.known-server:h:2', 'not an id')
     const store = localStorageKnownServers({ storage })
     const e = await rejection(trustOnFirstUse(store, 'h:2', a))

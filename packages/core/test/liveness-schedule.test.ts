@@ -1,7 +1,18 @@
 // The ping schedule (PROTOCOL.md 6.2): a longer default interval on reliable transports, and in a
 // quiet session one PING–PONG pair per interval (the client's PING; the server waits longer).
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { bp, command, connect, KiloInterface, memoryConnector, memoryListener, serve, SigningKey, type Transport, type TransportListener } from '../src/index.js'
+import {
+  bp,
+  command,
+  connect,
+  KiloInterface,
+  memoryConnector,
+  memoryListener,
+  serve,
+  SigningKey,
+  type Transport,
+  type TransportListener,
+} from '../src/index.js'
 import { serverPingAfter } from '../src/link/liveness.js'
 import { Defaults } from '../src/protocol/constants.js'
 
@@ -45,7 +56,11 @@ async function advance(ms: number, step = 250) {
 async function session(reliable: boolean, options: { pingIntervalMs?: number; idleTimeoutMs?: number } = {}) {
   const inner = await memoryListener({ reliable })
   const listener = counting(inner)
-  const server = serve(listener, new KiloInterface().on(cmdNote, () => {}), { key, ...options })
+  const server = serve(
+    listener,
+    new KiloInterface().on(cmdNote, () => {}),
+    { key, ...options },
+  )
   cleanups.push(() => server.close())
   let clientSent = 0
   const connector = memoryConnector(inner.address.port)

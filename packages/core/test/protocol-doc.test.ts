@@ -53,7 +53,27 @@ function shownVectors(): Map<string, string> {
 describe('docs/PROTOCOL.md', () => {
   it('keeps the section numbers the code cites', () => {
     for (let n = 0; n <= 15; n++) section(n)
-    for (const sub of ['4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '5.1', '5.2', '5.3', '6.1', '6.2', '14.1', '14.2', '14.3', '14.4', '14.5', '14.6', '14.7']) {
+    for (const sub of [
+      '4.1',
+      '4.2',
+      '4.3',
+      '4.4',
+      '4.5',
+      '4.6',
+      '4.7',
+      '5.1',
+      '5.2',
+      '5.3',
+      '6.1',
+      '6.2',
+      '14.1',
+      '14.2',
+      '14.3',
+      '14.4',
+      '14.5',
+      '14.6',
+      '14.7',
+    ]) {
       expect(doc, `heading ### ${sub}`).toMatch(new RegExp(`^### ${sub.replace('.', '\\.')} `, 'm'))
     }
   })

@@ -81,7 +81,8 @@ describe('reliable datagram mode (PROTOCOL.md 9) over the in-memory datagram tra
     const { c } = await setup({ reliable: false }, { idleTimeoutMs: 60_000 })
     await c.ready()
     // the server vanishes without a word: every datagram towards it is lost from now on
-    const link = (c as unknown as { connection: { link: { transport: { peer: { close(): void } }; records: { arq: { setDeadLinkMs(ms: number): void } } } } }).connection.link
+    const link = (c as unknown as { connection: { link: { transport: { peer: { close(): void } }; records: { arq: { setDeadLinkMs(ms: number): void } } } } })
+      .connection.link
     link.records.arq.setDeadLinkMs(300) // the session's idle timeout, shortened for the test
     link.transport.peer.close() // a datagram close says nothing on the wire: the client's datagrams are lost from now on
     const e = await c.call(suiteApi.echo, 'into the void').catch((x) => x)

@@ -46,7 +46,9 @@ describe('resumable sessions over the memory transport', () => {
 
   it('survives several cuts, with a black hole before each close', async () => {
     const l = await memoryListener()
-    expectClean(await runResumeScenario({ listeners: [l], connectors: [memoryConnector(l.address.port)], cuts: 4, cutEveryMs: 30, blackholeMs: 20 }), { cuts: 4 })
+    expectClean(await runResumeScenario({ listeners: [l], connectors: [memoryConnector(l.address.port)], cuts: 4, cutEveryMs: 30, blackholeMs: 20 }), {
+      cuts: 4,
+    })
   })
 
   it('datagrams in reliable mode: the server still holds the old link (a resume racing it wins)', async () => {
@@ -78,15 +80,21 @@ afterEach(async () => {
 })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function setup(opts: { windowMs?: number; maxBytes?: number; clientMaxBytes?: number; key?: SigningKey; serverResume?: boolean; maxSessions?: number } = {}) {
+async function setup(
+  opts: { windowMs?: number; maxBytes?: number; clientMaxBytes?: number; key?: SigningKey; serverResume?: boolean; maxSessions?: number } = {},
+) {
   const l = await memoryListener()
   const key = SigningKey.generate()
-  const server: KiloServer<unknown> = serve(l, new KiloInterface().on(echo, (s) => s).on(hang, () => new Promise<void>(() => {})), {
-    key,
-    logger: silentLogger,
-    ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
-    ...(opts.serverResume === false ? {} : { resume: { windowMs: opts.windowMs ?? 5_000, ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) } }),
-  })
+  const server: KiloServer<unknown> = serve(
+    l,
+    new KiloInterface().on(echo, (s) => s).on(hang, () => new Promise<void>(() => {})),
+    {
+      key,
+      logger: silentLogger,
+      ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
+      ...(opts.serverResume === false ? {} : { resume: { windowMs: opts.windowMs ?? 5_000, ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) } }),
+    },
+  )
   const cut = cuttable(memoryConnector(l.address.port))
   const options = {
     serverId: key.publicKey,
@@ -139,7 +147,12 @@ describe('resumption under a bulk transfer', () => {
         for (let i = 0; i < count; i++) yield new Uint8Array(16 * 1024).fill(i & 255)
       })
     const server = serve(l, iface, { key, logger: silentLogger, resume: { maxBytes: 256 * 1024 } })
-    const client = connect(memoryConnector(l.address.port), { serverId: key.publicKey, logger: silentLogger, resume: { maxBytes: 256 * 1024 }, reconnect: false })
+    const client = connect(memoryConnector(l.address.port), {
+      serverId: key.publicKey,
+      logger: silentLogger,
+      resume: { maxBytes: 256 * 1024 },
+      reconnect: false,
+    })
     cleanups.push(async () => {
       await client.close()
       await server.close()
@@ -268,7 +281,11 @@ describe('resumption refusals and bounds', () => {
     const sl = await memoryListener()
     const dl = await memoryListener({ reliable: false, maxFrame: 2000 })
     const key = SigningKey.generate()
-    const server = serve([sl, dl], new KiloInterface().on(echo, (x) => x), { key, logger: silentLogger, resume: true })
+    const server = serve(
+      [sl, dl],
+      new KiloInterface().on(echo, (x) => x),
+      { key, logger: silentLogger, resume: true },
+    )
     const closed: string[] = []
     server.on('sessionClosed', (_s, reason) => closed.push(reason))
     const cut = cuttable([memoryConnector(sl.address.port), memoryConnector(dl.address.port)])

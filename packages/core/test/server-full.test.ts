@@ -2,7 +2,18 @@
 // maxConnections (a transport the listener marks `refusal: 'full'`); the client retries with backoff.
 import { afterEach, describe, expect, it } from 'vitest'
 import { FULL_RETRY_MIN_MS, ReconnectPolicy } from '../src/client/reconnect-policy.js'
-import { HandshakeError, KiloInterface, connect, memoryConnector, memoryListener, RejectCode, serve, SigningKey, type Transport, type TransportListener } from '../src/index.js'
+import {
+  HandshakeError,
+  KiloInterface,
+  connect,
+  memoryConnector,
+  memoryListener,
+  RejectCode,
+  serve,
+  SigningKey,
+  type Transport,
+  type TransportListener,
+} from '../src/index.js'
 
 const key = SigningKey.generate()
 const cleanups: (() => unknown)[] = []

@@ -16,7 +16,16 @@ function pair(opts: { idleTimeoutMs?: number } = {}) {
   const keys = { th3: randomBytes(32), c2s: randomBytes(32), s2c: randomBytes(32), token: randomBytes(32) }
   const closes: { client: LinkClose[]; server: LinkClose[] } = { client: [], server: [] }
   const iface = new KiloInterface().on(echo, (s) => s).on(hang, () => new Promise<void>(() => {}))
-  const common = { keys, iface, remoteId: null, maxInFlight: 16, callTimeoutMs: 0, logger: silentLogger, pingIntervalMs: 0, idleTimeoutMs: opts.idleTimeoutMs ?? 0 }
+  const common = {
+    keys,
+    iface,
+    remoteId: null,
+    maxInFlight: 16,
+    callTimeoutMs: 0,
+    logger: silentLogger,
+    pingIntervalMs: 0,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 0,
+  }
   let client!: Session<unknown>
   let server!: Session<unknown>
   ct.setHandlers({ frame: (f) => client.link.onFrame(f), close: (e) => client.link.onTransportClose(e) })
@@ -48,7 +57,18 @@ describe('Session and Link', () => {
   it('a CLOSE in place of READY is code refused on the client', async () => {
     const [ct, st] = memoryPair()
     const keys = { th3: randomBytes(32), c2s: randomBytes(32), s2c: randomBytes(32), token: randomBytes(32) }
-    const common = { keys, iface: undefined, remoteId: null, maxInFlight: 16, callTimeoutMs: 0, logger: silentLogger, pingIntervalMs: 0, idleTimeoutMs: 0, session: {}, maxMessage: 1 << 20 }
+    const common = {
+      keys,
+      iface: undefined,
+      remoteId: null,
+      maxInFlight: 16,
+      callTimeoutMs: 0,
+      logger: silentLogger,
+      pingIntervalMs: 0,
+      idleTimeoutMs: 0,
+      session: {},
+      maxMessage: 1 << 20,
+    }
     const got: LinkClose[] = []
     const client = createSession({ ...common, transport: ct, role: 'client', onClose: (c) => got.push(c) })
     ct.setHandlers({ frame: (f) => client.link.onFrame(f), close: (e) => client.link.onTransportClose(e) })

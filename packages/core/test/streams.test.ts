@@ -37,7 +37,11 @@ async function setup(iface: KiloInterface<unknown>, clientIface?: KiloInterface<
   const reliable = opts.reliable ?? true
   const l = await memoryListener({ reliable })
   const sessions: SessionContext<unknown>[] = []
-  const s = serve(l, iface.on(echo, (x) => x).onConnected((ctx) => void sessions.push(ctx)), { key })
+  const s = serve(
+    l,
+    iface.on(echo, (x) => x).onConnected((ctx) => void sessions.push(ctx)),
+    { key },
+  )
   cleanups.push(() => s.close())
   const c = connect(memoryConnector(l.address.port), { serverId: key.publicKey, reconnect: false, ...(clientIface ? { iface: clientIface } : {}) })
   cleanups.push(() => c.close())
@@ -153,7 +157,10 @@ describe('streams', () => {
 
   it('plain UDP refuses to open a stream, naming reliable mode', async () => {
     const { c } = await setup(new KiloInterface(), undefined, { reliable: false })
-    const e = await c.stream(count, 1).next().catch((x) => x)
+    const e = await c
+      .stream(count, 1)
+      .next()
+      .catch((x) => x)
     expect(NotSupportedError.isInstance(e)).toBe(true)
     expect(e.message).toMatch(/reliable: true/)
     await expect(c.sink(upload, 'x', [])).rejects.toThrow(/reliable datagram mode/)
@@ -244,7 +251,7 @@ describe('streams', () => {
     expect(finallyRan).toBe(true)
   })
 
-  it('a sink handler that returns early stops the caller\'s source and its result arrives', async () => {
+  it("a sink handler that returns early stops the caller's source and its result arrives", async () => {
     const iface = new KiloInterface().on(upload, async (_name, items) => {
       let n = 0n
       for await (const b of items) {

@@ -95,8 +95,7 @@ function checkRoom(out: Uint8Array, outOffset: number, need: number, input: Uint
   const src = input.byteOffset
   if (src !== dst && src < dst + need && dst < src + input.length) {
     throw new RangeError(
-      `"${inputName}" overlaps the destination in "out" without starting at out[outOffset]: ` +
-        'work in place (same start) or in memory that does not overlap',
+      `"${inputName}" overlaps the destination in "out" without starting at out[outOffset]: ` + 'work in place (same start) or in memory that does not overlap',
     )
   }
 }

@@ -3,10 +3,7 @@
 
 /** True for a Uint8Array, including Buffer and Uint8Arrays from another realm. */
 export function isBytes(value: unknown): value is Uint8Array {
-  return (
-    value instanceof Uint8Array ||
-    (ArrayBuffer.isView(value) && value.constructor?.name === 'Uint8Array')
-  )
+  return value instanceof Uint8Array || (ArrayBuffer.isView(value) && value.constructor?.name === 'Uint8Array')
 }
 
 /** Describes a value for an error message without printing its content. */

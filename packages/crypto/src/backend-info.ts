@@ -18,11 +18,7 @@ export interface BackendInfo {
 }
 
 /** Describes `engine` for `backendInfo`. */
-export function describeEngine(
-  engine: Engine,
-  selectedBy: BackendInfo['selectedBy'],
-  fallbackReason?: string,
-): BackendInfo {
+export function describeEngine(engine: Engine, selectedBy: BackendInfo['selectedBy'], fallbackReason?: string): BackendInfo {
   const byLibrary = new Map<string, string[]>()
   for (const [op, lib] of Object.entries(engine.implementations)) {
     const ops = byLibrary.get(lib) ?? []

@@ -37,9 +37,7 @@ export function bind(engine: Engine): BoundFunctions {
     x25519Exchange: (secretKey) => exchangeOn(engine, secretKey),
     loadCurves: () => (engine.loadCurves ? engine.loadCurves() : Promise.resolve()),
     asyncCurveInfo: () =>
-      engine.asyncCurves
-        ? engine.asyncCurves()
-        : Promise.resolve({ x25519: engine.implementations.x25519, ed25519: engine.implementations.ed25519 }),
+      engine.asyncCurves ? engine.asyncCurves() : Promise.resolve({ x25519: engine.implementations.x25519, ed25519: engine.implementations.ed25519 }),
     seal(key, nonce, plaintext, aad) {
       abytes(key, 'key', 32)
       checkSeal(nonce, plaintext, aad)

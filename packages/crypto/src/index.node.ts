@@ -65,8 +65,7 @@ export const x25519KeyPairFromSecret: (secretKey: Uint8Array) => X25519KeyPair =
  * X25519(secretKey, peerPublicKey): 32 bytes. Throws `LowOrderKeyError` (a `CryptoError`,
  * code `'kp.LowOrderKey'`) when the peer key has low order and the result would be all zero.
  */
-export const x25519SharedSecret: (secretKey: Uint8Array, peerPublicKey: Uint8Array) => Uint8Array =
-  f.x25519SharedSecret
+export const x25519SharedSecret: (secretKey: Uint8Array, peerPublicKey: Uint8Array) => Uint8Array = f.x25519SharedSecret
 /**
  * A fresh ephemeral X25519 key for one exchange, used asynchronously (here on this entry's
  * engine; in browsers in WebCrypto where it can). `secretKey` (32 bytes, copied): a fixed
@@ -86,8 +85,7 @@ export const loadCurves: () => Promise<void> = f.loadCurves
 /** Which implementation runs `x25519Exchange` and `verifyAsync` here (this entry's engine; in browsers WebCrypto or @noble/curves). */
 export const asyncCurveInfo: () => Promise<AsyncCurveInfo> = f.asyncCurveInfo
 /** ChaCha20-Poly1305 seal (RFC 8439): returns ciphertext ‖ 16-byte tag. Prefer `aead(key)` for many messages. */
-export const seal: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) => Uint8Array =
-  f.seal
+export const seal: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) => Uint8Array = f.seal
 /** ChaCha20-Poly1305 open: plaintext, or `AeadError` (code `'kp.Aead'`) and no plaintext. */
 export const open: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array) => Uint8Array = f.open
 /**

@@ -130,7 +130,9 @@ export function readKeyDer(der: Uint8Array): KeyDer | null {
     if (!alg || !bits || bits.tag !== 0x03) return null
     if (!alg.ed25519) return { kind: 'spki', algorithm: alg.name }
     const publicKey = bits.end === outer.end && !alg.params ? ed25519BitString(der, bits) : null
-    return publicKey ? { kind: 'spki', algorithm: alg.name, publicKey } : { kind: 'spki', algorithm: alg.name, problem: 'a malformed Ed25519 public key structure' }
+    return publicKey
+      ? { kind: 'spki', algorithm: alg.name, publicKey }
+      : { kind: 'spki', algorithm: alg.name, problem: 'a malformed Ed25519 public key structure' }
   }
   // OneAsymmetricKey ::= SEQUENCE { version INTEGER (0 or 1), privateKeyAlgorithm, privateKey OCTET STRING,
   //                                 attributes [0] OPTIONAL, publicKey [1] IMPLICIT BIT STRING OPTIONAL }

@@ -76,10 +76,7 @@ function describeText(t: string, role: 'public' | 'secret'): string {
   return `${t.length} characters that are neither hex, base64url, base64 nor PEM (the first unexpected one at index ${i})`
 }
 
-type PemResult =
-  | { readonly secret: SecretKeyParts }
-  | { readonly publicKey: Uint8Array }
-  | { readonly error: string }
+type PemResult = { readonly secret: SecretKeyParts } | { readonly publicKey: Uint8Array } | { readonly error: string }
 
 const TRADITIONAL: Record<string, string> = {
   'RSA PRIVATE KEY': 'RSA',

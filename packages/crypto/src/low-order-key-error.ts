@@ -9,10 +9,7 @@ const BRAND: unique symbol = Symbol.for('kp.error.LowOrderKeyError')
 export class LowOrderKeyError extends CryptoError {
   readonly [BRAND] = true
 
-  constructor(
-    message = 'X25519 peer public key has low order (shared secret would be all zero)',
-    options: CryptoErrorOptions = {},
-  ) {
+  constructor(message = 'X25519 peer public key has low order (shared secret would be all zero)', options: CryptoErrorOptions = {}) {
     super(message, { ...options, code: 'kp.LowOrderKey' })
     this.name = 'LowOrderKeyError'
   }

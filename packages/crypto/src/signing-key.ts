@@ -43,9 +43,7 @@ export class BaseSigningKey {
     }
     this.#seed = seed
     this.#signer = cls.engine.edSigner(seed)
-    this.publicKey = (cls.PublicKey as unknown as { fromBytes(b: Uint8Array): BasePublicKey }).fromBytes(
-      this.#signer.publicKey,
-    )
+    this.publicKey = (cls.PublicKey as unknown as { fromBytes(b: Uint8Array): BasePublicKey }).fromBytes(this.#signer.publicKey)
   }
 
   /** A new random identity. */

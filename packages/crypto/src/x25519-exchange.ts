@@ -20,10 +20,7 @@ export interface X25519Exchange {
 }
 
 /** An exchange on an engine's synchronous X25519 (`secretKey`: a private copy, or none for a fresh one). */
-export function syncExchange(
-  engine: Pick<Engine, 'x25519KeyPair' | 'x25519PublicKey' | 'x25519SharedSecret'>,
-  secretKey?: Uint8Array,
-): X25519Exchange {
+export function syncExchange(engine: Pick<Engine, 'x25519KeyPair' | 'x25519PublicKey' | 'x25519SharedSecret'>, secretKey?: Uint8Array): X25519Exchange {
   const pair = secretKey === undefined ? engine.x25519KeyPair() : { secretKey, publicKey: engine.x25519PublicKey(secretKey) }
   const secret = pair.secretKey
   return {

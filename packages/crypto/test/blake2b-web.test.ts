@@ -24,9 +24,13 @@ describe('compact BLAKE2b-256 (web engine)', () => {
 
   it('random inputs split into random parts', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 }), fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }), { nil: undefined }), (parts, key) => {
-        expect(toHex(blake2b256(parts, key))).toBe(noble(parts, key))
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 }),
+        fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }), { nil: undefined }),
+        (parts, key) => {
+          expect(toHex(blake2b256(parts, key))).toBe(noble(parts, key))
+        },
+      ),
       { numRuns: 300 },
     )
   })

@@ -80,13 +80,9 @@ describe('every engine gives byte-equal results', () => {
     const a = nodeApi.x25519KeyPair()
     const peer = nodeApi.x25519KeyPair()
     a.secretKey[0]! ^= 1
-    expect(toHex(nodeApi.x25519SharedSecret(a.secretKey, peer.publicKey))).toBe(
-      toHex(nobleApi.x25519SharedSecret(a.secretKey, peer.publicKey)),
-    )
+    expect(toHex(nodeApi.x25519SharedSecret(a.secretKey, peer.publicKey))).toBe(toHex(nobleApi.x25519SharedSecret(a.secretKey, peer.publicKey)))
     nodeApi.wipe(a.secretKey)
-    expect(toHex(nodeApi.x25519SharedSecret(a.secretKey, peer.publicKey))).toBe(
-      toHex(nobleApi.x25519SharedSecret(new Uint8Array(32), peer.publicKey)),
-    )
+    expect(toHex(nodeApi.x25519SharedSecret(a.secretKey, peer.publicKey))).toBe(toHex(nobleApi.x25519SharedSecret(new Uint8Array(32), peer.publicKey)))
   })
 
   it('ChaCha20-Poly1305: same sealed bytes (seal, aead, sealInto); each opens the others', () => {
@@ -180,7 +176,7 @@ describe('every engine gives byte-equal results', () => {
     }
   })
 
-  it('BLAKE2b-256: the caller\'s array of parts is not changed', () => {
+  it("BLAKE2b-256: the caller's array of parts is not changed", () => {
     const parts: (Uint8Array | string)[] = ['kp1-th1', new Uint8Array([1, 2])]
     for (const { api } of impls) {
       api.hash(...parts)

@@ -64,9 +64,7 @@ describe('engine selection (selectEngine with an injected loader)', () => {
   it(`any other ${ENGINE_ENV} value is a RangeError naming the variable and the choices`, () => {
     for (const bad of ['Sodium', 'openssl', ' node', 'sodium-native', 'auto', '0']) {
       expect(() => selectEngine(bad, requireSodium)).toThrow(RangeError)
-      expect(() => selectEngine(bad, requireSodium)).toThrow(
-        `"${ENGINE_ENV}" expected "sodium", "node", "noble" or unset, got ${JSON.stringify(bad)}`,
-      )
+      expect(() => selectEngine(bad, requireSodium)).toThrow(`"${ENGINE_ENV}" expected "sodium", "node", "noble" or unset, got ${JSON.stringify(bad)}`)
     }
   })
 })
@@ -136,8 +134,6 @@ describe('the Node entry point', () => {
   it('@kp/crypto/noble reports its engine too', () => {
     expect(nobleApi.backend).toBe('noble')
     expect(nobleApi.backendInfo).toMatchObject({ name: 'noble', selectedBy: 'entry point' })
-    expect(nobleApi.backendInfo.summary).toBe(
-      'noble engine (entry point): aead: @noble/ciphers; blake2b: @noble/hashes; x25519, ed25519: @noble/curves',
-    )
+    expect(nobleApi.backendInfo.summary).toBe('noble engine (entry point): aead: @noble/ciphers; blake2b: @noble/hashes; x25519, ed25519: @noble/curves')
   })
 })

@@ -151,10 +151,20 @@ for (const { name, api } of impls) {
       ['hex of 33 bytes', `${seedHex}ab`, /got 66 hex digits \(33 bytes\)/, /got 66 hex digits \(33 bytes\)/],
       ['an odd number of hex digits', seedHex.slice(1), /got an odd number of hex digits \(63\)/, /odd number of hex digits/],
       ['standard base64 with padding', Buffer.from(key.exportSeed()).toString('base64'), /standard base64 of 32 bytes/, /standard base64 of 32 bytes/],
-      ['base64url of 48 bytes', Buffer.alloc(48, 1).toString('base64url'), /64 base64url characters \(48 bytes\); read as hex, the character at index 1 is not a hex digit/, /64 base64url characters \(48 bytes\)/],
+      [
+        'base64url of 48 bytes',
+        Buffer.alloc(48, 1).toString('base64url'),
+        /64 base64url characters \(48 bytes\); read as hex, the character at index 1 is not a hex digit/,
+        /64 base64url characters \(48 bytes\)/,
+      ],
       ['base64url of 31 bytes', Buffer.alloc(31, 1).toString('base64url'), /42 base64url characters \(31 bytes\)/, /42 base64url characters \(31 bytes\)/],
       ['an empty string', '  \n', /got an empty string/, /got an empty string/],
-      ['an OpenSSH public key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host', /OpenSSH public key line \("ssh-ed25519 \.\.\."\)/, /OpenSSH public key line/],
+      [
+        'an OpenSSH public key',
+        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host',
+        /OpenSSH public key line \("ssh-ed25519 \.\.\."\)/,
+        /OpenSSH public key line/,
+      ],
       ['whitespace inside', `${seedHex.slice(0, 32)} ${seedHex.slice(32)}`, /whitespace inside \(at index 32\)/, /whitespace inside/],
       ['an RSA PKCS#8 key', file('rsa.pem'), /"PRIVATE KEY" holding an RSA key.*openssl genpkey -algorithm ed25519/, /"PRIVATE KEY" holding an RSA key/],
       ['an RSA public key', file('rsa.pub.pem'), /"PUBLIC KEY" holding an RSA key/, /"PUBLIC KEY" holding an RSA key/],
@@ -168,9 +178,19 @@ for (const { name, api } of impls) {
       ['an encrypted legacy key', file('rsa-traditional-encrypted.pem'), /encrypted PEM key .*Proc-Type/, /encrypted PEM key/],
       ['two PEM blocks', file('ed25519-1.pem') + file('ed25519-2.pem'), /2 PEM blocks/, /2 PEM blocks/],
       ['a certificate', '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n', /a certificate/, /a certificate/],
-      ['a PEM without END', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGSCiTeCK3BRpDBXeXKX7FK7WEuw4trngMX3vK78LblD\n', /no "-----END PRIVATE KEY-----" line/, /secret|no "-----END PRIVATE KEY-----" line/],
+      [
+        'a PEM without END',
+        '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGSCiTeCK3BRpDBXeXKX7FK7WEuw4trngMX3vK78LblD\n',
+        /no "-----END PRIVATE KEY-----" line/,
+        /secret|no "-----END PRIVATE KEY-----" line/,
+      ],
       ['random characters', '*'.repeat(64), /neither hex, base64url, base64 nor PEM \(the first unexpected one at index 0\)/, /neither hex/],
-      ['hex with a typo', `${seedHex.slice(0, 20)}g${seedHex.slice(21)}`, /read as hex, the character at index 20 is not a hex digit/, /index 20 is not a hex digit/],
+      [
+        'hex with a typo',
+        `${seedHex.slice(0, 20)}g${seedHex.slice(21)}`,
+        /read as hex, the character at index 20 is not a hex digit/,
+        /index 20 is not a hex digit/,
+      ],
     ]
 
     for (const [label, input, secretRe, publicRe] of cases) {
@@ -197,7 +217,9 @@ for (const { name, api } of impls) {
     })
 
     it('a libsodium secret key or a signature where a public key is expected', () => {
-      expect(rangeError(() => PublicKey.fromHex('ab'.repeat(64))).message).toMatch(/128 hex digits \(64 bytes: the size of a libsodium secret key or a signature/)
+      expect(rangeError(() => PublicKey.fromHex('ab'.repeat(64))).message).toMatch(
+        /128 hex digits \(64 bytes: the size of a libsodium secret key or a signature/,
+      )
       expect(rangeError(() => PublicKey.from(new Uint8Array(64))).message).toMatch(/length=64: the size of a libsodium secret key/)
     })
 
@@ -212,7 +234,9 @@ for (const { name, api } of impls) {
       expect(rangeError(() => SigningKey.fromHex(pem)).message).toMatch(/^"seed" expected 64 hex digits .* got a PEM block; use SigningKey\.fromPem\(\)/)
       expect(rangeError(() => SigningKey.fromPem(seedHex)).message).toMatch(/^"seed" expected a PEM "PRIVATE KEY" .* got 64 hex digits \(32 bytes\)/)
       expect(rangeError(() => SigningKey.fromBase64url(seedHex)).message).toMatch(/^"seed" expected 43 base64url characters/)
-      expect(rangeError(() => PublicKey.fromBase64url(key.publicKey.toHex())).message).toMatch(/^"publicKey" expected 43 base64url characters .* got 64 hex digits/)
+      expect(rangeError(() => PublicKey.fromBase64url(key.publicKey.toHex())).message).toMatch(
+        /^"publicKey" expected 43 base64url characters .* got 64 hex digits/,
+      )
       expect(rangeError(() => PublicKey.fromPem(key.publicKey.toBase64url())).message).toMatch(/^"publicKey" expected a PEM "PUBLIC KEY"/)
     })
 
@@ -251,7 +275,8 @@ for (const { name, api } of impls) {
         let input = der
         if (i % 2 === 0) {
           const at = rnd() % der.length
-          if (at < 16) der[at]! ^= 1 + (rnd() % 255) // a changed header byte (a changed seed byte is still a key)
+          if (at < 16)
+            der[at]! ^= 1 + (rnd() % 255) // a changed header byte (a changed seed byte is still a key)
           else input = der.subarray(0, at) // cut short
           if (at === 4 && der[4] === 1) continue // version 1 (RFC 5958) without the public key: still a key
         }
@@ -266,7 +291,14 @@ for (const { name, api } of impls) {
     it('no message quotes the secret', () => {
       const seedB64u = key.toBase64url()
       const pemBody = derOf(key.toPem()).toString('base64')
-      const secretInputs = [`${seedHex}ab`, seedHex.slice(1), Buffer.from(key.exportSeed()).toString('base64'), `${seedHex.slice(0, 32)} ${seedHex.slice(32)}`, key.toPem().replace('PRIVATE', 'RSA PRIVATE'), `${seedB64u}=`]
+      const secretInputs = [
+        `${seedHex}ab`,
+        seedHex.slice(1),
+        Buffer.from(key.exportSeed()).toString('base64'),
+        `${seedHex.slice(0, 32)} ${seedHex.slice(32)}`,
+        key.toPem().replace('PRIVATE', 'RSA PRIVATE'),
+        `${seedB64u}=`,
+      ]
       for (const input of secretInputs) {
         for (const f of [() => SigningKey.from(input), () => PublicKey.from(input), () => SigningKey.fromHex(input), () => PublicKey.fromPem(input)]) {
           const m = rangeError(f).message

@@ -82,9 +82,7 @@ for (const { name, api } of impls) {
         const buf = new Uint8Array(200)
         buf.set(sealed, 60 + shift)
         expect(() => box.openInto(buf, 60, nonce, buf.subarray(60 + shift, 60 + shift + sealed.length))).toThrow(RangeError)
-        expect(() => box.openInto(buf, 60, nonce, buf.subarray(60 + shift, 60 + shift + sealed.length))).toThrow(
-          /"sealed" overlaps the destination in "out"/,
-        )
+        expect(() => box.openInto(buf, 60, nonce, buf.subarray(60 + shift, 60 + shift + sealed.length))).toThrow(/"sealed" overlaps the destination in "out"/)
       }
       // touching but not overlapping: the tag of the destination ends where the input starts
       const buf = new Uint8Array(200)

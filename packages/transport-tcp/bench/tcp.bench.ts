@@ -11,18 +11,39 @@ import { type BenchConn, openNetEcho, openTlsEcho } from './echo.js'
 import { callsPerSecond, connectionsPerSecond, type Latency, latency, wireBytes } from '../../../scripts/bench/measure.js'
 
 const quick = process.argv.includes('--quick')
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
 const MS = quick ? 400 : 1_200
 const SMALL = new Uint8Array(32).fill(7)
 const BIG = new Uint8Array(64 * 1024).fill(9)
 
 // A self-signed P-256 certificate the TLS client pins with `ca`.
 const certDir = mkdtempSync(join(tmpdir(), 'kp-bench-'))
-execFileSync('openssl', [
-  'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-  '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-  '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
-], { stdio: 'ignore' })
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost',
+    '-keyout',
+    join(certDir, 'key.pem'),
+    '-out',
+    join(certDir, 'cert.pem'),
+  ],
+  { stdio: 'ignore' },
+)
 const ca = readFileSync(join(certDir, 'cert.pem'), 'utf8')
 
 const wantKp = !only || only.includes('kp')
@@ -84,9 +105,13 @@ const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigit
 const net = results.get('net echo')
 const tls = results.get('tls1.3 echo')
 const ratio = (a: number, b: number | undefined) => (b ? `${f(a / b, 2)}×` : '')
-console.log(`\n@kp/transport-tcp benchmark${quick ? ' (--quick)' : ''}: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}, loopback, server in a child process`)
+console.log(
+  `\n@kp/transport-tcp benchmark${quick ? ' (--quick)' : ''}: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}, loopback, server in a child process`,
+)
 console.log(`payload ${SMALL.length} B (calls), ${BIG.length / 1024} KiB (throughput); ratios: vs net echo / vs TLS echo\n`)
-console.log('| system | seq. latency median / p99 (µs) | pipelined calls/s (100 in flight) | 64 KiB echo MB/s (8 in flight) | new conn/s (connect+handshake+call, 8 parallel) | wire bytes: setup / per call |')
+console.log(
+  '| system | seq. latency median / p99 (µs) | pipelined calls/s (100 in flight) | 64 KiB echo MB/s (8 in flight) | new conn/s (connect+handshake+call, 8 parallel) | wire bytes: setup / per call |',
+)
 console.log('|---|---|---|---|---|---|')
 for (const [name, r] of results) {
   console.log(

@@ -46,9 +46,7 @@ export function checkInt(name: string, value: unknown, min: number, max: number)
 export function socketLimits(options: SocketTransportOptions): SocketLimits {
   const maxFrame = options.maxFrame === undefined ? DEFAULT_MAX_FRAME : checkInt('maxFrame', options.maxFrame, 1, MAX_FRAME_CAP)
   const maxBuffered =
-    options.maxBuffered === undefined
-      ? maxFrame + DEFAULT_BUFFER_SLACK
-      : checkInt('maxBuffered', options.maxBuffered, maxFrame, Number.MAX_SAFE_INTEGER)
+    options.maxBuffered === undefined ? maxFrame + DEFAULT_BUFFER_SLACK : checkInt('maxBuffered', options.maxBuffered, maxFrame, Number.MAX_SAFE_INTEGER)
   const budget = options.memoryBudget
   if (budget !== undefined && (typeof budget !== 'object' || budget === null || typeof budget.take !== 'function')) {
     throw new TypeError(`"memoryBudget" expected a MemoryBudget, got ${budget === null ? 'null' : typeof budget}`)

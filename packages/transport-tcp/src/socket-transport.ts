@@ -150,7 +150,11 @@ export class SocketTransport extends TransportBase {
 
   /** The peer speaks another protocol: close with an error that says what it looked like. */
   private foreign(what: string, chunk: Buffer): void {
-    const line = chunk.subarray(0, Math.min(chunk.length, 40)).toString('latin1').split(/\r?\n/)[0]!.replace(/[^\x20-\x7e]/g, '?')
+    const line = chunk
+      .subarray(0, Math.min(chunk.length, 40))
+      .toString('latin1')
+      .split(/\r?\n/)[0]!
+      .replace(/[^\x20-\x7e]/g, '?')
     const hint =
       what === 'an HTTP response'
         ? `not a Kiloparsec server: ${this.remoteAddress} answered like HTTP ("${line}"); point the TCP client at the server's Kiloparsec TCP port, or use the WebSocket transport for a server behind HTTP`
@@ -248,9 +252,7 @@ export class SocketTransport extends TransportBase {
       this.endAfterBacklog = true
       return
     }
-    const error = this.decoder.midFrame
-      ? new TransportError(`peer ${this.remoteAddress} closed the connection in the middle of a frame`)
-      : undefined
+    const error = this.decoder.midFrame ? new TransportError(`peer ${this.remoteAddress} closed the connection in the middle of a frame`) : undefined
     // allowHalfOpen is off: the socket ends its side too, once our queue is flushed
     this.flush()
     this.stopReading()

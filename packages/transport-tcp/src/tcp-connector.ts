@@ -33,7 +33,9 @@ export function tcpConnector(options: TcpConnectorOptions): Connector {
   const timeoutMs = checkInt('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1, 2 ** 31 - 1)
   const localAddress = options.localAddress
   if (localAddress !== undefined && (typeof localAddress !== 'string' || isIP(localAddress) === 0)) {
-    throw new TypeError(`"localAddress" expected an IP address string, got ${typeof localAddress === 'string' ? JSON.stringify(localAddress) : typeof localAddress}`)
+    throw new TypeError(
+      `"localAddress" expected an IP address string, got ${typeof localAddress === 'string' ? JSON.stringify(localAddress) : typeof localAddress}`,
+    )
   }
   return (signal?: AbortSignal) =>
     new Promise<Transport>((resolve, reject) => {

@@ -29,10 +29,7 @@ function sink(limit: number, onFrame: (f: Uint8Array) => void) {
 }
 
 /** Decodes `chunks`, returning the frames (copied, as hex), the error thrown, or the length refused. */
-function decode(
-  chunks: Uint8Array[],
-  maxFrame = 1 << 24,
-): { frames: string[]; error?: unknown; refused?: { length: number; atLeast: boolean }; mid: boolean } {
+function decode(chunks: Uint8Array[], maxFrame = 1 << 24): { frames: string[]; error?: unknown; refused?: { length: number; atLeast: boolean }; mid: boolean } {
   const frames: string[] = []
   const s = sink(maxFrame, (f) => frames.push(hex(f)))
   const d = new FrameDecoder(s)
@@ -46,12 +43,13 @@ function decode(
 
 describe('frame header (smartint, PROTOCOL.md 2)', () => {
   // The unsigned smartint vectors of the protocol's bipack test set (PROTOCOL.md 2), up to 2^40.
-  const vectors = (
+  const vectors =
     // the bipack package's reference vectors, in this repository
-    JSON.parse(readFileSync(new URL('../../bipack/test/vectors/bipack.json', import.meta.url), 'utf8')) as {
-      vectors: { op: string; value: string; hex: string }[]
-    }
-  ).vectors.filter((v) => v.op === 'unsigned' && Number(v.value) <= 2 ** 40)
+    (
+      JSON.parse(readFileSync(new URL('../../bipack/test/vectors/bipack.json', import.meta.url), 'utf8')) as {
+        vectors: { op: string; value: string; hex: string }[]
+      }
+    ).vectors.filter((v) => v.op === 'unsigned' && Number(v.value) <= 2 ** 40)
 
   it('matches the bipack reference vectors', () => {
     expect(vectors.length).toBeGreaterThan(5)

@@ -46,7 +46,9 @@ const byteStream: FuzzExtraPhase = {
       [
         'many frames in one write',
         () => {
-          const frames = Array.from({ length: rng.range(2, 50) }, () => encodeFrame(rng.chance(0.5) ? hostileFrames.validHello(rng) : hostileFrames.randomFrame(rng, 300)))
+          const frames = Array.from({ length: rng.range(2, 50) }, () =>
+            encodeFrame(rng.chance(0.5) ? hostileFrames.validHello(rng) : hostileFrames.randomFrame(rng, 300)),
+          )
           const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0))
           let o = 0
           for (const f of frames) {

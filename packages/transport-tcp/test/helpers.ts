@@ -107,8 +107,7 @@ export function rawSocket(port: number, allowHalfOpen = false): Promise<Socket> 
 export const socketClosed = (s: Socket) => new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r())))
 
 /** Writes and waits until the kernel has the bytes, then lets the event loop turn once. */
-export const writeFlushed = (s: Socket, b: Uint8Array) =>
-  new Promise<void>((resolve, reject) => s.write(b, (e) => (e ? reject(e) : setImmediate(resolve))))
+export const writeFlushed = (s: Socket, b: Uint8Array) => new Promise<void>((resolve, reject) => s.write(b, (e) => (e ? reject(e) : setImmediate(resolve))))
 
 export const filled = (n: number, seed: number) => {
   const b = new Uint8Array(n)

@@ -23,6 +23,9 @@ describe('resumable sessions over TCP', () => {
 
   it('three cuts, each after a black hole (nothing arrives for 30 ms)', async () => {
     const l = await tcpListener({ host: '127.0.0.1', port: 0 })
-    expectClean(await runResumeScenario({ listeners: [l], connectors: [tcpConnector({ host: '127.0.0.1', port: l.address.port })], cuts: 3, blackholeMs: 30 }), 3)
+    expectClean(
+      await runResumeScenario({ listeners: [l], connectors: [tcpConnector({ host: '127.0.0.1', port: l.address.port })], cuts: 3, blackholeMs: 30 }),
+      3,
+    )
   })
 })

@@ -47,7 +47,9 @@ describe('createTcpServer + connectTcp', () => {
 
   it('fails the handshake against a different key', async () => {
     const s = await server()
-    const e = await client(s.address.port, { serverId: SigningKey.generate().publicKey }).ready().catch((x) => x)
+    const e = await client(s.address.port, { serverId: SigningKey.generate().publicKey })
+      .ready()
+      .catch((x) => x)
     expect(HandshakeError.isInstance(e) && e.check).toBe('pin-mismatch')
   })
 
@@ -58,7 +60,12 @@ describe('createTcpServer + connectTcp', () => {
     const b = client(s.address.port)
     await Promise.all([a.ready(), b.ready()])
     const refusedErrors: unknown[] = []
-    for (let i = 0; i < 3; i++) refusedErrors.push(await client(s.address.port).ready().catch((e) => e))
+    for (let i = 0; i < 3; i++)
+      refusedErrors.push(
+        await client(s.address.port)
+          .ready()
+          .catch((e) => e),
+      )
     for (const e of refusedErrors) {
       expect(HandshakeError.isInstance(e) && e.check).toBe('full')
       expect(String((e as Error).message)).toMatch(/server is full .*REJECT 4.*connection limit reached.*backoff/)

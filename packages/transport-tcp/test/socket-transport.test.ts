@@ -114,11 +114,9 @@ describe('hostile input closes only that connection', () => {
   it('a length prefix above the handshake size before the handshake (checked before any allocation)', () =>
     expectClosedByServer(encodeFrame(new Uint8Array(513)).subarray(0, 2), /513 bytes .* exceeds the limit of 512 bytes/, 'kp.FrameTooLarge', false))
 
-  it('a huge length prefix (2^62)', () =>
-    expectClosedByServer(Buffer.from('0300008080808080808010', 'hex'), /exceeds the limit/, 'kp.FrameTooLarge'))
+  it('a huge length prefix (2^62)', () => expectClosedByServer(Buffer.from('0300008080808080808010', 'hex'), /exceeds the limit/, 'kp.FrameTooLarge'))
 
-  it('a malformed (overlong) header', () =>
-    expectClosedByServer(Buffer.from(`030000${'80'.repeat(11)}`, 'hex'), /longer than 10 bytes/))
+  it('a malformed (overlong) header', () => expectClosedByServer(Buffer.from(`030000${'80'.repeat(11)}`, 'hex'), /longer than 10 bytes/))
 
   it('a frame after a good one still closes, the good one is delivered', async () => {
     const l = await listen()
@@ -180,7 +178,7 @@ describe('backpressure', () => {
     const socket = await rawSocket(l.port)
     const server = probe(await l.accepted())
     for (let i = 0; i < 3; i++) server.transport.send(new Uint8Array(1000))
-    expect(TransportError.isInstance(await server.closed) && (await server.closed as TransportError).code).toBe('kp.SlowPeer')
+    expect(TransportError.isInstance(await server.closed) && ((await server.closed) as TransportError).code).toBe('kp.SlowPeer')
     socket.destroy()
   })
 })
@@ -353,7 +351,10 @@ describe('connector', () => {
     // a listener whose process stops accepting: once its queue (backlog 1) is full, SYNs are dropped
     const child = spawn(
       process.execPath,
-      ['-e', "const s = require('net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => { console.log(s.address().port); setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 20) })"],
+      [
+        '-e',
+        "const s = require('net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => { console.log(s.address().port); setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 20) })",
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     )
     try {
@@ -364,7 +365,10 @@ describe('connector', () => {
       const errors: unknown[] = []
       const filling: Promise<unknown>[] = []
       for (let i = 0; i < 8 && errors.length === 0; i++) {
-        const p = connector().then((t) => t.close(), (e) => errors.push(e))
+        const p = connector().then(
+          (t) => t.close(),
+          (e) => errors.push(e),
+        )
         filling.push(p)
         await p
       }

@@ -33,7 +33,8 @@ interface Row {
 function measure(loss: number, profile: ArqProfile | null): Row {
   const row: Row = { avg: 0, p99: 0, max: 0, worst: 0, bytes: 0, wire: 0, lost: 0, dup: 0, ooo: 0, retx: 0 }
   for (let seed = 1; seed <= SEEDS; seed++) {
-    const r: EchoResult = profile === null ? runEcho({ seed, lossPercent: loss, raw: true, lossModel }) : runEcho({ seed, lossPercent: loss, profile, lossModel })
+    const r: EchoResult =
+      profile === null ? runEcho({ seed, lossPercent: loss, raw: true, lossModel }) : runEcho({ seed, lossPercent: loss, profile, lossModel })
     row.avg += r.avg / SEEDS
     row.p99 += r.p99 / SEEDS
     row.max += r.max / SEEDS
@@ -59,7 +60,9 @@ lines.push('')
 lines.push('| profile | RT loss | avg ms | p99 ms | max ms | worst max | payload B/msg | wire B/msg | retx/run | lost | dup | out of order |')
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
 const pure = measure(0, null)
-lines.push(`| network alone (no ARQ) | 0% | ${f(pure.avg)} | ${f(pure.p99)} | ${f(pure.max)} | ${f(pure.worst)} | 8 | ${f(8 + WIRE_OVERHEAD)} | – | 0 | 0 | 0 |`)
+lines.push(
+  `| network alone (no ARQ) | 0% | ${f(pure.avg)} | ${f(pure.p99)} | ${f(pure.max)} | ${f(pure.worst)} | 8 | ${f(8 + WIRE_OVERHEAD)} | – | 0 | 0 | 0 |`,
+)
 let verdict = ''
 for (const [name, profile] of profiles) {
   for (const loss of LOSSES) {

@@ -45,7 +45,9 @@ const rows: string[] = []
 for (const workers of [1, 2]) {
   const primary = run(['examples/cluster.ts'], { KP_WORKERS: String(workers), KP_PORT: '0', KP_KEY_FILE: join(dir, 'key.pem') })
   const ready = JSON.parse(await primary.line) as { port: number; serverId: string }
-  const clients = Array.from({ length: CLIENT_PROCS }, () => run(['bench/cluster-client.ts', String(ready.port), ready.serverId, String(SESSIONS), String(IN_FLIGHT), String(MS)]))
+  const clients = Array.from({ length: CLIENT_PROCS }, () =>
+    run(['bench/cluster-client.ts', String(ready.port), ready.serverId, String(SESSIONS), String(IN_FLIGHT), String(MS)]),
+  )
   // worker pids: ask through a probe session per worker until each was seen
   const probes = Array.from({ length: 8 * workers }, () => connectUdp({ host: '127.0.0.1', port: ready.port, serverId: ready.serverId, reconnect: false }))
   const probeOwners = await Promise.all(probes.map((p) => p.call(cmdWhoami, undefined)))

@@ -166,7 +166,9 @@ const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigit
 const d = rows.dgram!
 const k = rows.kp!
 const r = (a: number, b: number) => `${f(a / b, 2)}×`
-console.log(`\n@kp/transport-udp benchmark${quick ? ' (--quick)' : ''}: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}, loopback, server in a child process`)
+console.log(
+  `\n@kp/transport-udp benchmark${quick ? ' (--quick)' : ''}: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}, loopback, server in a child process`,
+)
 console.log(`payload ${PAYLOAD.length} B; ratio = kp / plain dgram\n`)
 console.log('| measure | plain dgram | kp over UDP | ratio |')
 console.log('|---|---|---|---|')

@@ -186,9 +186,7 @@ export class AddressTable<T extends Closable> {
     const old = entry.current
     entry.current = slot
     this.detach(old)
-    old.transport.close(
-      new TransportError(`session from ${slot.key} replaced by a new handshake from the same address`, { code: TransportCode.Replaced }),
-    )
+    old.transport.close(new TransportError(`session from ${slot.key} replaced by a new handshake from the same address`, { code: TransportCode.Replaced }))
   }
 
   /** Takes a closed transport out of the table (no-op if already out). */

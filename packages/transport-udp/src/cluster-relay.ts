@@ -53,7 +53,12 @@ export class ClusterRelay {
   }
 
   /** Binds the relay socket, joins the primary's table for `service`, resolves once the first table arrived. */
-  static async open(service: string, stats: RelayStats, sizes: { recvBufferSize: number; sendBufferSize: number; maxSendQueue: number }, deliver: (datagram: Buffer, rinfo: RemoteInfo) => void): Promise<ClusterRelay> {
+  static async open(
+    service: string,
+    stats: RelayStats,
+    sizes: { recvBufferSize: number; sendBufferSize: number; maxSendQueue: number },
+    deliver: (datagram: Buffer, rinfo: RemoteInfo) => void,
+  ): Promise<ClusterRelay> {
     if (!cluster.isWorker || typeof process.send !== 'function') {
       throw new TypeError('"cluster" expected a node:cluster worker, with udpClusterPrimary() running in the primary')
     }
@@ -81,7 +86,11 @@ export class ClusterRelay {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.joined = null
-        reject(new TransportError(`no UDP cluster table from the primary within ${JOIN_TIMEOUT_MS} ms: call udpClusterPrimary() in the primary`, { code: 'kp.Transport' }))
+        reject(
+          new TransportError(`no UDP cluster table from the primary within ${JOIN_TIMEOUT_MS} ms: call udpClusterPrimary() in the primary`, {
+            code: 'kp.Transport',
+          }),
+        )
       }, JOIN_TIMEOUT_MS)
       this.joined = () => {
         clearTimeout(timer)

@@ -44,7 +44,8 @@ interface Group {
 export function udpClusterPrimary(options: UdpClusterPrimaryOptions): UdpClusterPrimary {
   if (!cluster.isPrimary) throw new TypeError('udpClusterPrimary() runs in the node:cluster primary')
   const size = options?.workers
-  if (typeof size !== 'number' || !Number.isInteger(size)) throw new TypeError(`"workers" expected an integer, got ${typeof size === 'number' ? size : typeof size}`)
+  if (typeof size !== 'number' || !Number.isInteger(size))
+    throw new TypeError(`"workers" expected an integer, got ${typeof size === 'number' ? size : typeof size}`)
   if (size < 1 || size > 1024) throw new RangeError(`"workers" expected 1..1024, got ${size}`)
   const groups = new Map<string, Group>()
 

@@ -342,7 +342,12 @@ export async function udpListener(options: UdpListenerOptions): Promise<UdpListe
     const onError = (e: Error) => {
       signal?.removeEventListener('abort', onAbort)
       socket.close()
-      reject(new TransportError(`cannot listen on udp ${formatAddress(address, options.port, type === 'udp6')}: ${e.message}`, { code: (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'kp.AddressInUse' : 'kp.Transport', cause: e }))
+      reject(
+        new TransportError(`cannot listen on udp ${formatAddress(address, options.port, type === 'udp6')}: ${e.message}`, {
+          code: (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'kp.AddressInUse' : 'kp.Transport',
+          cause: e,
+        }),
+      )
     }
     const onAbort = () => {
       socket.off('error', onError)
@@ -362,7 +367,12 @@ export async function udpListener(options: UdpListenerOptions): Promise<UdpListe
   if (options.cluster === true) {
     try {
       const a = listener.address
-      listener.relay = await ClusterRelay.open(formatAddress(a.host, a.port, type === 'udp6'), listener.stats, { recvBufferSize, sendBufferSize, maxSendQueue }, listener.fromRelay)
+      listener.relay = await ClusterRelay.open(
+        formatAddress(a.host, a.port, type === 'udp6'),
+        listener.stats,
+        { recvBufferSize, sendBufferSize, maxSendQueue },
+        listener.fromRelay,
+      )
     } catch (e) {
       await listener.close()
       throw e

@@ -29,15 +29,22 @@ afterEach(async () => {
 async function run(clientReads: boolean) {
   const budget = setProcessMemoryBudget(256 * 1024 * 1024)
   const closes: string[] = []
-  const server = await createUdpServer(new KiloInterface().on(api.grow, (n) => new Uint8Array(n)), {
-    key: serverKey,
-    host: '127.0.0.1',
-    port: 0,
-    idleTimeoutMs: 60_000, // the zero-window deadline stays out of the way: this is about bytes
-    logger: { info: (m) => void (m.includes(' closed: ') && closes.push(m)) },
-  })
+  const server = await createUdpServer(
+    new KiloInterface().on(api.grow, (n) => new Uint8Array(n)),
+    {
+      key: serverKey,
+      host: '127.0.0.1',
+      port: 0,
+      idleTimeoutMs: 60_000, // the zero-window deadline stays out of the way: this is about bytes
+      logger: { info: (m) => void (m.includes(' closed: ') && closes.push(m)) },
+    },
+  )
   cleanups.push(() => server.close())
-  const c = connect(udpConnector({ host: '127.0.0.1', port: server.listener.address.port }), { serverId: serverKey.publicKey, reliable: true, reconnect: false })
+  const c = connect(udpConnector({ host: '127.0.0.1', port: server.listener.address.port }), {
+    serverId: serverKey.publicKey,
+    reliable: true,
+    reconnect: false,
+  })
   cleanups.push(() => c.close())
   await c.ready()
   const session = [...server.sessions()][0]!

@@ -18,11 +18,15 @@ function expectClean(r: ResumeScenarioReport, cuts = 1) {
 describe('resumable sessions over UDP', () => {
   it('reliable mode: the datagrams are cut mid-flight; the server still holds the old link when the client comes back', async () => {
     const l = await udpListener({ host: '127.0.0.1', port: 0 })
-    expectClean(await runResumeScenario({ listeners: [l], connectors: [udpConnector({ host: '127.0.0.1', port: l.address.port })], reliable: true, blackholeMs: 30 }))
+    expectClean(
+      await runResumeScenario({ listeners: [l], connectors: [udpConnector({ host: '127.0.0.1', port: l.address.port })], reliable: true, blackholeMs: 30 }),
+    )
   })
 
   it('plain datagrams (no stream: streams need reliable mode): calls and pushes resume', async () => {
     const l = await udpListener({ host: '127.0.0.1', port: 0 })
-    expectClean(await runResumeScenario({ listeners: [l], connectors: [udpConnector({ host: '127.0.0.1', port: l.address.port })], streamItems: 0, blackholeMs: 30 }))
+    expectClean(
+      await runResumeScenario({ listeners: [l], connectors: [udpConnector({ host: '127.0.0.1', port: l.address.port })], streamItems: 0, blackholeMs: 30 }),
+    )
   })
 })

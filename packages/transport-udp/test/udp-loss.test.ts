@@ -33,7 +33,10 @@ describe('UDP under loss (through the lossy proxy)', () => {
     const runs = await Promise.all(Array.from({ length: 100 }, (_, i) => handshakeThrough(i + 1, 0.2)))
     const failed = runs.flatMap((r, i) => (r.ok ? [] : [`seed ${i + 1}: ${String(r.error)}`]))
     const lost = runs.reduce((a, r) => a + r.proxy.stats.toServer.lost + r.proxy.stats.toClient.lost, 0)
-    const times = runs.filter((r) => r.ok).map((r) => r.ms).sort((a, b) => a - b)
+    const times = runs
+      .filter((r) => r.ok)
+      .map((r) => r.ms)
+      .sort((a, b) => a - b)
     console.info(
       `20% loss: ${runs.length - failed.length}/100 handshakes, ${lost} datagrams lost, median ${times[49]?.toFixed(0)} ms, p99 ${times.at(-1)?.toFixed(0)} ms${failed.length ? `; failed: ${failed.join('; ')}` : ''}`,
     )

@@ -13,9 +13,7 @@ export * from './entry.js'
 function globalWebSocket(): WebSocketConstructorLike {
   const WS = (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket
   if (typeof WS !== 'function') {
-    throw new TypeError(
-      'no global WebSocket in this environment: pass options.WebSocket, or import @kp/transport-ws-client under Node (which uses "ws")',
-    )
+    throw new TypeError('no global WebSocket in this environment: pass options.WebSocket, or import @kp/transport-ws-client under Node (which uses "ws")')
   }
   return WS
 }

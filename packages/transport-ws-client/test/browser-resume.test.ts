@@ -20,11 +20,23 @@ describe('resumable sessions in a real browser (Chromium via playwright-core)', 
 
   it('the server kills the WebSocket mid-flight: the page resumes, every call answered once, the stream in order', async () => {
     browser = await launchChromium(chromium)
-    const out = await build({ entryPoints: [join(here, 'browser/resume-page.ts')], bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', conditions: ['@kp/source', 'browser'], logLevel: 'silent' })
+    const out = await build({
+      entryPoints: [join(here, 'browser/resume-page.ts')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      conditions: ['@kp/source', 'browser'],
+      logLevel: 'silent',
+    })
     const page = out.outputFiles[0]!.text
     const http = createServer((req, res) => {
       if (req.url?.startsWith('/page.js')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(page)
-      else if (req.url === '/' || req.url?.startsWith('/?')) res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><meta charset="utf-8"><title>kp resume</title><script type="module" src="/page.js"></script>')
+      else if (req.url === '/' || req.url?.startsWith('/?'))
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end('<!doctype html><meta charset="utf-8"><title>kp resume</title><script type="module" src="/page.js"></script>')
       else res.writeHead(404).end()
     })
     const listener = await testListener({ server: http })
@@ -60,11 +72,21 @@ describe('resumable sessions in a real browser (Chromium via playwright-core)', 
       tab.on('console', (m) => consoleLines.push(m.text()))
       tab.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`))
       await tab.goto(`http://127.0.0.1:${listener.address.port}/?serverId=${key.publicKey.toHex()}`)
-      const status = await tab.locator('#status').textContent({ timeout: 30_000 }).catch(() => null)
+      const status = await tab
+        .locator('#status')
+        .textContent({ timeout: 30_000 })
+        .catch(() => null)
       expect(status, `page did not finish; console:\n${consoleLines.join('\n')}`).toBe('done')
       const results = JSON.parse((await tab.locator('#results').textContent())!)
       expect(killed).toBe(true)
-      expect(results).toMatchObject({ failures: [], answered: 1000, streamCount: 2000, streamOrdered: true, events: ['interrupted', 'resumed'], state: 'connected' })
+      expect(results).toMatchObject({
+        failures: [],
+        answered: 1000,
+        streamCount: 2000,
+        streamOrdered: true,
+        events: ['interrupted', 'resumed'],
+        state: 'connected',
+      })
       expect(await tab.locator('#banner').textContent()).toBe('reconnecting…')
       expect(runs.every((r) => r === 1)).toBe(true)
       expect(sessions.length).toBe(1)

@@ -63,7 +63,9 @@ describe('in a real browser (Chromium via playwright-core)', () => {
       } else if (req.url === '/' || req.url?.startsWith('/?')) {
         res
           .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end('<!doctype html><meta charset="utf-8"><title>kp browser test</title><h1>Kiloparsec over WebSocket</h1><script type="module" src="/page.js"></script>')
+          .end(
+            '<!doctype html><meta charset="utf-8"><title>kp browser test</title><h1>Kiloparsec over WebSocket</h1><script type="module" src="/page.js"></script>',
+          )
       } else {
         res.writeHead(404).end()
       }
@@ -102,7 +104,10 @@ describe('in a real browser (Chromium via playwright-core)', () => {
       tab.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`))
       const query = `serverId=${key.publicKey.toHex()}&otherId=${other.publicKey.toHex()}`
       await tab.goto(`http://127.0.0.1:${listener.address.port}/?${query}`)
-      const status = await tab.locator('#status').textContent({ timeout: 15_000 }).catch(() => null)
+      const status = await tab
+        .locator('#status')
+        .textContent({ timeout: 15_000 })
+        .catch(() => null)
       expect(status, `page did not finish; console:\n${consoleLines.join('\n')}`).toBe('done')
       const results = JSON.parse((await tab.locator('#results').textContent())!)
       const token = await tab.locator('#token').textContent()

@@ -21,7 +21,10 @@ async function startPlainEcho(): Promise<number> {
 
 async function startKp(): Promise<{ kp: number; serverId: string }> {
   const key = SigningKey.generate()
-  const server = await createWsServer(new KiloInterface().on(cmdEcho, (b) => b), { key, port: 0, host: '127.0.0.1' })
+  const server = await createWsServer(
+    new KiloInterface().on(cmdEcho, (b) => b),
+    { key, port: 0, host: '127.0.0.1' },
+  )
   return { kp: server.address.port, serverId: key.publicKey.toHex() }
 }
 

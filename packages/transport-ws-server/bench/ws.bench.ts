@@ -95,12 +95,15 @@ console.log(
 )
 console.log('|---|---|---|---|---|')
 for (const [name, r] of results) {
-  const rel = name === 'ws echo' ? ['', '', '', ''] : [
-    ` (${ratio(r.latency.medianUs, base.latency.medianUs)})`,
-    ` (${ratio(r.pipelined, base.pipelined)})`,
-    ` (${ratio(r.mbps, base.mbps)})`,
-    ` (${ratio(r.connPerSec, base.connPerSec)})`,
-  ]
+  const rel =
+    name === 'ws echo'
+      ? ['', '', '', '']
+      : [
+          ` (${ratio(r.latency.medianUs, base.latency.medianUs)})`,
+          ` (${ratio(r.pipelined, base.pipelined)})`,
+          ` (${ratio(r.mbps, base.mbps)})`,
+          ` (${ratio(r.connPerSec, base.connPerSec)})`,
+        ]
   console.log(
     `| ${name} | ${f(r.latency.medianUs)} / ${f(r.latency.p99Us)}${rel[0]} | ${f(r.pipelined)}${rel[1]} | ${f(r.mbps)}${rel[2]} | ${f(r.connPerSec)}${rel[3]} |`,
   )

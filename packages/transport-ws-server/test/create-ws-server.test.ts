@@ -11,9 +11,7 @@ const cmdAdd = command('add', bp.struct({ a: bp.int, b: bp.int }), bp.int)
 const cmdGreet = command('greet', bp.string, bp.string)
 const cmdShout = command('shout', bp.string, bp.string)
 
-const api = new KiloInterface()
-  .on(cmdAdd, ({ a, b }) => a + b)
-  .on(cmdGreet, async (name, ctx) => `server heard: ${await ctx.call(cmdShout, name)}`)
+const api = new KiloInterface().on(cmdAdd, ({ a, b }) => a + b).on(cmdGreet, async (name, ctx) => `server heard: ${await ctx.call(cmdShout, name)}`)
 
 const clientIface = new KiloInterface().on(cmdShout, (s) => s.toUpperCase())
 
@@ -86,7 +84,14 @@ describe('createWsServer + connectWs', () => {
   })
 
   it('passes the listener limits on to its listener', async () => {
-    const server = await createWsServer(api, { port: 0, host: '127.0.0.1', key: SigningKey.generate(), maxConnections: 3, upgradeTimeoutMs: 4_000, maxHeaderSize: 8_192 })
+    const server = await createWsServer(api, {
+      port: 0,
+      host: '127.0.0.1',
+      key: SigningKey.generate(),
+      maxConnections: 3,
+      upgradeTimeoutMs: 4_000,
+      maxHeaderSize: 8_192,
+    })
     try {
       // beyond 3 the listener answers REJECT full; the server drops beyond 3 + REFUSE_MARGIN
       expect(server.httpServer.maxConnections).toBe(3 + REFUSE_MARGIN)

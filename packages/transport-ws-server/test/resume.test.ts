@@ -29,7 +29,12 @@ describe('resumable sessions over WebSocket', () => {
   it('UDP (reliable mode) -> WebSocket, one serve() over both listeners', async () => {
     const u = await udpListener({ host: '127.0.0.1', port: 0 })
     const w = await wsListener({ host: '127.0.0.1', port: 0 })
-    const r = await runResumeScenario({ listeners: [u, w], connectors: [udpConnector({ host: '127.0.0.1', port: u.address.port }), ws(w.address.port)], reliable: true, blackholeMs: 20 })
+    const r = await runResumeScenario({
+      listeners: [u, w],
+      connectors: [udpConnector({ host: '127.0.0.1', port: u.address.port }), ws(w.address.port)],
+      reliable: true,
+      blackholeMs: 20,
+    })
     expectClean(r)
     expect(r.connections).toBe(2)
   })
@@ -46,7 +51,11 @@ describe('resumable sessions over WebSocket', () => {
   it('WebSocket -> UDP (reliable mode)', async () => {
     const u = await udpListener({ host: '127.0.0.1', port: 0 })
     const w = await wsListener({ host: '127.0.0.1', port: 0 })
-    const r = await runResumeScenario({ listeners: [u, w], connectors: [ws(w.address.port), udpConnector({ host: '127.0.0.1', port: u.address.port })], reliable: true })
+    const r = await runResumeScenario({
+      listeners: [u, w],
+      connectors: [ws(w.address.port), udpConnector({ host: '127.0.0.1', port: u.address.port })],
+      reliable: true,
+    })
     // kept segments of up to a WebSocket record may not fit a datagram message: either it resumes
     // cleanly, or it is refused as too-large and the calls fail with outcome unknown
     if (r.refused === 0) expectClean(r)

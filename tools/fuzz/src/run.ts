@@ -50,8 +50,12 @@ const seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.rando
 if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`"--seed" expected an integer 0..2^32-1, got ${args.seed}`)
 const maxMinutes = args['max-minutes'] !== undefined ? Number(args['max-minutes']) : 30
 if (!(maxMinutes > 0)) throw new RangeError(`"--max-minutes" expected a positive number, got ${args['max-minutes']}`)
-const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean)
-for (const n of only ?? []) if (!TRANSPORT_NAMES.includes(n as TransportName)) throw new TypeError(`unknown transport "${n}"; known: ${TRANSPORT_NAMES.join(', ')}`)
+const only = args.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
+for (const n of only ?? [])
+  if (!TRANSPORT_NAMES.includes(n as TransportName)) throw new TypeError(`unknown transport "${n}"; known: ${TRANSPORT_NAMES.join(', ')}`)
 const transports = TRANSPORT_NAMES.filter((n) => !only || only.includes(n))
 
 // ---------------------------------------------------------------- child processes
@@ -106,7 +110,13 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** The next message of `type` from `child`, or a rejection on exit, `fatal` or timeout. */
-function next<T extends ChildMessage['type']>(child: ChildProcess, type: T, ms: number, what: string, out: () => string): Promise<Extract<ChildMessage, { type: T }>> {
+function next<T extends ChildMessage['type']>(
+  child: ChildProcess,
+  type: T,
+  ms: number,
+  what: string,
+  out: () => string,
+): Promise<Extract<ChildMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
     const done = () => {
       clearTimeout(timer)
@@ -181,7 +191,20 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function runTransport(name: TransportName): Promise<Row> {
   const t0 = performance.now()
-  const row: Row = { transport: name, frames: 0, sequences: 0, crash: null, good: null, before: null, after: null, problemCount: 0, problems: [], cases: [], errors: [], seconds: 0 }
+  const row: Row = {
+    transport: name,
+    frames: 0,
+    sequences: 0,
+    crash: null,
+    good: null,
+    before: null,
+    after: null,
+    problemCount: 0,
+    problems: [],
+    cases: [],
+    errors: [],
+    seconds: 0,
+  }
   const server = spawnChild('server-main.ts', [name], true)
   const serverOut = tail(server)
   let stopping = false
@@ -190,7 +213,9 @@ async function runTransport(name: TransportName): Promise<Row> {
     if (stopping) return
     crashed = true
     // Node prints the source line, a caret, then `Name: message` and the stack
-    const lines = serverOut().split('\n').filter((l) => l.trim())
+    const lines = serverOut()
+      .split('\n')
+      .filter((l) => l.trim())
     const reason = lines.find((l) => /^[A-Za-z]*(Error|Exception)\b/.test(l)) ?? lines.find((l) => /error|rejection|exception/i.test(l)) ?? lines[0] ?? ''
     row.crash = `exit ${code ?? signal}: ${reason.slice(0, 300)}`
   })
@@ -296,7 +321,9 @@ for (const r of rows) {
   }
   if (!r.good || r.good.failures > 0) {
     failed = true
-    console.log(`\n${r.transport}: good client ${r.good ? `failed ${r.good.failures} of ${r.good.calls} calls: ${r.good.errors.join(' | ')}` : 'did not report'}`)
+    console.log(
+      `\n${r.transport}: good client ${r.good ? `failed ${r.good.failures} of ${r.good.calls} calls: ${r.good.errors.join(' | ')}` : 'did not report'}`,
+    )
   }
   for (const e of r.errors) {
     failed = true
@@ -307,7 +334,8 @@ for (const r of rows) {
     console.log(`\n${r.transport}: ${r.problemCount} broken expectations seen by the attacker (${why}), first ones:`)
     for (const p of r.problems.slice(0, 5)) console.log(`  ${p.slice(0, 240)}`)
     console.log('  by case (broken / runs):')
-    for (const c of r.cases.filter((c) => c.problems > 0).sort((a, b) => b.problems - a.problems)) console.log(`  ${String(c.problems).padStart(6)} / ${String(c.runs).padEnd(6)} ${c.name}`)
+    for (const c of r.cases.filter((c) => c.problems > 0).sort((a, b) => b.problems - a.problems))
+      console.log(`  ${String(c.problems).padStart(6)} / ${String(c.runs).padEnd(6)} ${c.name}`)
   }
   if (r.after && (r.after.sessionCount > 0 || r.after.halfOpenCount > 0)) {
     console.log(`\n${r.transport}: server state after the drain: ${JSON.stringify(r.after)}`)

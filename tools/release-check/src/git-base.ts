@@ -7,10 +7,7 @@ import { run } from './exec.js'
  * - `skip`: the history needed to tell is not there (no git, or a shallow clone cut before the
  *   last release): the check reports why and passes instead of failing spuriously.
  */
-export type ReleaseBase =
-  | { kind: 'commit'; commit: string; rule: string }
-  | { kind: 'initial'; rule: string }
-  | { kind: 'skip'; rule: string }
+export type ReleaseBase = { kind: 'commit'; commit: string; rule: string } | { kind: 'initial'; rule: string } | { kind: 'skip'; rule: string }
 
 /** Subjects of release commits: ours (`chore: release`) and the changesets action's default. */
 export const RELEASE_SUBJECT = '^(chore(\\([^)]*\\))?: release|version packages)'

@@ -48,7 +48,13 @@ afterAll(async () => {
   for (const d of tmpRoots) await rm(d, { recursive: true, force: true })
 })
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' }
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.invalid',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.invalid',
+}
 const git = (cwd: string, ...args: string[]) => runOk('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, env: GIT_ENV })
 const NO_ENV = {} as NodeJS.ProcessEnv
 
@@ -136,7 +142,11 @@ describe('changesets: choosing the base and checking', () => {
   it('a package.json counts only when what consumers get changes (not scripts or devDependencies)', async () => {
     const root = await makeRepo()
     await release(root, 'Version Packages')
-    await write(root, 'packages/b/package.json', manifest('@kp/b', { dependencies: { '@kp/a': 'workspace:^' }, scripts: { bench: 'x' }, devDependencies: { x: '1' } }))
+    await write(
+      root,
+      'packages/b/package.json',
+      manifest('@kp/b', { dependencies: { '@kp/a': 'workspace:^' }, scripts: { bench: 'x' }, devDependencies: { x: '1' } }),
+    )
     expect((await checkChangesets(root, NO_ENV)).missing).toEqual([])
     await write(root, 'packages/b/package.json', manifest('@kp/b', { dependencies: { '@kp/a': 'workspace:^', ws: '^8' } }))
     expect((await checkChangesets(root, NO_ENV)).missing).toEqual(['@kp/b'])

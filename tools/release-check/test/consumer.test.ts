@@ -37,7 +37,12 @@ beforeAll(async () => {
   await Promise.all([
     createConsumer(dirs.a, 'kp-consumer-a', tarballs(...CORE, '@kp/transport-tcp'), fixtures),
     createConsumer(dirs.b, 'kp-consumer-b', tarballs(...CORE, '@kp/transport-ws-client'), fixtures),
-    createConsumer(dirs.c, 'kp-consumer-c', Object.values(packed).map((p) => p.tarball), fixtures),
+    createConsumer(
+      dirs.c,
+      'kp-consumer-c',
+      Object.values(packed).map((p) => p.tarball),
+      fixtures,
+    ),
   ])
   log(`installed in ${Date.now() - started} ms`)
 }, 240_000)
@@ -82,8 +87,14 @@ describe('consumer installs from the packed tarballs (npm, outside the workspace
     })
     const inputs = Object.keys(result.metafile.inputs)
     const code = await readFile(join(dirs.b, 'dist', 'page.js'), 'utf8')
-    expect(inputs.filter((f) => /node_modules\/ws\//.test(f)), 'ws code in the browser bundle').toEqual([])
-    expect(inputs.filter((f) => /index\.node\.js$|\/node\//.test(f)), 'node entries in the browser bundle').toEqual([])
+    expect(
+      inputs.filter((f) => /node_modules\/ws\//.test(f)),
+      'ws code in the browser bundle',
+    ).toEqual([])
+    expect(
+      inputs.filter((f) => /index\.node\.js$|\/node\//.test(f)),
+      'node entries in the browser bundle',
+    ).toEqual([])
     expect(code.match(/["'`]node:[a-z_/]+["'`]/g) ?? [], 'node: specifiers in the browser bundle').toEqual([])
     expect(code).not.toMatch(/\brequire\(["'](ws|net|dgram|crypto)["']\)/)
     expect(inputs.some((f) => f.includes('node_modules/@kp/transport-ws-client/dist/index.js'))).toBe(true)
@@ -123,14 +134,36 @@ describe('consumer installs from the packed tarballs (npm, outside the workspace
     await writeFile(
       join(dirs.c, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, allowJs: true, checkJs: true, skipLibCheck: true, typeRoots: [nodeTypes], types: ['node'] },
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          allowJs: true,
+          checkJs: true,
+          skipLibCheck: true,
+          typeRoots: [nodeTypes],
+          types: ['node'],
+        },
         include: ['*.mjs'],
       }),
     )
     await writeFile(
       join(dirs.b, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'esnext', moduleResolution: 'bundler', target: 'es2022', lib: ['es2022', 'dom'], strict: true, noEmit: true, allowJs: true, checkJs: true, skipLibCheck: true, types: [] },
+        compilerOptions: {
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          strict: true,
+          noEmit: true,
+          allowJs: true,
+          checkJs: true,
+          skipLibCheck: true,
+          types: [],
+        },
         files: ['page.mjs'],
       }),
     )

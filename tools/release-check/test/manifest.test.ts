@@ -11,7 +11,15 @@ const packages = publishedPackages()
 describe('package.json metadata', () => {
   it('finds the published packages', () => {
     expect(packages.map((p) => p.name)).toEqual(
-      expect.arrayContaining(['@kp/bipack', '@kp/crypto', '@kp/core', '@kp/transport-tcp', '@kp/transport-udp', '@kp/transport-ws-client', '@kp/transport-ws-server']),
+      expect.arrayContaining([
+        '@kp/bipack',
+        '@kp/crypto',
+        '@kp/core',
+        '@kp/transport-tcp',
+        '@kp/transport-udp',
+        '@kp/transport-ws-client',
+        '@kp/transport-ws-server',
+      ]),
     )
   })
 

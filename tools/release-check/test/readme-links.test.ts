@@ -21,7 +21,15 @@ describe('repositoryBase', () => {
   })
 
   it('refuses placeholders, other schemes and other shapes', () => {
-    for (const url of ['git+https://example.invalid/kiloparsec-ts.git', 'git+https://example.invalid/o/kiloparsec-ts.git', 'git+ssh://git@github.com/a/b.git', 'https://github.com/only-owner', 'https://localhost/a/b', undefined, 42]) {
+    for (const url of [
+      'git+https://example.invalid/kiloparsec-ts.git',
+      'git+https://example.invalid/o/kiloparsec-ts.git',
+      'git+ssh://git@github.com/a/b.git',
+      'https://github.com/only-owner',
+      'https://localhost/a/b',
+      undefined,
+      42,
+    ]) {
       expect(repositoryBase(url), String(url)).toBeNull()
     }
   })
@@ -47,7 +55,9 @@ describe('markdownLinks', () => {
 
 describe('headingAnchors', () => {
   it('slugs headings the way GitHub and npm do, numbering repeats', () => {
-    const anchors = headingAnchors('# @kp/core\n## 4.5 READY\n## Limits and defaults (PROTOCOL.md 7)\n## `code` *em*\n## Limits\n## Limits\n<a id="custom"></a>')
+    const anchors = headingAnchors(
+      '# @kp/core\n## 4.5 READY\n## Limits and defaults (PROTOCOL.md 7)\n## `code` *em*\n## Limits\n## Limits\n<a id="custom"></a>',
+    )
     expect([...anchors]).toEqual(expect.arrayContaining(['kpcore', '45-ready', 'limits-and-defaults-protocolmd-7', 'code-em', 'limits', 'limits-1', 'custom']))
   })
 })
@@ -74,14 +84,18 @@ describe('checkReadmeLinks', () => {
   })
 
   it('refuses links into the repository that do not use the package.json base', () => {
-    expect(check('# T\n[x](https://github.com/someone-else/widgets/blob/main/docs/SPEC.md)')[0]).toMatch(/not at its package\.json base https:\/\/github\.com\/acme\/widgets/)
+    expect(check('# T\n[x](https://github.com/someone-else/widgets/blob/main/docs/SPEC.md)')[0]).toMatch(
+      /not at its package\.json base https:\/\/github\.com\/acme\/widgets/,
+    )
     expect(check(`# T\n[x](${BASE}/blob/v1/docs/SPEC.md)`)[0]).toMatch(/must have the form .*\/blob\/main\/<path>/)
     expect(check(`# T\n[x](${BASE}/raw/main/docs/SPEC.md)`)[0]).toMatch(/must have the form/)
     expect(check('# T\n[x](http://github.com/acme/widgets/blob/main/docs/SPEC.md)')[0]).toMatch(/not at its package\.json base/)
   })
 
   it('refuses links to files and anchors the repository does not have', () => {
-    expect(check(`# T\n[x](${BASE}/blob/main/docs/GONE.md)`)).toEqual([`README.md:2: link "${BASE}/blob/main/docs/GONE.md" names docs/GONE.md, which is not in the repository`])
+    expect(check(`# T\n[x](${BASE}/blob/main/docs/GONE.md)`)).toEqual([
+      `README.md:2: link "${BASE}/blob/main/docs/GONE.md" names docs/GONE.md, which is not in the repository`,
+    ])
     expect(check(`# T\n[x](${BASE}/blob/main/docs/SPEC.md#9-nothing)`)[0]).toMatch(/anchor #9-nothing, which is not a heading of docs\/SPEC\.md/)
     expect(check(`# T\n[x](${BASE}/blob/main/docs/SPEC.md#notes-1)`)).toEqual([])
   })

@@ -13,7 +13,13 @@ import { publishedPackages, readJson, repoRoot } from '../src/workspace.js'
 // packages that are released anyway).
 
 const changesetBin = fileURLToPath(new URL('../bin/changeset.mjs', import.meta.url))
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' }
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.invalid',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.invalid',
+}
 let dir = ''
 
 beforeAll(async () => {

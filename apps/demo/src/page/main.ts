@@ -139,7 +139,10 @@ function parsePin(): PublicKey | null {
   try {
     return PublicKey.from(raw.trim())
   } catch {
-    showBanner('The ?id= in the address is not a server id.', ` Expected 43 base64url or 64 hex characters, got ${raw.length}. Copy the “page” URL the demo server printed at start again.`)
+    showBanner(
+      'The ?id= in the address is not a server id.',
+      ` Expected 43 base64url or 64 hex characters, got ${raw.length}. Copy the “page” URL the demo server printed at start again.`,
+    )
     return null
   }
 }
@@ -262,7 +265,11 @@ function start(): void {
   // The live feed: a stream read with for-await; Stop aborts it, which ends the server's generator.
   let subscription: AbortController | null = null
   const onFeed = (item: FeedItem) =>
-    addFeed(ui.feedList, (el) => el.append(tag(`#${item.n}`, 'push'), document.createTextNode(`server time ${clock(item.time)}, ${item.online} online`)), item.time)
+    addFeed(
+      ui.feedList,
+      (el) => el.append(tag(`#${item.n}`, 'push'), document.createTextNode(`server time ${clock(item.time)}, ${item.online} online`)),
+      item.time,
+    )
   const subscribe = async (signal: AbortSignal) => {
     ui.feedList.replaceChildren()
     for await (const item of client.stream(feed, 500, { signal, credit: 8 })) onFeed(item)
@@ -281,11 +288,14 @@ function start(): void {
         () => 'the server ended the feed',
         (e: Error & { code?: string }) => (ac.signal.aborted ? 'stopped' : `ended: ${e.code ?? e.name}: ${e.message}`),
       )
-      .then((why) => {
-        if (subscription === ac) subscription = null
-        ui.feedToggle.textContent = 'Subscribe'
-        ui.feedStatus.textContent = why
-      }, (e) => console.error('demo page bug:', e))
+      .then(
+        (why) => {
+          if (subscription === ac) subscription = null
+          ui.feedToggle.textContent = 'Subscribe'
+          ui.feedStatus.textContent = why
+        },
+        (e) => console.error('demo page bug:', e),
+      )
   }
 
   // The upload: a sink fed by the file's ReadableStream; the bar shows what the sink has taken,

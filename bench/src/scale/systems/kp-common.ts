@@ -24,7 +24,11 @@ export function quietLogger(tag: string): Logger {
 export const serverApi = () => new KiloInterface().on(cmdEcho, (s) => s)
 
 /** The scale adapter of a KiloServer. */
-export function kpServer(server: KiloServer, info: Record<string, unknown>, stats?: () => Record<string, number> | Promise<Record<string, number>>): ScaleServer {
+export function kpServer(
+  server: KiloServer,
+  info: Record<string, unknown>,
+  stats?: () => Record<string, number> | Promise<Record<string, number>>,
+): ScaleServer {
   return {
     info,
     sessions: () => server.sessionCount,

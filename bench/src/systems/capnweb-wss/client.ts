@@ -7,7 +7,6 @@ interface EchoApi {
   echoBytes(b: Uint8Array): Uint8Array
   items(count: number, size: number): ReadableStream<Uint8Array>
 }
-
 // capnweb reads `WebSocket.CONNECTING` from the global, which Node 20 does not have.
 ;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
 

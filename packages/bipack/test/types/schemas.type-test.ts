@@ -24,7 +24,13 @@ const Shape = bp.union({ circle: bp.struct({ r: bp.f64 }), square: bp.struct({ s
 expectTypeOf<bp.Infer<typeof Shape>>().toEqualTypeOf<
   { type: 'circle'; value: { r: number } } | { type: 'square'; value: { side: number } } | { type: 'none'; value: undefined }
 >()
-expectTypeOf(bp.transform(bp.string, (s) => new URL(s), (u: URL) => u.href)).toEqualTypeOf<bp.Schema<URL>>()
+expectTypeOf(
+  bp.transform(
+    bp.string,
+    (s) => new URL(s),
+    (u: URL) => u.href,
+  ),
+).toEqualTypeOf<bp.Schema<URL>>()
 expectTypeOf(bp.custom<[number, number]>({ write: () => {}, read: () => [0, 0] })).toEqualTypeOf<bp.Schema<[number, number]>>()
 
 // A struct of everything, as the README's example.

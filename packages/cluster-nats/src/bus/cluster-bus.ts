@@ -54,7 +54,9 @@ const TOKEN = /^[A-Za-z0-9_-]+$/
 export function checkSubject(subject: unknown, name = 'subject'): string {
   if (typeof subject !== 'string') throw new TypeError(`"${name}" expected a string, got ${subject === null ? 'null' : typeof subject}`)
   if (subject.length === 0 || subject.length > 512 || !subject.split('.').every((t) => TOKEN.test(t))) {
-    throw new RangeError(`"${name}" expected dot-separated tokens of letters, digits, '_' and '-' (at most 512 characters), got ${JSON.stringify(subject.slice(0, 64))}`)
+    throw new RangeError(
+      `"${name}" expected dot-separated tokens of letters, digits, '_' and '-' (at most 512 characters), got ${JSON.stringify(subject.slice(0, 64))}`,
+    )
   }
   return subject
 }

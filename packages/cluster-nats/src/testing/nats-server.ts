@@ -37,7 +37,8 @@ export interface NatsServerProcess {
 }
 
 /** Where Debian's `nats-server` package puts the binary, and the hint when it is missing. */
-export const NATS_INSTALL_HINT = 'install Debian\'s nats-server package (sudo apt-get install nats-server; `pnpm test` does it by itself, see scripts/ensure-test-deps.mjs) or set KP_NATS_SERVER to the binary'
+export const NATS_INSTALL_HINT =
+  "install Debian's nats-server package (sudo apt-get install nats-server; `pnpm test` does it by itself, see scripts/ensure-test-deps.mjs) or set KP_NATS_SERVER to the binary"
 
 /** The `nats-server` binary, or null when there is none. */
 export function findNatsServer(bin?: string): string | null {
@@ -68,7 +69,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   // a free port can be taken between the probe and the start: try a few
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = options.port || (await freePort(host))
-    const child = spawn(bin, ['-a', host, '-p', String(port), ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false })
+    const child = spawn(bin, ['-a', host, '-p', String(port), ...(options.args ?? [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
+    })
     let output = ''
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (output = (output + d).slice(-20_000)))
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (output = (output + d).slice(-20_000)))

@@ -53,7 +53,11 @@ export class FrameCodec {
   private readonly nonce = new Uint8Array(12)
   private readonly subjectBytes = new Map<string, Uint8Array>()
 
-  constructor(nodeId: Uint8Array, clusterKey: Uint8Array | null, private readonly maxSenders: number) {
+  constructor(
+    nodeId: Uint8Array,
+    clusterKey: Uint8Array | null,
+    private readonly maxSenders: number,
+  ) {
     this.nodeId = nodeId
     this.nodeHex = toHex(nodeId)
     this.clusterKey = clusterKey

@@ -1,5 +1,19 @@
 /** Servers, clients and a shared api for the cluster tests (in-memory transports from core). */
-import { bp, command, connect, defineError, KiloInterface, type KiloClient, type KiloServer, memoryConnector, memoryListener, type SessionContext, SigningKey, serve, silentLogger } from '@kp/core'
+import {
+  bp,
+  command,
+  connect,
+  defineError,
+  KiloInterface,
+  type KiloClient,
+  type KiloServer,
+  memoryConnector,
+  memoryListener,
+  type SessionContext,
+  SigningKey,
+  serve,
+  silentLogger,
+} from '@kp/core'
 
 export const cmdNote = command('note', bp.string, bp.unit)
 export const cmdAsk = command('ask', bp.string, bp.string)

@@ -83,8 +83,7 @@ export class ArqScan {
           const lenAt = r.offset
           len = r.unsigned()
           start = r.offset
-          if (len > r.end - start)
-            throw new ArqDecodeError(`PUSH data length ${len} exceeds the ${r.end - start} byte(s) left`, lenAt)
+          if (len > r.end - start) throw new ArqDecodeError(`PUSH data length ${len} exceeds the ${r.end - start} byte(s) left`, lenAt)
           r.offset = start + len
         } else if (tag === SegTag.Ack) {
           sn = r.unsigned()

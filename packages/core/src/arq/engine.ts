@@ -211,8 +211,7 @@ export class ArqEngine {
       s.scan(packet)
       if (s.una > this.sndNxt) throw new ArqDecodeError(`una ${s.una} is beyond the next sequence number ${this.sndNxt}`)
       for (let i = 0; i < s.count; i++) {
-        if (s.tag[i] === SegTag.Ack && s.sn[i]! >= this.sndNxt)
-          throw new ArqDecodeError(`ACK of sequence number ${s.sn[i]} which was never sent`)
+        if (s.tag[i] === SegTag.Ack && s.sn[i]! >= this.sndNxt) throw new ArqDecodeError(`ACK of sequence number ${s.sn[i]} which was never sent`)
       }
     } catch (e) {
       this.stats.malformed++

@@ -359,7 +359,11 @@ export class ClientHandshakeDriver<S> {
     if (ignored?.check === 'pin-mismatch') return this.fail(ignored)
     const why = ignored ? `; ignored an unauthenticated answer: ${ignored.message}` : ''
     this.fail(
-      new HandshakeError('timeout', `no valid answer from ${this.transport.remoteAddress} within ${this.o.handshakeTimeoutMs} ms${why}`, ignored ? { cause: ignored } : undefined),
+      new HandshakeError(
+        'timeout',
+        `no valid answer from ${this.transport.remoteAddress} within ${this.o.handshakeTimeoutMs} ms${why}`,
+        ignored ? { cause: ignored } : undefined,
+      ),
     )
   }
 

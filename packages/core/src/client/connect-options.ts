@@ -81,4 +81,3 @@ export interface ClientEvents {
   /** The session could not be resumed: a fresh one follows, the application rebuilds its state. */
   resumeRefused: [error: ResumeRefusedError]
 }
-

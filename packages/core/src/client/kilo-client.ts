@@ -55,7 +55,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
 
   constructor(connector: Connector, options: ConnectOptions<S> = {}) {
     super()
-    if (typeof connector !== 'function') throw new TypeError('"connector" expected a function (signal?) => Promise<Transport>, e.g. tcpConnector({ host, port })')
+    if (typeof connector !== 'function')
+      throw new TypeError('"connector" expected a function (signal?) => Promise<Transport>, e.g. tcpConnector({ host, port })')
     if (options === null || typeof options !== 'object') throw new TypeError('"options" expected an object')
     this.connector = connector
     this.options = options
@@ -153,7 +154,9 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
    */
   stream<A, T>(definition: StreamDefinition<A, T>, args: A, options?: StreamOptions): RemoteStream<T> {
     const p = prepareOpen(definition, 'stream', args, options, this.options.streamCredit ?? Defaults.streamCredit)
-    return new RemoteStream<T>(() => this.sessionFor(`stream '${definition.name}'`, p.signal).then((s) => s.streams.open(definition, p.args, null, p.window, p.signal).rx as Inflow<T>))
+    return new RemoteStream<T>(() =>
+      this.sessionFor(`stream '${definition.name}'`, p.signal).then((s) => s.streams.open(definition, p.args, null, p.window, p.signal).rx as Inflow<T>),
+    )
   }
 
   /**
@@ -300,7 +303,10 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
     } finally {
       this.attempting = false
       // not handed to a handshake (closed, no transport, the known-servers read failed)
-      exchange?.then((ex) => ex.wipe(), () => {})
+      exchange?.then(
+        (ex) => ex.wipe(),
+        () => {},
+      )
     }
   }
 

@@ -41,7 +41,8 @@ export const MAX_SERVER_NAME_LENGTH = 1024
  * TypeError / RangeError naming `arg` otherwise.
  */
 export function assertServerName(name: unknown, arg = 'name'): string {
-  if (typeof name !== 'string') throw new TypeError(`"${arg}" expected a string (a server name such as "example.com:4000"), got ${name === null ? 'null' : typeof name}`)
+  if (typeof name !== 'string')
+    throw new TypeError(`"${arg}" expected a string (a server name such as "example.com:4000"), got ${name === null ? 'null' : typeof name}`)
   if (name.length === 0 || name.length > MAX_SERVER_NAME_LENGTH) {
     throw new RangeError(`"${arg}" expected 1 to ${MAX_SERVER_NAME_LENGTH} characters, got length=${name.length}`)
   }
@@ -57,7 +58,9 @@ export function assertKnownServers(store: unknown, arg = 'knownServers'): KnownS
   const s = store as Record<string, unknown> | null
   for (const m of ['get', 'add', 'forget', 'locate']) {
     if (typeof s !== 'object' || s === null || typeof s[m] !== 'function') {
-      throw new TypeError(`"${arg}" expected a KnownServers store (get, add, forget, locate), such as memoryKnownServers() or fileKnownServers(path); ${m}() is missing`)
+      throw new TypeError(
+        `"${arg}" expected a KnownServers store (get, add, forget, locate), such as memoryKnownServers() or fileKnownServers(path); ${m}() is missing`,
+      )
     }
   }
   return store as KnownServers
@@ -72,7 +75,9 @@ export function assertKnownServers(store: unknown, arg = 'knownServers'): KnownS
  * const known = memoryKnownServers({ 'example.com:4000': 'Vb3l...' })
  * ```
  */
-export function memoryKnownServers(entries?: Record<string, PublicKey | Uint8Array | string> | Iterable<readonly [string, PublicKey | Uint8Array | string]>): KnownServers {
+export function memoryKnownServers(
+  entries?: Record<string, PublicKey | Uint8Array | string> | Iterable<readonly [string, PublicKey | Uint8Array | string]>,
+): KnownServers {
   const map = new Map<string, PublicKey>()
   if (entries !== undefined) {
     const list = Symbol.iterator in Object(entries) ? (entries as Iterable<readonly [string, PublicKey | Uint8Array | string]>) : Object.entries(entries)

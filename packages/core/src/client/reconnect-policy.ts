@@ -15,7 +15,14 @@ export interface ReconnectOptions {
 export const FULL_RETRY_MIN_MS = 1_000
 
 /** Handshake failures that retrying cannot fix: the client stops instead of reconnecting. */
-const FATAL_CHECKS: ReadonlySet<string> = new Set(['pin-mismatch', 'bad-signature', 'unauthorized', 'unsupported-version', 'low-order-key', 'known-server-changed'])
+const FATAL_CHECKS: ReadonlySet<string> = new Set([
+  'pin-mismatch',
+  'bad-signature',
+  'unauthorized',
+  'unsupported-version',
+  'low-order-key',
+  'known-server-changed',
+])
 
 /**
  * When and whether a client tries again (like TanStack Query's retryer, kept apart from the
@@ -52,7 +59,8 @@ export class ReconnectPolicy {
    */
   nextDelay(error?: Error): number {
     let base = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** Math.min(this.attempt, 30))
-    if (error !== undefined && HandshakeError.isInstance(error) && error.check === 'full') base = Math.min(this.maxDelayMs, Math.max(base, 2 * FULL_RETRY_MIN_MS))
+    if (error !== undefined && HandshakeError.isInstance(error) && error.check === 'full')
+      base = Math.min(this.maxDelayMs, Math.max(base, 2 * FULL_RETRY_MIN_MS))
     this.attempt++
     return base / 2 + Math.random() * (base / 2)
   }

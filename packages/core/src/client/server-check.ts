@@ -54,7 +54,9 @@ export function resolvePinning(o: PinningOptions): Pinning {
   const insecure = o.insecureAcceptAnyServer
   if (insecure !== undefined && typeof insecure !== 'boolean') throw new TypeError(`"insecureAcceptAnyServer" expected true or false, got ${typeof insecure}`)
   const serverName = o.serverName === undefined ? undefined : assertServerName(o.serverName, 'serverName')
-  const given = [o.serverId !== undefined && 'serverId', o.knownServers !== undefined && 'knownServers', insecure === true && 'insecureAcceptAnyServer'].filter(Boolean)
+  const given = [o.serverId !== undefined && 'serverId', o.knownServers !== undefined && 'knownServers', insecure === true && 'insecureAcceptAnyServer'].filter(
+    Boolean,
+  )
   if (given.length > 1) throw new RangeError(`"${given[0]}" and "${given[1]}" exclude each other: choose one way to check the server`)
   if (o.serverId !== undefined) return { mode: 'pinned', serverId: PublicKey.from(o.serverId) }
   if (o.knownServers !== undefined) return { mode: 'known-servers', store: assertKnownServers(o.knownServers), serverName }

@@ -21,7 +21,8 @@ export class ConnectionClosedError extends KiloError {
 
   constructor(reason: string, options?: KiloErrorOptions & { outcome?: CallOutcome }) {
     const outcome = options?.outcome ?? 'none'
-    const suffix = outcome === 'not-sent' ? ' (the call was never sent: safe to retry)' : outcome === 'unknown' ? ' (the call was sent: its outcome is unknown)' : ''
+    const suffix =
+      outcome === 'not-sent' ? ' (the call was never sent: safe to retry)' : outcome === 'unknown' ? ' (the call was sent: its outcome is unknown)' : ''
     super('kp.ConnectionClosed', `connection closed: ${reason}${suffix}`, options)
     this.name = 'ConnectionClosedError'
     this.reason = reason

@@ -86,7 +86,8 @@ export class ClientHandshake {
       identity = open(hk.kServerHs, ZERO_NONCE, parsed.sealed, hk.th1)
     } catch (e) {
       wipe(dh)
-      if (AeadError.isInstance(e)) throw new HandshakeError('decrypt', 'could not open the server identity in WELCOME (corrupted or forged frame)', { cause: e })
+      if (AeadError.isInstance(e))
+        throw new HandshakeError('decrypt', 'could not open the server identity in WELCOME (corrupted or forged frame)', { cause: e })
       throw e
     }
     const serverId = PK.fromBytes(identity.subarray(0, 32))

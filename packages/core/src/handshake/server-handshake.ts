@@ -63,7 +63,8 @@ export class ServerHandshake {
     }
     const flags = payload[0]!
     if (flags & ~15) throw new HandshakeError('malformed', `FINISH flags ${flags} have unknown bits set`)
-    if ((flags & FinishFlag.Resumable) !== 0 && (flags & FinishFlag.Resume) !== 0) throw new HandshakeError('malformed', 'FINISH asks for a new resumable session and a resume at once')
+    if ((flags & FinishFlag.Resumable) !== 0 && (flags & FinishFlag.Resume) !== 0)
+      throw new HandshakeError('malformed', 'FINISH asks for a new resumable session and a resume at once')
     const resume = flags & FinishFlag.Resumable ? 'fresh' : flags & FinishFlag.Resume ? 'resume' : 'none'
     let clientId: PublicKey | null = null
     if (flags & 1) {

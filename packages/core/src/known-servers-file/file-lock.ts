@@ -30,7 +30,8 @@ export async function withFileLock<T>(lockPath: string, o: FileLockOptions, job:
       }
       break
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new KnownServersError(`cannot create the lock file ${lockPath}: ${(e as Error).message}`, { cause: e })
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new KnownServersError(`cannot create the lock file ${lockPath}: ${(e as Error).message}`, { cause: e })
     }
     if (await breakIfStale(lockPath, o.staleMs)) continue
     if (Date.now() >= deadline) {

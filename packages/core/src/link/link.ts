@@ -140,7 +140,11 @@ export class Link {
 
   /** Numbers and keeps this link's session messages from here on (PROTOCOL.md 15). */
   setBuffer(buffer: ResumeBuffer): void {
-    this.segments = new SegmentReader(buffer, () => this.reliable || this.records.arq !== null, () => this.writeAckNow(buffer))
+    this.segments = new SegmentReader(
+      buffer,
+      () => this.reliable || this.records.arq !== null,
+      () => this.writeAckNow(buffer),
+    )
     this.records.setBuffer(buffer)
     // a message and its segment's SEQ fit one turn, and a message is at most a quarter of what
     // may stay unacknowledged (larger ones fail with MessageTooLarge; byte items are cut)

@@ -36,7 +36,8 @@ export function parseHello(frame: Uint8Array): Hello {
   try {
     const r = new BipackReader(frame, 1)
     const version = r.unsigned()
-    if (version !== PROTOCOL_VERSION) throw new FrameParseError('unsupported-version', `version ${version} is not supported (this peer speaks ${PROTOCOL_VERSION})`)
+    if (version !== PROTOCOL_VERSION)
+      throw new FrameParseError('unsupported-version', `version ${version} is not supported (this peer speaks ${PROTOCOL_VERSION})`)
     const ephemeral = r.fixed(32)
     const cookie = r.bytes()
     if (cookie.length > MAX_COOKIE) throw new FrameParseError('malformed', 'HELLO cookie too long')

@@ -46,7 +46,10 @@ export function writeItem(w: BipackWriter, ref: number, item: Uint8Array): void 
 }
 /** ITEM whose item is a bipack `bytes` value, written without encoding it apart first. */
 export function writeBytesItem(w: BipackWriter, ref: number, value: Uint8Array): void {
-  w.unsigned(Kind.Item).unsigned(ref).unsigned(smartintSize(value.length) + value.length).bytes(value)
+  w.unsigned(Kind.Item)
+    .unsigned(ref)
+    .unsigned(smartintSize(value.length) + value.length)
+    .bytes(value)
 }
 export function writeCredit(w: BipackWriter, ref: number, n: number): void {
   w.unsigned(Kind.Credit).unsigned(ref).unsigned(n)

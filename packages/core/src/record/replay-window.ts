@@ -29,10 +29,11 @@ export class ReplayWindow {
     if (counter > this.top) {
       // forget the bits of counters that slide out of the window
       if (counter - this.top >= span) this.bits.fill(0)
-      else for (let c = this.top + 1; c <= counter; c++) {
-        const i = c % span
-        this.bits[i >>> 5]! &= ~(1 << (i & 31))
-      }
+      else
+        for (let c = this.top + 1; c <= counter; c++) {
+          const i = c % span
+          this.bits[i >>> 5]! &= ~(1 << (i & 31))
+        }
       this.top = counter
     }
     const i = counter % span

@@ -147,7 +147,8 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
   get limitHint(): string | undefined {
     const link = this.link
     // plain UDP: one datagram per message is the transport's limit, not a setting to raise
-    if (!link.reliable && !link.records.arq) return 'plain UDP carries each message in one datagram: connect with { reliable: true } (messages of up to 255 datagrams), or use TCP or WebSocket'
+    if (!link.reliable && !link.records.arq)
+      return 'plain UDP carries each message in one datagram: connect with { reliable: true } (messages of up to 255 datagrams), or use TCP or WebSocket'
     return undefined
   }
   /** Null when streams may run here, else why not (plain UDP loses datagrams). */

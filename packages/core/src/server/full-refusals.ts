@@ -26,7 +26,9 @@ export class FullRefusals {
     const now = Date.now()
     if (now - this.lastLogAt < this.intervalMs) return
     const span = this.lastLogAt === Number.NEGATIVE_INFINITY ? '' : ` in the last ${Math.round((now - this.lastLogAt) / 1000)} s`
-    this.log.warn?.(`server full (${limit}): refused ${this.unreported} connection${this.unreported === 1 ? '' : 's'}${span} with REJECT full; clients retry with backoff`)
+    this.log.warn?.(
+      `server full (${limit}): refused ${this.unreported} connection${this.unreported === 1 ? '' : 's'}${span} with REJECT full; clients retry with backoff`,
+    )
     this.lastLogAt = now
     this.unreported = 0
   }

@@ -186,8 +186,12 @@ export function serve<S>(listeners: TransportListener | TransportListener[], ifa
   const list = Array.isArray(listeners) ? listeners : [listeners]
   if (list.length === 0) throw new RangeError('"listeners" expected at least one listener')
   for (const l of list) {
-    if (!l || typeof l.onConnection !== 'function') throw new TypeError('"listeners" expected TransportListener objects (tcpListener, wsListener, udpListener, memoryListener...)')
-    if (served.has(l)) throw new TypeError(`the listener on ${l.address.host}:${l.address.port} is already served: one serve() per listener (pass several listeners to one serve() instead)`)
+    if (!l || typeof l.onConnection !== 'function')
+      throw new TypeError('"listeners" expected TransportListener objects (tcpListener, wsListener, udpListener, memoryListener...)')
+    if (served.has(l))
+      throw new TypeError(
+        `the listener on ${l.address.host}:${l.address.port} is already served: one serve() per listener (pass several listeners to one serve() instead)`,
+      )
     if (l.isClosed === true) throw new TypeError(`the listener on ${l.address.host}:${l.address.port} is closed: open a new one`)
   }
   for (const l of list) served.add(l)

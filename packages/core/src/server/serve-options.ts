@@ -127,15 +127,18 @@ export function resolveServeOptions<S>(options: ServeOptions<S>): ResolvedServeO
     throw new TypeError('"options.key" expected a SigningKey (the server identity), e.g. SigningKey.generate()')
   }
   if (options.session !== undefined && typeof options.session !== 'function') throw new TypeError('"options.session" expected a function () => session object')
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('"options.authorize" expected a function (remoteId, info) => boolean')
+  if (options.authorize !== undefined && typeof options.authorize !== 'function')
+    throw new TypeError('"options.authorize" expected a function (remoteId, info) => boolean')
   if (options.cookie !== undefined && options.cookie !== 'auto' && options.cookie !== 'always') {
     throw new TypeError(`"options.cookie" expected 'auto' or 'always', got ${String(options.cookie)}`)
   }
   const int = (name: keyof ServeOptions<S>, fallback: number, min: number, max: number) => integerOption(`options.${name}`, options[name], fallback, min, max)
   const ping = options.pingIntervalMs === undefined ? undefined : int('pingIntervalMs', 0, 0, DAY_MS)
   const idle = options.idleTimeoutMs === undefined ? undefined : int('idleTimeoutMs', 0, 0, DAY_MS)
-  if (ping !== undefined && ping > 0 && ping < Defaults.minPingIntervalMs) throw new RangeError(`"options.pingIntervalMs" expected 0 or at least ${Defaults.minPingIntervalMs}, got ${ping}`)
-  if (idle !== undefined && idle > 0 && idle < Defaults.minIdleTimeoutMs) throw new RangeError(`"options.idleTimeoutMs" expected 0 or at least ${Defaults.minIdleTimeoutMs}, got ${idle}`)
+  if (ping !== undefined && ping > 0 && ping < Defaults.minPingIntervalMs)
+    throw new RangeError(`"options.pingIntervalMs" expected 0 or at least ${Defaults.minPingIntervalMs}, got ${ping}`)
+  if (idle !== undefined && idle > 0 && idle < Defaults.minIdleTimeoutMs)
+    throw new RangeError(`"options.idleTimeoutMs" expected 0 or at least ${Defaults.minIdleTimeoutMs}, got ${idle}`)
   return {
     key: options.key,
     session: options.session ?? (() => ({}) as S),

@@ -262,7 +262,8 @@ export class ServerHandshakeDriver<S> {
     const { keys, clientId } = result
     const arq = result.reliableRequested
     // resumable when the client asked and this server offers it (PROTOCOL.md 15)
-    const resume = announce && result.resume === 'fresh' && options.resume !== null && keys.resume ? { ...options.resume, key: keys.resume, id: randomBytes(16) } : undefined
+    const resume =
+      announce && result.resume === 'fresh' && options.resume !== null && keys.resume ? { ...options.resume, key: keys.resume, id: randomBytes(16) } : undefined
     if (!resume && keys.resume) wipe(keys.resume)
     const s: Session<S> = createSession<S>({
       ...this.linkOptions(keys, finish, arq, announce),

@@ -190,7 +190,9 @@ export class Outflow<T> implements ScheduledSource {
     const size = itemSize(this.ref, encoded.length)
     const limit = this.host.peerMaxMessage
     if (size > limit) {
-      return this.failWith(new MessageTooLargeError(size, limit, `an item of ${this.what}`, this.host.limitHint ?? 'send smaller items, or raise maxMessage on the server'))
+      return this.failWith(
+        new MessageTooLargeError(size, limit, `an item of ${this.what}`, this.host.limitHint ?? 'send smaller items, or raise maxMessage on the server'),
+      )
     }
     this.append((w) => writeItem(w, this.ref, encoded))
     this.credit--

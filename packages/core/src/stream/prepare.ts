@@ -41,6 +41,7 @@ function isSignal(s: unknown): s is AbortSignal {
 
 function describe(v: unknown): string {
   if (v === null) return 'null'
-  if (typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string') return `'${(v as { name: string }).name}' (not a stream definition: a command?)`
+  if (typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string')
+    return `'${(v as { name: string }).name}' (not a stream definition: a command?)`
   return typeof v
 }

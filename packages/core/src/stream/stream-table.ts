@@ -202,7 +202,8 @@ export class StreamTable<S> implements StreamOwner {
     if (!tx) throw new ProtocolError(`CREDIT on ${s.what} in a direction that carries no items`)
     if (n === 0) throw new ProtocolError(`CREDIT of 0 items on ${s.what}`)
     if (tx.state !== 'open') return
-    if (tx.credit + n > Defaults.maxCredit) throw new ProtocolError(`CREDIT raises the credit on ${s.what} to ${tx.credit + n}, more than ${Defaults.maxCredit}`)
+    if (tx.credit + n > Defaults.maxCredit)
+      throw new ProtocolError(`CREDIT raises the credit on ${s.what} to ${tx.credit + n}, more than ${Defaults.maxCredit}`)
     tx.addCredit(n)
   }
 
@@ -210,17 +211,22 @@ export class StreamTable<S> implements StreamOwner {
   onEnd(ref: number, value: Uint8Array): void {
     const s = this.lookup(ref, 'END')
     if (!s) return
-    this.terminal(s, 'END', (rx) => rx.onEnd(), () => {
-      const a = s.answer!
-      let v: unknown
-      try {
-        v = a.schema.decode(value)
-      } catch (e) {
-        a.reject(new KiloError('kp.BadResult', `result of ${s.what} does not decode: ${(e as Error).message}`, { cause: e }))
-        return
-      }
-      a.resolve(v)
-    })
+    this.terminal(
+      s,
+      'END',
+      (rx) => rx.onEnd(),
+      () => {
+        const a = s.answer!
+        let v: unknown
+        try {
+          v = a.schema.decode(value)
+        } catch (e) {
+          a.reject(new KiloError('kp.BadResult', `result of ${s.what} does not decode: ${(e as Error).message}`, { cause: e }))
+          return
+        }
+        a.resolve(v)
+      },
+    )
   }
 
   /** FAIL arrived. */
@@ -228,7 +234,12 @@ export class StreamTable<S> implements StreamOwner {
     const s = this.lookup(ref, 'FAIL')
     if (!s) return
     const errors = this.options.errors
-    this.terminal(s, 'FAIL', (rx) => rx.onFail(wireToError(code, message, data, errors)), () => s.answer!.reject(wireToError(code, message, data, errors)))
+    this.terminal(
+      s,
+      'FAIL',
+      (rx) => rx.onFail(wireToError(code, message, data, errors)),
+      () => s.answer!.reject(wireToError(code, message, data, errors)),
+    )
   }
 
   /** END or FAIL on the direction the peer sends. */
@@ -375,4 +386,3 @@ export class StreamTable<S> implements StreamOwner {
     if (this.theirs.get(s.id) === s) this.theirs.delete(s.id)
   }
 }
-

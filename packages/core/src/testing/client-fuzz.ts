@@ -64,7 +64,14 @@ export const clientCases: readonly ClientCase[] = [
       const rng = ctx.rng
       const w = forgedWelcome(rng)
       const k = rng.int(4)
-      const frame = k === 0 ? w : k === 1 ? w.subarray(0, rng.range(1, WELCOME_SIZE - 1)) : k === 2 ? frameOfType(rng, FrameType.Welcome, 512) : w.map((b, i) => (i === 1 ? 2 << 2 : b))
+      const frame =
+        k === 0
+          ? w
+          : k === 1
+            ? w.subarray(0, rng.range(1, WELCOME_SIZE - 1))
+            : k === 2
+              ? frameOfType(rng, FrameType.Welcome, 512)
+              : w.map((b, i) => (i === 1 ? 2 << 2 : b))
       ctx.server.link.send(frame)
       await ctx.server.link.waitClosed(ctx.handshakeTimeoutMs + 500)
       return undefined
@@ -107,7 +114,8 @@ export const clientCases: readonly ClientCase[] = [
           link.send(frameOfType(rng, FrameType.Reject, 300))
           break
         case 2:
-          for (let i = rng.range(1, 50); i > 0; i--) link.send(rng.chance(0.5) ? encodeCookie(rng.bytes(rng.range(1, 64))) : frameOfType(rng, FrameType.Cookie, 100))
+          for (let i = rng.range(1, 50); i > 0; i--)
+            link.send(rng.chance(0.5) ? encodeCookie(rng.bytes(rng.range(1, 64))) : frameOfType(rng, FrameType.Cookie, 100))
           break
         default:
           link.send(frameOfType(rng, rng.pick([0, 1, 3, 4, 7, 8, 255]), 300))
@@ -167,7 +175,11 @@ export const clientCases: readonly ClientCase[] = [
     run: async (ctx) => {
       if (!(await accept(ctx))) return undefined
       const rng = ctx.rng
-      ctx.server.ready({ maxMessage: rng.pick([0, 1, 16, Number.MAX_SAFE_INTEGER]), pingIntervalMs: rng.pick([0, 10_000]), idleTimeoutMs: rng.pick([0, 1, 50]) })
+      ctx.server.ready({
+        maxMessage: rng.pick([0, 1, 16, Number.MAX_SAFE_INTEGER]),
+        pingIntervalMs: rng.pick([0, 10_000]),
+        idleTimeoutMs: rng.pick([0, 1, 50]),
+      })
       await ctx.server.serveEcho(300)
       return undefined
     },
@@ -179,7 +191,13 @@ export const clientCases: readonly ClientCase[] = [
       if (!(await accept(ctx))) return undefined
       const rng = ctx.rng
       const k = rng.int(3)
-      ctx.server.send(k === 0 ? plaintext((w) => writeClose(w, 'unauthorized')) : k === 1 ? hugeClose(rng, rng.range(100, 8000), rng.chance(0.5)) : plaintext((w) => writeClose(w, '')))
+      ctx.server.send(
+        k === 0
+          ? plaintext((w) => writeClose(w, 'unauthorized'))
+          : k === 1
+            ? hugeClose(rng, rng.range(100, 8000), rng.chance(0.5))
+            : plaintext((w) => writeClose(w, '')),
+      )
       await ctx.server.link.waitClosed(300)
       return undefined
     },
@@ -345,7 +363,10 @@ export interface ClientFuzzTarget {
  * rejection or uncaught exception, every call settles (a result or a library error) in bounded
  * time, every client closes. Each hostile server serves whichever client connected to it.
  */
-export async function runClientFuzz(t: ClientFuzzTarget, o: { seed: number; sequences: number; lanes?: number; cases?: readonly ClientCase[] }): Promise<ClientFuzzReport> {
+export async function runClientFuzz(
+  t: ClientFuzzTarget,
+  o: { seed: number; sequences: number; lanes?: number; cases?: readonly ClientCase[] },
+): Promise<ClientFuzzReport> {
   const trap: CrashTrap = installCrashTrap()
   const handshakeTimeoutMs = 600
   const callTimeoutMs = 800

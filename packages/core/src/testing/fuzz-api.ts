@@ -139,4 +139,3 @@ export function fuzzServeOptions(key: SigningKey, limits: FuzzLimits = defaultFu
     },
   }
 }
-

@@ -79,7 +79,13 @@ export function expectRunClean(report: FuzzReport, heapGrowthMb = 24): void {
  */
 export function runFuzzSuite(target: FuzzSuiteTarget): void {
   const seed = fuzzSeed(target.seed ?? 0x6b700014)
-  const info: FuzzTargetInfo = { reliable: target.reliable, arq: !!target.arq, maxFrame: 0, limits: { ...defaultFuzzLimits, ...target.limits }, serverId: null as never }
+  const info: FuzzTargetInfo = {
+    reliable: target.reliable,
+    arq: !!target.arq,
+    maxFrame: 0,
+    limits: { ...defaultFuzzLimits, ...target.limits },
+    serverId: null as never,
+  }
   const groups = (Object.keys(fuzzGroupTitles) as FuzzGroup[]).filter((g) => casesFor(info, [g]).length > 0)
   const sequences = target.sequences ?? 150
   const repeats = target.repeats ?? 1
@@ -103,8 +109,11 @@ export function runFuzzSuite(target: FuzzSuiteTarget): void {
         }
         if (verbose()) {
           const r = report as FuzzReport
-          for (const [name, p] of Object.entries(r.phases)) console.log(`fuzz ${target.name} ${name}: ${p.sequences} sequences, ${p.frames} frames, ${p.elapsedMs} ms`)
-          console.log(`fuzz ${target.name}: ${r.elapsedMs} ms, good client ${r.good.calls} calls p50 ${r.good.p50Ms} ms p99 ${r.good.p99Ms} ms, heap ${r.heapBeforeMb} -> ${r.heapAfterMb} MiB, closes ${JSON.stringify(r.closeCodes)}`)
+          for (const [name, p] of Object.entries(r.phases))
+            console.log(`fuzz ${target.name} ${name}: ${p.sequences} sequences, ${p.frames} frames, ${p.elapsedMs} ms`)
+          console.log(
+            `fuzz ${target.name}: ${r.elapsedMs} ms, good client ${r.good.calls} calls p50 ${r.good.p50Ms} ms p99 ${r.good.p99Ms} ms, heap ${r.heapBeforeMb} -> ${r.heapAfterMb} MiB, closes ${JSON.stringify(r.closeCodes)}`,
+          )
         }
       } catch (e) {
         runError = e
@@ -125,12 +134,16 @@ export function runFuzzSuite(target: FuzzSuiteTarget): void {
         expectPhaseClean(report?.phases[`extra ${i}`], seed)
       })
     }
-    it(`a seeded mix of ${sequences} hostile sequences while a good client calls: no crash, no good-client failure, every hostile connection closed or answered`, ({ onTestFailed }) => {
+    it(`a seeded mix of ${sequences} hostile sequences while a good client calls: no crash, no good-client failure, every hostile connection closed or answered`, ({
+      onTestFailed,
+    }) => {
       onTestFailed(failed)
       expect(runError, 'the fuzz run itself failed').toBeNull()
       expectPhaseClean(report?.phases.mix, seed)
     })
-    it('after the run: the good client never failed, the server drained to zero sessions, half-open handshakes and open transports, each closed with a named error, heap bounded', ({ onTestFailed }) => {
+    it('after the run: the good client never failed, the server drained to zero sessions, half-open handshakes and open transports, each closed with a named error, heap bounded', ({
+      onTestFailed,
+    }) => {
       onTestFailed(failed)
       expect(runError, 'the fuzz run itself failed').toBeNull()
       expectRunClean(report!, target.heapGrowthMb)
@@ -153,14 +166,23 @@ export function runClientFuzzSuite(target: ClientFuzzTarget & { seed?: number; s
   const seed = fuzzSeed(target.seed ?? 0x6b70c11e)
   const sequences = target.sequences ?? 24
   describe(`client fuzz ${target.name} (seed ${seed}, KP_FUZZ_SEED replays)`, () => {
-    it(`${sequences} hostile servers (forged or odd WELCOME, REJECT/COOKIE, READY with extreme values, CLOSE or records before READY, answers to calls never made, hostile CALLs, malformed records, PING floods): KiloClient never crashes, every call settles with a result or a named error, no timer overflow, PINGs bounded`, async ({ onTestFailed }) => {
-      onTestFailed(() => console.error(`client fuzz ${target.name} failed: replay with KP_FUZZ_SEED=${seed}`))
-      const r = await runClientFuzz(target, { seed, sequences })
-      if (verbose()) console.log(`client fuzz ${target.name}: ${r.sequences} sequences, call outcomes ${JSON.stringify(r.outcomes)}`)
-      expect(
-        { crashes: r.crashes, problems: r.problems, warnings: [...new Set(r.warnings.filter((w) => PEER_WARNINGS.test(w)).map((w) => w.split('\n')[0]!.replace(/\d+/g, 'N')))], sequences: r.sequences },
-        `crashes (a client process would have died), client-side problems, process warnings caused by a hostile server; ${replay(seed)}`,
-      ).toEqual({ crashes: [], problems: [], warnings: [], sequences })
-    }, target.timeoutMs ?? 60_000)
+    it(
+      `${sequences} hostile servers (forged or odd WELCOME, REJECT/COOKIE, READY with extreme values, CLOSE or records before READY, answers to calls never made, hostile CALLs, malformed records, PING floods): KiloClient never crashes, every call settles with a result or a named error, no timer overflow, PINGs bounded`,
+      async ({ onTestFailed }) => {
+        onTestFailed(() => console.error(`client fuzz ${target.name} failed: replay with KP_FUZZ_SEED=${seed}`))
+        const r = await runClientFuzz(target, { seed, sequences })
+        if (verbose()) console.log(`client fuzz ${target.name}: ${r.sequences} sequences, call outcomes ${JSON.stringify(r.outcomes)}`)
+        expect(
+          {
+            crashes: r.crashes,
+            problems: r.problems,
+            warnings: [...new Set(r.warnings.filter((w) => PEER_WARNINGS.test(w)).map((w) => w.split('\n')[0]!.replace(/\d+/g, 'N')))],
+            sequences: r.sequences,
+          },
+          `crashes (a client process would have died), client-side problems, process warnings caused by a hostile server; ${replay(seed)}`,
+        ).toEqual({ crashes: [], problems: [], warnings: [], sequences })
+      },
+      target.timeoutMs ?? 60_000,
+    )
   })
 }

@@ -110,7 +110,15 @@ export function startGoodClient(connector: Connector, o: GoodClientOptions): Goo
   const report = (): GoodClientReport => {
     const sorted = latencies.slice().sort((a, b) => a - b)
     const at = (q: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 100) / 100 : null)
-    return { calls, failures, errors: errors.slice(), disconnects, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.length ? Math.round(sorted[sorted.length - 1]! * 100) / 100 : null }
+    return {
+      calls,
+      failures,
+      errors: errors.slice(),
+      disconnects,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      maxMs: sorted.length ? Math.round(sorted[sorted.length - 1]! * 100) / 100 : null,
+    }
   }
   return {
     client,

@@ -136,7 +136,14 @@ export async function runHostileCampaign(o: HostileCampaignOptions): Promise<Hos
   return result
 }
 
-async function runCase(hc: HostileCase, connector: Connector, target: FuzzTargetInfo, rng: FuzzRandom, n: number, result: HostileCampaignResult): Promise<CaseRecord> {
+async function runCase(
+  hc: HostileCase,
+  connector: Connector,
+  target: FuzzTargetInfo,
+  rng: FuzzRandom,
+  n: number,
+  result: HostileCampaignResult,
+): Promise<CaseRecord> {
   const rec: CaseRecord = { name: hc.name, group: hc.group, expect: 'either', codes: undefined, firstFrame: null, frames: 0, problems: [] }
   let totals = result.totals.get(hc.name)
   if (!totals) result.totals.set(hc.name, (totals = { runs: 0, frames: 0, closedByServer: 0, probesAnswered: 0, problems: 0, ms: 0 }))
@@ -171,16 +178,20 @@ async function runCase(hc: HostileCase, connector: Connector, target: FuzzTarget
   let alive = false
   if (verdict.expect === 'close') {
     if (link.reliable && !(await link.waitClosed(ANSWER_MS + target.limits.handshakeTimeoutMs))) {
-      problem(`the server kept the connection open (expected it to close${verdict.codes ? ` with ${verdict.codes.map((x) => x ?? 'a clean close').join(' or ')}` : ''})`)
+      problem(
+        `the server kept the connection open (expected it to close${verdict.codes ? ` with ${verdict.codes.map((x) => x ?? 'a clean close').join(' or ')}` : ''})`,
+      )
     }
   } else if (!verdict.noProbe && c?.sealer) {
     // a client that sent FINISH without waiting must see READY before it may send (datagrams)
-    if (!c.ready) await c.until(() => c.ready !== null || c.closeReason !== null, verdict.expect === 'either' && !link.reliable ? EITHER_DATAGRAM_MS : ANSWER_MS)
+    if (!c.ready)
+      await c.until(() => c.ready !== null || c.closeReason !== null, verdict.expect === 'either' && !link.reliable ? EITHER_DATAGRAM_MS : ANSWER_MS)
     const wait = verdict.expect === 'either' && !link.reliable ? EITHER_DATAGRAM_MS : ANSWER_MS
     const answer = c.ready ? await c.probe(wait) : link.closed ? 'closed' : 'no-answer'
     alive = answer === 'answered'
     if (alive) totals.probesAnswered++
-    if (verdict.expect === 'survive' && !alive) problem(`the session did not survive (probe: ${answer}${c.closeReason !== null ? `, CLOSE "${c.closeReason}"` : ''})`)
+    if (verdict.expect === 'survive' && !alive)
+      problem(`the session did not survive (probe: ${answer}${c.closeReason !== null ? `, CLOSE "${c.closeReason}"` : ''})`)
     if (verdict.expect === 'either' && answer === 'no-answer' && link.reliable && !link.closed) {
       problem('the server neither answered a probe CALL nor closed the connection')
     }

@@ -65,16 +65,7 @@ export interface CaseVerdict {
 }
 
 /** Groups of hostile sequences (one test each in the fuzz suite). */
-export type FuzzGroup =
-  | 'handshake'
-  | 'behind-finish'
-  | 'duplicate-ids'
-  | 'unknown-ids'
-  | 'malformed'
-  | 'limits'
-  | 'flood'
-  | 'counters'
-  | 'arq'
+export type FuzzGroup = 'handshake' | 'behind-finish' | 'duplicate-ids' | 'unknown-ids' | 'malformed' | 'limits' | 'flood' | 'counters' | 'arq'
 
 /** What a hostile sequence gets to work with. */
 export interface CaseContext {
@@ -108,7 +99,12 @@ const ANSWER_MS = 3_000
 const HOOKS_DONE_MS = 100
 
 /** A sequence that stops before or inside the handshake. */
-function pre(name: string, weight: number, run: (ctx: CaseContext) => Promise<CaseVerdict> | CaseVerdict, applies?: (t: FuzzTargetInfo) => boolean): HostileCase {
+function pre(
+  name: string,
+  weight: number,
+  run: (ctx: CaseContext) => Promise<CaseVerdict> | CaseVerdict,
+  applies?: (t: FuzzTargetInfo) => boolean,
+): HostileCase {
   return { name, group: 'handshake', weight, run: async (ctx) => run(ctx), ...(applies ? { applies } : {}) }
 }
 
@@ -376,7 +372,14 @@ const behindFinishCases: HostileCase[] = [
           for (let i = 1; i <= ctx.target.limits.maxInFlight + extra; i++) writeCancel(w, i)
         }),
       )
-      return { expect: 'survive', ...(ok ? {} : { problem: `${busyCount(c)} kp.Busy answers for ${extra} early calls past maxInFlight${c.link.closed ? ' (the server closed the connection)' : ''}` }) }
+      return {
+        expect: 'survive',
+        ...(ok
+          ? {}
+          : {
+              problem: `${busyCount(c)} kp.Busy answers for ${extra} early calls past maxInFlight${c.link.closed ? ' (the server closed the connection)' : ''}`,
+            }),
+      }
     },
     {
       early: (ctx) => {
@@ -464,7 +467,10 @@ const unknownIdCases: HostileCase[] = [
     const mode = rng.int(4)
     if (mode === 0) sendEach(c, [plaintext((w) => writeResult(w, call.id, echoArgs('x'))), plaintext((w) => writeResult(w, call.id, echoArgs('y')))])
     else if (mode === 1) c.send(plaintext((w) => writeResult(w, call.id, Uint8Array.of(0xff, 0xff, 0xff))))
-    else if (mode === 2) c.send(plaintext((w) => writeError(w, call.id, rng.pick(['fuzz.Refused', 'app.Unknown', 'kp.Internal']), 'm'.repeat(rng.int(3000)), rng.bytes(rng.int(30)))))
+    else if (mode === 2)
+      c.send(
+        plaintext((w) => writeError(w, call.id, rng.pick(['fuzz.Refused', 'app.Unknown', 'kp.Internal']), 'm'.repeat(rng.int(3000)), rng.bytes(rng.int(30)))),
+      )
     // mode 3: never answer; the handler's own timeout ends it
     return { expect: 'survive' }
   }),
@@ -503,7 +509,15 @@ const malformedCases: HostileCase[] = [
       c.send(plaintext((w) => writeCall(w, Number.MAX_SAFE_INTEGER, 'echo', echoArgs('max'))))
       return { expect: 'survive' }
     }
-    c.send(plaintext((w) => w.unsigned(1).unsigned(2n ** 60n).string('echo').bytes(echoArgs('big'))))
+    c.send(
+      plaintext((w) =>
+        w
+          .unsigned(1)
+          .unsigned(2n ** 60n)
+          .string('echo')
+          .bytes(echoArgs('big')),
+      ),
+    )
     return { expect: 'close', codes: PROTOCOL }
   }),
   session('random well-formed messages', 'malformed', 4, (c, ctx) => {
@@ -543,7 +557,10 @@ const malformedCases: HostileCase[] = [
     const ok = await c.until(() => [...want.keys()].every((id) => c.errors.has(id)), ANSWER_MS)
     if (!ok) return { expect: 'survive', problem: `${[...want.keys()].filter((id) => !c.errors.has(id)).length} of ${n} bad calls got no ERROR` }
     const wrong = [...want].filter(([id, code]) => c.errors.get(id)!.code !== code)
-    return { expect: 'survive', ...(wrong.length ? { problem: `wrong error codes: ${wrong.map(([id, code]) => `${c.errors.get(id)!.code} instead of ${code}`).join(', ')}` } : {}) }
+    return {
+      expect: 'survive',
+      ...(wrong.length ? { problem: `wrong error codes: ${wrong.map(([id, code]) => `${c.errors.get(id)!.code} instead of ${code}`).join(', ')}` } : {}),
+    }
   }),
   session('CANCEL twice and CANCEL of finished calls', 'malformed', 2, async (c) => {
     sendEach(c, [
@@ -592,7 +609,12 @@ async function pastMaxInFlight(c: RawClient, ctx: CaseContext): Promise<CaseVerd
       for (let i = 1; i < id; i++) writeCancel(w, i)
     }),
   )
-  return { expect: 'survive', ...(ok ? {} : { problem: `${busyCount(c)} kp.Busy answers for ${extra} calls past maxInFlight ${max}${c.link.closed ? ' (the server closed the connection)' : ''}` }) }
+  return {
+    expect: 'survive',
+    ...(ok
+      ? {}
+      : { problem: `${busyCount(c)} kp.Busy answers for ${extra} calls past maxInFlight ${max}${c.link.closed ? ' (the server closed the connection)' : ''}` }),
+  }
 }
 
 const busyCount = (c: RawClient) => {
@@ -687,7 +709,11 @@ const counterCases: HostileCase[] = [
     return ctx.link.reliable ? { expect: 'close', codes: PROTOCOL } : { expect: 'survive' }
   }),
   session('record with a bad tag or ciphertext', 'counters', 3, (c, ctx) => {
-    const frame = c.sealAt(c.sealer!.next, plaintext((w) => writeCall(w, 1, 'echo', echoArgs('t'))), c.arq ? FrameType.Arq : FrameType.Record)
+    const frame = c.sealAt(
+      c.sealer!.next,
+      plaintext((w) => writeCall(w, 1, 'echo', echoArgs('t'))),
+      c.arq ? FrameType.Arq : FrameType.Record,
+    )
     const i = ctx.rng.range(2, frame.length - 1)
     frame[i]! ^= 1 << ctx.rng.int(8)
     c.link.send(frame)
@@ -722,7 +748,9 @@ const counterCases: HostileCase[] = [
     },
     { applies: datagramOnly },
   ),
-  session('a datagram session left without CLOSE (idle timeout cleans up)', 'counters', 1, () => ({ expect: 'survive', abandon: true }), { applies: datagramOnly }),
+  session('a datagram session left without CLOSE (idle timeout cleans up)', 'counters', 1, () => ({ expect: 'survive', abandon: true }), {
+    applies: datagramOnly,
+  }),
 ]
 
 // ------------------------------------------------------------------ reliable datagram mode

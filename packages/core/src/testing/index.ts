@@ -19,7 +19,17 @@ export * as hostileFrames from './hostile-frames.js'
 export * as hostileMessages from './hostile-messages.js'
 export { RawLink } from './raw-link.js'
 export { RawClient, type RawClientOptions, type RawHandshakeOutcome } from './raw-client.js'
-export { casesFor, frameHeavyWeight, type CaseContext, type CaseVerdict, type FuzzGroup, type FuzzOutcome, type FuzzTargetInfo, type HostileCase, hostileCases } from './hostile-cases.js'
+export {
+  casesFor,
+  frameHeavyWeight,
+  type CaseContext,
+  type CaseVerdict,
+  type FuzzGroup,
+  type FuzzOutcome,
+  type FuzzTargetInfo,
+  type HostileCase,
+  hostileCases,
+} from './hostile-cases.js'
 export { type CaseRecord, type CaseTotals, type HostileCampaignOptions, type HostileCampaignResult, runHostileCampaign } from './hostile-campaign.js'
 export { checkServerSide, closeCode, type ListenerObserver, type ObservedTransport, observeListener } from './server-observer.js'
 export { type CrashTrap, heapUsedAfterGc, installCrashTrap } from './crash-trap.js'

@@ -130,7 +130,12 @@ export class RawClient {
    * arrives); with `waitReady: false` it returns as soon as FINISH is out. Datagram transports:
    * HELLO and FINISH are resent until answered, like core's client.
    */
-  async handshake(o: { timeoutMs: number; waitReady?: boolean; early?: Uint8Array[]; finish?: (welcome: Uint8Array) => Uint8Array | null }): Promise<RawHandshakeOutcome> {
+  async handshake(o: {
+    timeoutMs: number
+    waitReady?: boolean
+    early?: Uint8Array[]
+    finish?: (welcome: Uint8Array) => Uint8Array | null
+  }): Promise<RawHandshakeOutcome> {
     const link = this.link
     const end = Date.now() + o.timeoutMs
     const options = this.options

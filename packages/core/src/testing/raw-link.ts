@@ -84,11 +84,14 @@ export class RawLink {
         clearTimeout(timer)
         resolve()
       }
-      const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(done)
-        if (i >= 0) this.waiters.splice(i, 1)
-        resolve()
-      }, Math.max(0, ms))
+      const timer = setTimeout(
+        () => {
+          const i = this.waiters.indexOf(done)
+          if (i >= 0) this.waiters.splice(i, 1)
+          resolve()
+        },
+        Math.max(0, ms),
+      )
       this.waiters.push(done)
     })
   }

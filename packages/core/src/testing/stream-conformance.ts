@@ -149,7 +149,13 @@ export function runStreamConformance(h: StreamSuiteHooks): void {
           return t
         }
       : base
-    const c = connect(connector, { serverId: serverKey.publicKey, iface: handlers(new KiloInterface(), probe, 2), reconnect: false, ...(datagram ? { reliable: true } : {}), ...opts })
+    const c = connect(connector, {
+      serverId: serverKey.publicKey,
+      iface: handlers(new KiloInterface(), probe, 2),
+      reconnect: false,
+      ...(datagram ? { reliable: true } : {}),
+      ...opts,
+    })
     h.cleanup(() => c.close())
     return c
   }
@@ -338,7 +344,10 @@ export function runStreamConformance(h: StreamSuiteHooks): void {
     scenario('streams: plain datagram sessions refuse them, naming reliable mode', async () => {
       const { port } = await start()
       const c = client(port, { reliable: false })
-      const e = await c.stream(streamSuiteApi.count, 1).next().catch((x) => x)
+      const e = await c
+        .stream(streamSuiteApi.count, 1)
+        .next()
+        .catch((x) => x)
       expect(NotSupportedError.isInstance(e)).toBe(true)
       expect(e.message).toMatch(/reliable: true/)
       expect(await c.call(streamSuiteApi.echo, 'still fine')).toBe('still fine')

@@ -249,10 +249,9 @@ export abstract class TransportBase implements Transport {
     }
     const what = this.isAuthenticated ? 'maxFrame' : 'handshake frames, before the peer is authenticated'
     this.fail(
-      new TransportError(
-        `frame of ${atLeast ? 'at least ' : ''}${length} bytes from ${this.remoteAddress} exceeds the limit of ${limit} bytes (${what})`,
-        { code: TransportCode.FrameTooLarge },
-      ),
+      new TransportError(`frame of ${atLeast ? 'at least ' : ''}${length} bytes from ${this.remoteAddress} exceeds the limit of ${limit} bytes (${what})`, {
+        code: TransportCode.FrameTooLarge,
+      }),
     )
     return false
   }

@@ -72,4 +72,3 @@ export function storeContract(label: string, make: () => KnownServers) {
     })
   })
 }
-

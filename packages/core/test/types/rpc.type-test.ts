@@ -221,6 +221,7 @@ export async function serverSide(): Promise<void> {
 
   // A handler whose *result* is computed from `server` makes TypeScript compute the type of
   // `server` from itself: TS7022 under `strict`, `server` would be `any`.
+  // biome-ignore format: the @ts-expect-error below must stay on the line of the error
   // @ts-expect-error: TS7022 / TS7024: annotate as below
   const circular = serve(listener, new KiloInterface().on(cmdCount, () => circular.sessionCount), { key })
 
@@ -231,7 +232,11 @@ export async function serverSide(): Promise<void> {
     { key, session: () => ({ count: 0 }) },
   )
   // Fix 2: annotate the handler's return type.
-  const counted2 = serve(listener, new KiloInterface().on(cmdCount, (): number => counted2.sessionCount), { key })
+  const counted2 = serve(
+    listener,
+    new KiloInterface().on(cmdCount, (): number => counted2.sessionCount),
+    { key },
+  )
   expectTypeOf(counted2).toEqualTypeOf<KiloServer<unknown>>()
 
   await Promise.all([server.close(), circular.close(), counted.close(), counted2.close()])

@@ -13,14 +13,7 @@ function cipher(key: KeyObject | Uint8Array, nonce: Uint8Array, n: number, aad?:
 }
 
 /** Seal through OpenSSL into `out` at `offset` (ciphertext ‖ tag); OpenSSL reads all of the plaintext before anything is written. */
-export function nodeSealInto(
-  key: KeyObject | Uint8Array,
-  out: Uint8Array,
-  offset: number,
-  nonce: Uint8Array,
-  plaintext: Uint8Array,
-  aad?: Uint8Array,
-): number {
+export function nodeSealInto(key: KeyObject | Uint8Array, out: Uint8Array, offset: number, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): number {
   const n = plaintext.length
   const c = cipher(key, nonce, n, aad)
   if (n > 0) out.set(c.update(plaintext), offset)

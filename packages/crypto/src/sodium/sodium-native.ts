@@ -4,22 +4,8 @@
 
 /** The functions of `sodium-native` (4.x, 5.x) the sodium engine uses. */
 export interface SodiumNative {
-  crypto_aead_chacha20poly1305_ietf_encrypt(
-    c: Uint8Array,
-    m: Uint8Array,
-    ad: Uint8Array | null,
-    nsec: null,
-    npub: Uint8Array,
-    k: Uint8Array,
-  ): number
-  crypto_aead_chacha20poly1305_ietf_decrypt(
-    m: Uint8Array,
-    nsec: null,
-    c: Uint8Array,
-    ad: Uint8Array | null,
-    npub: Uint8Array,
-    k: Uint8Array,
-  ): number
+  crypto_aead_chacha20poly1305_ietf_encrypt(c: Uint8Array, m: Uint8Array, ad: Uint8Array | null, nsec: null, npub: Uint8Array, k: Uint8Array): number
+  crypto_aead_chacha20poly1305_ietf_decrypt(m: Uint8Array, nsec: null, c: Uint8Array, ad: Uint8Array | null, npub: Uint8Array, k: Uint8Array): number
   crypto_generichash(output: Uint8Array, input: Uint8Array, key?: Uint8Array): void
   crypto_generichash_batch(output: Uint8Array, batch: readonly Uint8Array[], key?: Uint8Array): void
   crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void

@@ -9,4 +9,3 @@ import { webEngine } from './engine.js'
 export class PublicKey extends BasePublicKey {
   static override readonly engine = webEngine
 }
-

@@ -32,8 +32,7 @@ const f = /* @__PURE__ */ bind(/* @__PURE__ */ webEngineWith(nobleCurves))
 /** A fresh ephemeral X25519 key pair (RFC 7748). `wipe(pair.secretKey)` when done. Bundles @noble/curves. */
 export const x25519KeyPair: () => X25519KeyPair = () => f.x25519KeyPair()
 /** The X25519 pair of a 32-byte secret (copied); for test vectors and stored keys. Bundles @noble/curves. */
-export const x25519KeyPairFromSecret: (secretKey: Uint8Array) => X25519KeyPair = (secretKey) =>
-  f.x25519KeyPairFromSecret(secretKey)
+export const x25519KeyPairFromSecret: (secretKey: Uint8Array) => X25519KeyPair = (secretKey) => f.x25519KeyPairFromSecret(secretKey)
 /**
  * X25519(secretKey, peerPublicKey): 32 bytes. Throws `LowOrderKeyError` (a `CryptoError`,
  * code `'kp.LowOrderKey'`) when the peer key has low order and the result would be all zero.

@@ -57,7 +57,9 @@ export function x25519Pkcs8(secret: Uint8Array): Uint8Array {
 
 /** RFC 7748 section 6.1: Alice's secret, Bob's public key, their shared secret. */
 async function probeX25519(subtle: Subtle): Promise<boolean> {
-  const secret = await subtle.importKey('pkcs8', x25519Pkcs8(hexToBytes('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a')), X25519, false, ['deriveBits'])
+  const secret = await subtle.importKey('pkcs8', x25519Pkcs8(hexToBytes('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a')), X25519, false, [
+    'deriveBits',
+  ])
   const pub = await subtle.importKey('raw', hexToBytes('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f'), X25519, false, [])
   const bits = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: pub }, secret, 256))
   return bytesToHex(bits) === '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742'

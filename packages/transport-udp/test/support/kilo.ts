@@ -69,10 +69,7 @@ export async function startServer(options: Partial<CreateUdpServerOptions<Sessio
 }
 
 /** A client of the test interface (no reconnect unless asked), recording pushes it gets. */
-export function client(
-  target: UdpConnectorOptions,
-  options: ConnectOptions<Session> = {},
-): KiloClient<Session> & { session: Session } {
+export function client(target: UdpConnectorOptions, options: ConnectOptions<Session> = {}): KiloClient<Session> & { session: Session } {
   const session: Session = { marks: [] }
   const iface = new KiloInterface<Session>().on(api.mark, (n, ctx) => {
     ctx.session.marks.push(n)

@@ -43,7 +43,14 @@ async function main() {
   })()
   const ok = await Promise.all(calls)
   await streamed
-  const results = { failures: failures.slice(0, 5), answered: ok.filter(Boolean).length, streamCount: next, streamOrdered: ordered, events, state: client.state }
+  const results = {
+    failures: failures.slice(0, 5),
+    answered: ok.filter(Boolean).length,
+    streamCount: next,
+    streamOrdered: ordered,
+    events,
+    state: client.state,
+  }
   await client.close()
   show('results', JSON.stringify(results))
 }

@@ -17,7 +17,10 @@ export async function startServer(o: ScaleServerOptions): Promise<ScaleServer> {
     stream.on('error', () => {})
     const rpc = new ProtomuxRPC(stream)
     rpc.respond('echo', { valueEncoding: c.string }, (s: string) => s)
-    stream.opened.then((ok: boolean) => ok && open.add(rpc), () => {})
+    stream.opened.then(
+      (ok: boolean) => ok && open.add(rpc),
+      () => {},
+    )
     stream.on('close', () => open.delete(rpc))
   })
   server.maxConnections = o.sessions + 1000
