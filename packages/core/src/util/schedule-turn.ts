@@ -1,10 +1,15 @@
+/** Most functions {@link scheduleTurn} runs before the event loop gets a turn. @internal */
+export const TURN_SLICE = 512
+
 /**
  * Runs `fn` once the current turn of the event loop is done, so messages queued during one turn
  * go out in one record (PROTOCOL.md 6). Node: one `setImmediate` for every function queued in a
  * turn (not one per session: at 10 000 sessions each sending once a second, the per-session
  * Immediate was a measurable part of a call); browsers: one MessageChannel task per turn
  * (setTimeout(0) would add a 4 ms clamp under load). Functions run in the order queued; one
- * that throws does not keep the others from running (its error is rethrown afterwards).
+ * that throws does not keep the others from running (its error is rethrown afterwards). At most
+ * {@link TURN_SLICE} run in one go: a broadcast that flushes 50 000 sessions lets the event loop
+ * read its sockets between slices (else the kernel drops the datagrams that arrive meanwhile).
  */
 export const scheduleTurn: (fn: () => void) => void = makeScheduler()
 
@@ -35,13 +40,20 @@ function makeScheduler(): (fn: () => void) => void {
   const run = () => {
     const batch = queue
     queue = []
+    const n = Math.min(batch.length, TURN_SLICE)
     let failure: { error: unknown } | null = null
-    for (let i = 0; i < batch.length; i++) {
+    for (let i = 0; i < n; i++) {
       try {
         batch[i]!()
       } catch (error) {
         failure ??= { error }
       }
+    }
+    if (n < batch.length) {
+      // the rest goes first in the next slice, after the event loop had a turn
+      const started = queue.length > 0
+      queue = queue.length > 0 ? batch.slice(n).concat(queue) : batch.slice(n)
+      if (!started) start(run)
     }
     if (failure !== null) {
       const { error } = failure
