@@ -7,9 +7,8 @@ import type { Command } from '../rpc/command.js'
 import type { CallOptions, PeerApi } from '../rpc/context.js'
 import type { Session } from '../rpc/session.js'
 import type { ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
-import type { Inflow } from '../stream/inflow.js'
 import { prepareOpen } from '../stream/prepare.js'
-import { RemoteStream } from '../stream/remote-stream.js'
+import type { RemoteStream } from '../stream/remote-stream.js'
 import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
 import type { Connector } from '../transport/transport.js'
 import { Emitter } from '../util/emitter.js'
@@ -17,7 +16,7 @@ import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
 import { ResumeRefusedError } from '../errors/resume-refused-error.js'
 import { resolveResume } from '../rpc/resume-options.js'
-import { openChannel } from './open-channel.js'
+import { openChannel, openStream } from './client-streams.js'
 import { ClientHandshakeDriver } from './client-handshake-driver.js'
 import type { ClientEvents, ClientState, ConnectOptions, ReadyOptions } from './connect-options.js'
 import { ConnectionWaiters } from './connection-waiters.js'
@@ -153,10 +152,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
    * for await (const t of client.stream(ticks, 100, { credit: 64 })) if (t > 10n) break
    */
   stream<A, T>(definition: StreamDefinition<A, T>, args: A, options?: StreamOptions): RemoteStream<T> {
-    const p = prepareOpen(definition, 'stream', args, options, this.options.streamCredit ?? Defaults.streamCredit)
-    return new RemoteStream<T>(() =>
-      this.sessionFor(`stream '${definition.name}'`, p.signal).then((s) => s.streams.open(definition, p.args, null, p.window, p.signal).rx as Inflow<T>),
-    )
+    return openStream(this.options.streamCredit ?? Defaults.streamCredit, (what, signal) => this.sessionFor(what, signal), definition, args, options)
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Session } from '../rpc/session.js'
-import type { ChannelDefinition } from '../stream/definitions.js'
+import type { ChannelDefinition, StreamDefinition } from '../stream/definitions.js'
 import type { Inflow } from '../stream/inflow.js'
 import { closeQuietly, prepareOpen } from '../stream/prepare.js'
 import { RemoteStream } from '../stream/remote-stream.js'
@@ -36,5 +36,22 @@ export function openChannel<S, A, I, O>(
         throw e
       },
     ),
+  )
+}
+
+/**
+ * A client's stream (PROTOCOL.md 14): checks its arguments now and opens it on the first read,
+ * on the session `sessionFor` gives (now, or once connected). @internal
+ */
+export function openStream<S, A, T>(
+  credit: number,
+  sessionFor: (what: string, signal: AbortSignal | undefined) => Promise<Session<S>>,
+  definition: StreamDefinition<A, T>,
+  args: A,
+  options: StreamOptions | undefined,
+): RemoteStream<T> {
+  const p = prepareOpen(definition, 'stream', args, options, credit)
+  return new RemoteStream<T>(() =>
+    sessionFor(`stream '${definition.name}'`, p.signal).then((s) => s.streams.open(definition, p.args, null, p.window, p.signal).rx as Inflow<T>),
   )
 }
