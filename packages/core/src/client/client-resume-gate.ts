@@ -2,7 +2,8 @@ import { HandshakeError } from '../errors/handshake-error.js'
 import { ProtocolError } from '../errors/protocol-error.js'
 import { ResumeRefusedError } from '../errors/resume-refused-error.js'
 import type { LinkClose } from '../link/close-code.js'
-import type { Link, LinkUser } from '../link/link.js'
+import { GateUser } from '../link/gate-user.js'
+import type { Link } from '../link/link.js'
 import { writeResume } from '../protocol/messages.js'
 import type { Session } from '../rpc/session.js'
 import { resumeProof } from '../handshake/key-schedule.js'
@@ -13,7 +14,8 @@ import { resumeProof } from '../handshake/key-schedule.js'
  * waits for RESUMED (the session moves to this link) or REFUSED. `done` is called once, with
  * null on success. @internal
  */
-export class ClientResumeGate<S> implements LinkUser {
+export class ClientResumeGate<S> extends GateUser {
+  protected readonly awaiting = 'RESUMED'
   private finished = false
 
   constructor(
@@ -21,7 +23,9 @@ export class ClientResumeGate<S> implements LinkUser {
     private readonly link: Link,
     private readonly th3: Uint8Array,
     private readonly done: (error: Error | null) => void,
-  ) {}
+  ) {
+    super()
+  }
 
   /** READY arrived: prove the session is ours. */
   sendResume(): void {
@@ -49,43 +53,5 @@ export class ClientResumeGate<S> implements LinkUser {
     if (this.finished) return
     this.finished = true
     this.done(error)
-  }
-
-  // anything but RESUMED or REFUSED first is a protocol error
-  call(): void {
-    this.early()
-  }
-  push(): void {
-    this.early()
-  }
-  result(): void {
-    this.early()
-  }
-  error(): void {
-    this.early()
-  }
-  cancel(): void {
-    this.early()
-  }
-  open(): void {
-    this.early()
-  }
-  item(): void {
-    this.early()
-  }
-  credit(): void {
-    this.early()
-  }
-  end(): void {
-    this.early()
-  }
-  fail(): void {
-    this.early()
-  }
-  stop(): void {
-    this.early()
-  }
-  private early(): never {
-    throw new ProtocolError('a session message before RESUMED')
   }
 }

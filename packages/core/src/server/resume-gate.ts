@@ -2,7 +2,8 @@ import type { PublicKey } from '@kp/crypto'
 import { ProtocolError } from '../errors/protocol-error.js'
 import type { ResumeRefusal } from '../errors/resume-refused-error.js'
 import type { LinkClose } from '../link/close-code.js'
-import type { Link, LinkUser } from '../link/link.js'
+import { GateUser } from '../link/gate-user.js'
+import type { Link } from '../link/link.js'
 import { writeRefused } from '../protocol/messages.js'
 import type { Session } from '../rpc/session.js'
 import type { ResumeRegistry } from './resume-registry.js'
@@ -23,7 +24,8 @@ export interface ResumeGateHost<S> {
  * The gate checks it against the registry and moves the old session to this link (RESUMED), or
  * sends REFUSED with the reason and closes. The cost of a bad attempt is this handshake. @internal
  */
-export class ResumeGate<S> implements LinkUser {
+export class ResumeGate<S> extends GateUser {
+  protected readonly awaiting = 'RESUME'
   private done = false
 
   constructor(
@@ -31,7 +33,9 @@ export class ResumeGate<S> implements LinkUser {
     private readonly th3: Uint8Array,
     private readonly clientId: PublicKey | null,
     private readonly host: ResumeGateHost<S>,
-  ) {}
+  ) {
+    super()
+  }
 
   resume(id: Uint8Array, proof: Uint8Array, received: number): void {
     if (this.done) throw new ProtocolError('RESUME received twice')
@@ -54,43 +58,5 @@ export class ResumeGate<S> implements LinkUser {
 
   linkClosed(_close: LinkClose): void {
     this.host.settled()
-  }
-
-  // anything but RESUME first is a protocol error
-  call(): void {
-    this.early()
-  }
-  push(): void {
-    this.early()
-  }
-  result(): void {
-    this.early()
-  }
-  error(): void {
-    this.early()
-  }
-  cancel(): void {
-    this.early()
-  }
-  open(): void {
-    this.early()
-  }
-  item(): void {
-    this.early()
-  }
-  credit(): void {
-    this.early()
-  }
-  end(): void {
-    this.early()
-  }
-  fail(): void {
-    this.early()
-  }
-  stop(): void {
-    this.early()
-  }
-  private early(): never {
-    throw new ProtocolError('a session message before RESUME')
   }
 }
