@@ -1,50 +1,29 @@
 // examples/cluster.ts with 2 workers: the same key on both (loaded from one file), each its own
 // createWsServer on one port; node:cluster spreads the connections and every pinned client works.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SigningKey } from '@kp/core'
 import { afterAll, describe, expect, it } from 'vitest'
+import { type RunningExample, startExample } from '../../../scripts/test/cluster-example.js'
 import { cmdWhoami } from '../examples/cluster-api.js'
 import { connectWs } from '@kp/transport-ws-client'
 
 const example = fileURLToPath(new URL('../examples/cluster.ts', import.meta.url))
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'kp-ws-cluster-'))
-let primary: ChildProcess | null = null
+type Ready = { url: string; port: number; serverId: string; workers: number }
+let running: RunningExample<Ready> | null = null
 afterAll(async () => {
-  if (primary && primary.exitCode === null) {
-    primary.kill('SIGTERM')
-    await new Promise((r) => primary!.once('exit', r))
-  }
+  await running?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
 
 /** Starts the example and resolves with its ready line (port, server id). */
-function start(env: Record<string, string>): Promise<{ url: string; port: number; serverId: string; workers: number }> {
-  primary = spawn(process.execPath, ['--conditions=@kp/source', '--import', 'tsx', example], {
-    cwd: packageDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  primary.stderr!.on('data', (d: Buffer) => {
-    out += d
-  })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s: ${out}`)), 60_000)
-    primary!.stdout!.on('data', (d: Buffer) => {
-      out += d
-      const line = out.split('\n').find((l) => l.startsWith('{"ready"'))
-      if (line) {
-        clearTimeout(timer)
-        resolve(JSON.parse(line))
-      }
-    })
-    primary!.once('exit', (code) => reject(new Error(`the example exited (${code}): ${out}`)))
-  })
+async function start(env: Record<string, string>): Promise<Ready> {
+  running = await startExample<Ready>(example, packageDir, env)
+  return running.ready
 }
 
 describe('WebSocket on every core with node:cluster (examples/cluster.ts)', () => {
