@@ -24,6 +24,7 @@ export { ApplicationError, defaultErrorRegistry, defineError, ErrorRegistry, typ
 export type { RecordStats } from './record/record-opener.js'
 export { serve, KiloServer, type AuthorizeInfo, type ResumeServeOptions, type ServeOptions, type ServerEvents } from './server/kilo-server.js'
 export { integerOption } from './util/options.js'
+export { Emitter } from './util/emitter.js'
 export { connect } from './client/connect.js'
 export { KiloClient, type ClientEvents, type ClientState, type ConnectOptions, type ReadyOptions, type ReconnectOptions } from './client/kilo-client.js'
 export { type KnownServers, memoryKnownServers } from './client/known-servers.js'

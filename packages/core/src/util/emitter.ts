@@ -1,4 +1,8 @@
-/** A tiny typed event emitter (no Node `events` dependency, so it runs in browsers). */
+/**
+ * A tiny typed event emitter (no Node `events` dependency, so it runs in browsers): the base of
+ * `KiloClient` and `KiloServer`, and of other packages' objects with events. A throwing listener
+ * does not stop the others; its error is rethrown in a microtask.
+ */
 export class Emitter<E extends { [K in keyof E]: unknown[] }> {
   private readonly listeners = new Map<keyof E, Set<(...args: any[]) => void>>()
 
@@ -23,7 +27,7 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
       try {
         l(...args)
       } catch (e) {
-        // a throwing listener must not break the client's state machine
+        // a throwing listener must not break the emitter's owner (a client's state machine)
         queueMicrotask(() => {
           throw e
         })
