@@ -1,17 +1,7 @@
-/**
- * Diagnostic, not part of `pnpm bench`: one system's server and client in this one process, so
- * the CPU cost per call shows without the cross-process wake-ups that dominate (and blur) the
- * wall-clock figures on a small or loaded machine.
- *
- *   tsx --conditions=@kp/source src/diag-inprocess.ts <system> [seq|pipe|big] [--prof file.cpuprofile]
- *
- * seq: sequential 16-byte echoes; pipe: 100 in flight; big: 64 KiB echoes, 8 in flight;
- * connect: fresh connection + first call + close, one at a time.
- */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { makeCert } from './make-cert.js'
 import { SMALL } from './measure.js'
 import { startProfile, stopProfile } from './profiler.js'
 import type { ClientAdapter, ClientModule, Conn, Env, ServerModule } from './types.js'
@@ -21,28 +11,7 @@ const profAt = process.argv.indexOf('--prof')
 const profFile = profAt > 0 ? process.argv[profAt + 1] : undefined
 if (!sys) throw new TypeError('usage: diag-inprocess.ts <system> [seq|pipe|big] [--prof file]')
 
-const dir = mkdtempSync(join(tmpdir(), 'kp-diag-'))
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ed25519',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ],
-  { stdio: 'ignore' },
-)
+const dir = makeCert('kp-diag-')
 const env: Env = { certDir: dir, cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }
 rmSync(dir, { recursive: true, force: true })
 

@@ -8,14 +8,16 @@
  * `results/partial.json`.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, release, tmpdir, totalmem, type as osType, arch } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, release, totalmem, type as osType, arch } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { median } from './stats.js'
 import { SYSTEMS, type SystemSpec } from './systems.js'
 import type { ChildMessage, CpuCost, MeasureConfig, MeasureName, MeasureResult, ServerInfo } from './types.js'
+import { Children, outputTail, stopChild } from '../../scripts/bench/children.js'
+import { makeCert } from './make-cert.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const BENCH_DIR = join(HERE, '..')
@@ -121,36 +123,9 @@ const machine = {
   pinned: pin ? 'server on core 0, client on core 1 (taskset)' : 'no',
 }
 
-/** A self-signed Ed25519 certificate for localhost and 127.0.0.1 (the TLS systems pin it). */
-function makeCert(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kp-bench-'))
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ed25519',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  )
-  return dir
-}
-
 // ---------------------------------------------------------------- child processes
 
-const live = new Set<ChildProcess>()
+const children = new Children()
 const tsxLoader = import.meta.resolve('tsx')
 const profileDir = join(RESULTS, 'profiles')
 
@@ -163,43 +138,7 @@ function spawnChild(script: string, childArgs: string[], core: number, profileFi
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production', ...(profileFile ? { KP_BENCH_PROFILE: profileFile } : {}) },
   })
-  live.add(child)
-  child.once('exit', () => live.delete(child))
-  return child
-}
-
-/** Keeps the last few KiB of a child's output for failure reports. */
-function tail(child: ChildProcess): () => string {
-  let out = ''
-  const add = (b: Buffer) => {
-    out = (out + b.toString()).slice(-3000)
-  }
-  child.stdout?.on('data', add)
-  child.stderr?.on('data', add)
-  return () => out.trim()
-}
-
-/** Asks a child to leave (disconnect, then SIGTERM), then kills it; resolves once it is gone. */
-async function stop(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  if (child.connected) child.disconnect()
-  const t1 = setTimeout(() => child.kill('SIGTERM'), graceMs)
-  const t2 = setTimeout(() => child.kill('SIGKILL'), graceMs + 2_000)
-  await gone
-  clearTimeout(t1)
-  clearTimeout(t2)
-}
-
-function killAll(): void {
-  for (const c of live) c.kill('SIGKILL')
-}
-process.on('exit', killAll)
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    killAll()
-    process.exit(130)
-  })
+  return children.track(child)
 }
 
 interface RunResult {
@@ -251,14 +190,14 @@ async function runOne(spec: SystemSpec, certDir: string, rep: number): Promise<R
   if (prof) mkdirSync(profileDir, { recursive: true })
   const profPath = (role: string) => join(profileDir, `${spec.name}-${role}-${rep}.cpuprofile`)
   const server = spawnChild('server-main.ts', [spec.dir, certDir], 0, null)
-  const serverOut = tail(server)
+  const serverOut = outputTail(server, 3000)
   let client: ChildProcess | null = null
   let finished = false
   try {
     const info = await waitReady(server, 60_000, serverOut)
     const runCfg: MeasureConfig = { ...cfg, measures: spec.measures.filter((m) => !onlyMeasures || onlyMeasures.includes(m)) }
     client = spawnChild('client-main.ts', [spec.dir, certDir, JSON.stringify(info), JSON.stringify(runCfg)], 1, prof ? profPath('client') : null)
-    const clientOut = tail(client)
+    const clientOut = outputTail(client, 3000)
     const bound = 60_000 + (spec.measures.length + 3) * cfg.timeoutMs // start + measurements (the slow-reader stream gets 3) + warm-up
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -313,7 +252,7 @@ async function runOne(spec: SystemSpec, certDir: string, rep: number): Promise<R
   } finally {
     finished = true
     const grace = 3_000
-    await Promise.all([client ? stop(client, grace) : Promise.resolve(), stop(server, grace)])
+    await Promise.all([client ? stopChild(client, grace) : Promise.resolve(), stopChild(server, grace)])
   }
   result.seconds = (performance.now() - t0) / 1000
   return result
@@ -581,7 +520,7 @@ try {
     }
   }
 } finally {
-  killAll()
+  children.killAll()
   rmSync(certDir, { recursive: true, force: true })
 }
 

@@ -14,6 +14,7 @@ import { SigningKey } from '@kp/core'
 import { freePort, startNatsServer } from '@kp/cluster-nats/testing'
 import { quantile } from '../stats.js'
 import { type ChildReply, type ClientReport, SYSTEMS, type SystemName } from './protocol.js'
+import { Children } from '../../../scripts/bench/children.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const RESULTS = join(HERE, '../../results')
@@ -35,7 +36,7 @@ const cfg = {
 }
 const REDIS_BIN = '/usr/bin/redis-server'
 
-const live = new Set<ChildProcess>()
+const children = new Children()
 const tsx = import.meta.resolve('tsx')
 function child(script: string, args: string[]): ChildProcess {
   const c = fork(join(HERE, script), args, {
@@ -43,15 +44,8 @@ function child(script: string, args: string[]): ChildProcess {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   })
-  live.add(c)
-  c.once('exit', () => live.delete(c))
-  return c
+  return children.track(c)
 }
-function killAll(): void {
-  for (const c of live) c.kill('SIGKILL')
-}
-process.on('exit', killAll)
-process.on('SIGINT', () => process.exit(130))
 
 /** The next reply of `c` of type `type` (bounded). */
 function next<T extends ChildReply['type']>(c: ChildProcess, type: T, timeoutMs = 120_000): Promise<Extract<ChildReply, { type: T }>> {
@@ -237,12 +231,12 @@ async function main(): Promise<void> {
       } catch (e) {
         failed.push(s)
         console.error(`${s}: FAILED after ${((Date.now() - t) / 1000).toFixed(1)} s: ${(e as Error).message}`)
-        killAll()
+        children.killAll()
         await sleep(500)
       }
     }
   } finally {
-    killAll()
+    children.killAll()
     await nats.stop()
     redis.stop()
   }

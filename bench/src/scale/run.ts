@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { merge, quantileOf } from './histogram.js'
 import type { ConnectReport, Histogram, LoadReport, PushReport, Reply } from './types.js'
+import { Children } from '../../../scripts/bench/children.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const BENCH_DIR = join(HERE, '..', '..')
@@ -87,17 +88,9 @@ const full = !args.quick && !onlyNames && args.sessions === undefined && args.ra
 
 // ---------------------------------------------------------------- child processes
 
-const live = new Set<ChildProcess>()
+const children = new Children()
 /** Type stripping only (see ts-register.mjs: tsx's keepNames adds about 8 KiB per session). */
 const loader = join(HERE, 'ts-register.mjs')
-const killAll = () => {
-  for (const c of live) c.kill('SIGKILL')
-}
-process.on('exit', killAll)
-process.on('SIGINT', () => {
-  killAll()
-  process.exit(130)
-})
 
 /** The highest open-files limit a child shell can set: the hard limit, or `want` where raising the hard limit works (root with CAP_SYS_RESOURCE). */
 function fdCeiling(want: number): number {
@@ -128,8 +121,7 @@ function startChild(script: string, childArgs: string[], fds: number): Child {
     env: { ...process.env, NODE_ENV: 'production' },
   })
   proc.on('error', (e) => console.error(`scale: cannot start ${script}: ${e.message}`))
-  live.add(proc)
-  proc.once('exit', () => live.delete(proc))
+  children.track(proc)
   let out = ''
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-4000)

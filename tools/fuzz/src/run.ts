@@ -17,6 +17,7 @@ import type { GoodClientReport } from '@kp/core/testing'
 import { LIMITS } from './limits.js'
 import type { CaseLine, ChildMessage, ServerState } from './messages.js'
 import { TRANSPORT_NAMES, type TransportName } from './transports.js'
+import { Children, outputTail, stopChild } from '../../../scripts/bench/children.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 
@@ -60,7 +61,7 @@ const transports = TRANSPORT_NAMES.filter((n) => !only || only.includes(n))
 
 // ---------------------------------------------------------------- child processes
 
-const live = new Set<ChildProcess>()
+const children = new Children((sig) => console.error(`\n${sig}: stopping every child process`))
 const tsxLoader = import.meta.resolve('tsx')
 
 function spawnChild(script: string, childArgs: string[], gc = false): ChildProcess {
@@ -69,44 +70,7 @@ function spawnChild(script: string, childArgs: string[], gc = false): ChildProce
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   })
-  live.add(child)
-  child.once('exit', () => live.delete(child))
-  return child
-}
-
-/** Keeps the last few KiB of a child's output (a crash's stack). */
-function tail(child: ChildProcess): () => string {
-  let out = ''
-  const add = (b: Buffer) => {
-    out = (out + b.toString()).slice(-4000)
-  }
-  child.stdout?.on('data', add)
-  child.stderr?.on('data', add)
-  return () => out.trim()
-}
-
-/** Disconnects, then SIGTERM, then SIGKILL; resolves once the child is gone. */
-async function stop(child: ChildProcess, graceMs = 2_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  if (child.connected) child.disconnect()
-  const t1 = setTimeout(() => child.kill('SIGTERM'), graceMs)
-  const t2 = setTimeout(() => child.kill('SIGKILL'), graceMs + 2_000)
-  await gone
-  clearTimeout(t1)
-  clearTimeout(t2)
-}
-
-function killAll(): void {
-  for (const c of live) c.kill('SIGKILL')
-}
-process.on('exit', killAll)
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    console.error(`\n${sig}: stopping every child process`)
-    killAll()
-    process.exit(130)
-  })
+  return children.track(child)
 }
 
 /** The next message of `type` from `child`, or a rejection on exit, `fatal` or timeout. */
@@ -206,7 +170,7 @@ async function runTransport(name: TransportName): Promise<Row> {
     seconds: 0,
   }
   const server = spawnChild('server-main.ts', [name], true)
-  const serverOut = tail(server)
+  const serverOut = outputTail(server, 4000)
   let stopping = false
   let crashed = false
   server.once('exit', (code, signal) => {
@@ -224,12 +188,12 @@ async function runTransport(name: TransportName): Promise<Row> {
   try {
     const ready = await next(server, 'ready', 60_000, `${name} server`, serverOut)
     client = spawnChild('client-main.ts', [name, String(ready.port), ready.serverId])
-    const clientOut = tail(client)
+    const clientOut = outputTail(client, 4000)
     await next(client, 'connected', 30_000, `${name} good client`, clientOut)
     await delay(500)
     row.before = await serverState(server)
     attacker = spawnChild('attacker-main.ts', [name, String(ready.port), ready.serverId, String(frames), String(seed)])
-    const attackerOut = tail(attacker)
+    const attackerOut = outputTail(attacker, 4000)
     let lastPrint = 0
     attacker.on('message', (m: ChildMessage) => {
       if (m.type !== 'progress') return
@@ -279,7 +243,7 @@ async function runTransport(name: TransportName): Promise<Row> {
     row.errors.push((e as Error).message)
   } finally {
     stopping = true
-    await Promise.all([attacker, client, server].filter((c): c is ChildProcess => c !== null).map((c) => stop(c)))
+    await Promise.all([attacker, client, server].filter((c): c is ChildProcess => c !== null).map((c) => stopChild(c)))
   }
   row.seconds = Math.round((performance.now() - t0) / 100) / 10
   return row
