@@ -74,26 +74,31 @@ export interface ClientConfig {
 export function parseClientArgs(argv: string[]): ClientConfig | 'help' {
   let values: Record<string, string | boolean | undefined>
   let positionals: string[]
-  // A negative number ("set-foo a -5") is an argument, not an option: hide it from parseArgs.
+  const options = {
+    transport: { type: 'string', short: 't' },
+    'server-id': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    'data-dir': { type: 'string' },
+    count: { type: 'string' },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const
+  // What follows an option that takes a value is that value, even when it starts with '-' (a
+  // base64url server id may), and a negative number ("set-foo a -5") is an argument, not an
+  // option: hide both from parseArgs.
+  const takesValue = new Set(
+    Object.entries(options).flatMap(([name, o]) => (o.type === 'string' ? [`--${name}`, ...('short' in o ? [`-${o.short}`] : [])] : [])),
+  )
   const NEG = '\u0000'
-  // A base64url server id may start with '-' ("--server-id -Ab..."): it is the option's value.
-  const hidden = argv.map((a, i) => (/^-\d+$/.test(a) || (i > 0 && argv[i - 1] === '--server-id' && a.startsWith('-')) ? NEG + a : a))
+  const hidden = argv.map((a, i) => ((/^-\d+$/.test(a) || (i > 0 && takesValue.has(argv[i - 1]!))) && a.startsWith('-') ? NEG + a : a))
   const unhide = (a: string) => (a.startsWith(NEG) ? a.slice(1) : a)
   try {
     ;({ values, positionals } = parseArgs({
       args: hidden,
       strict: true,
       allowPositionals: true,
-      options: {
-        transport: { type: 'string', short: 't' },
-        'server-id': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string', short: 'p' },
-        'data-dir': { type: 'string' },
-        count: { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options,
     }))
   } catch (e) {
     throw new UsageError((e as Error).message)
