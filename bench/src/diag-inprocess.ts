@@ -1,4 +1,3 @@
-
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeCert } from './make-cert.js'

@@ -9,13 +9,14 @@
  * msg.decode(bytes) // { text: 'hi', number: 42 }
  */
 export { BipackError } from './errors.js'
-export { BipackReader, MAX_DEPTH, MAX_EMPTY_ITEMS } from './reader.js'
+export { BipackReader, MAX_DEPTH, MAX_EMPTY_ITEMS, SHARE_MIN } from './reader.js'
 export { BipackWriter } from './writer.js'
 export { smartintSize } from './smartint.js'
 export {
   type AnySchema,
   type CustomDef,
   custom,
+  decodeOwned,
   type Infer,
   type Schema,
   type Simplify,

@@ -206,7 +206,7 @@ class BytesSchema extends BaseSchema<Uint8Array> {
     w.bytes(v)
   }
   read(r: BipackReader): Uint8Array {
-    return r.bytesCopy()
+    return r.bytesValue()
   }
 }
 

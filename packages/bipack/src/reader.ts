@@ -30,6 +30,9 @@ const scratchView = new DataView(scratch.buffer)
  * const tag = r.u8(), n = r.unsigned(), name = r.string()
  * r.expectEnd()
  */
+/** Smallest `bytes` field an owned input hands out as a view (below it a copy is as cheap). */
+export const SHARE_MIN = 1024
+
 export class BipackReader {
   /** The underlying bytes (not copied). */
   readonly buf: Uint8Array
@@ -41,6 +44,11 @@ export class BipackReader {
   depth = 0
   /** @internal remaining allowance of zero-byte items (see MAX_EMPTY_ITEMS). */
   emptyBudget = MAX_EMPTY_ITEMS
+  /**
+   * The input is given away (see `decodeOwned`): `bytesValue()` may return a large field as a
+   * view of it instead of a copy.
+   */
+  owned = false
   // `value >> 22` of the last smartint read by smart().
   private hi = 0
 
@@ -277,6 +285,20 @@ export class BipackReader {
     const o = this.offset
     this.offset = o + n
     return this.buf.slice(o, o + n)
+  }
+
+  /**
+   * The value of a `bytes` field: a copy, so the result does not keep the input alive; when the
+   * input is {@link owned}, a field of at least {@link SHARE_MIN} bytes that is at least half of
+   * the input's ArrayBuffer is a view instead (no copy, and it keeps at most twice its size alive).
+   */
+  bytesValue(): Uint8Array {
+    const n = this.lengthPrefixed()
+    const o = this.offset
+    this.offset = o + n
+    const b = this.buf
+    if (this.owned && n >= SHARE_MIN && 2 * n >= b.buffer.byteLength) return b.subarray(o, o + n)
+    return b.slice(o, o + n)
   }
 
   /** Reads exactly `n` bytes as a view into the input (no copy). */

@@ -64,10 +64,14 @@ export function encodeWith<T>(schema: Schema<T>, value: T): Uint8Array {
   }
 }
 
-/** Decodes the whole of `bytes` strictly: any failure surfaces as `BipackError`. */
-export function decodeWith<T>(schema: Schema<T>, bytes: Uint8Array): T {
+/**
+ * Decodes the whole of `bytes` strictly: any failure surfaces as `BipackError`. `owned`: the
+ * caller gives `bytes` away (see {@link decodeOwned}).
+ */
+export function decodeWith<T>(schema: Schema<T>, bytes: Uint8Array, owned = false): T {
   if (!(bytes instanceof Uint8Array)) throw typeError('bytes', 'Uint8Array', bytes)
   const r = new BipackReader(bytes)
+  r.owned = owned
   let v: T
   try {
     v = schema.read(r)
@@ -76,6 +80,22 @@ export function decodeWith<T>(schema: Schema<T>, bytes: Uint8Array): T {
   }
   if (r.offset !== r.end) r.expectEnd()
   return v
+}
+
+/**
+ * Decodes like `schema.decode(bytes)` from input the caller gives away: nothing else reads or
+ * writes `bytes` (or the rest of its ArrayBuffer) afterwards. Large `bytes` fields (1 KiB and
+ * more, at least half of that ArrayBuffer) are then views of it rather than copies. For a
+ * message decoded from a buffer that was allocated for it alone, e.g. a received frame.
+ *
+ * @example
+ * ```ts
+ * const frame = await receive()              // a fresh buffer nobody else holds
+ * const { blob } = decodeOwned(upload, frame) // blob is a view of frame, not a copy
+ * ```
+ */
+export function decodeOwned<T>(schema: Schema<T>, bytes: Uint8Array): T {
+  return decodeWith(schema, bytes, true)
 }
 
 /**

@@ -40,7 +40,7 @@ interface Probe {
   closed: string[]
 }
 
-async function server(opts: Partial<ServeOptions<unknown>> = {}) {
+async function server(opts: Partial<ServeOptions<unknown>> = {}, hookMs = 0) {
   const probe: Probe = { itemsRead: 0, sessions: [], closed: [] }
   const iface = new KiloInterface()
     .on(echo, (s) => s)
@@ -69,7 +69,11 @@ async function server(opts: Partial<ServeOptions<unknown>> = {}) {
       await new Promise((r) => setTimeout(r, 300)) // the down direction stays open a while
       yield 'done'
     })
-    .onConnected((ctx) => void probe.sessions.push(ctx as Session<unknown>))
+    .onConnected(async (ctx) => {
+      probe.sessions.push(ctx as Session<unknown>)
+      // a slow hook: what the peer sends meanwhile waits, its stream handlers not started yet
+      if (hookMs > 0) await new Promise((r) => setTimeout(r, hookMs))
+    })
   const l = await memoryListener()
   const s = serve(l, iface, { key, ...opts })
   s.on('sessionClosed', (_s, reason) => probe.closed.push(reason))
@@ -131,7 +135,9 @@ const u32 = (n: number) => bp.u32.encode(n)
 
 describe('hostile stream messages end at most their own connection, with a named error (issue 17)', () => {
   it('items without credit: an ITEM before any CREDIT closes only that session', async () => {
-    const { port, probe } = await server()
+    // the connect hook holds the sink's handler back, so no credit exists when the ITEM arrives
+    // (once the handler runs, its first CREDIT counts as granted even before it leaves this turn)
+    const { port, probe } = await server({}, 200)
     const peer = await rawMemoryPeer(port)
     peer.record((w) => {
       writeOpen(w, 1, 1, 'upload', 0, bp.string.encode('x'))

@@ -53,3 +53,30 @@ it('a function that throws does not stop the others; its error surfaces afterwar
     for (const l of listeners) process.on('uncaughtException', l)
   }
 })
+
+it('Node: runs at the end of the task that queued, behind the microtasks it already set going', async () => {
+  const ran: string[] = []
+  let immediate = false
+  setImmediate(() => (immediate = true))
+  scheduleTurn(() => ran.push(`flush (immediate ran: ${immediate})`))
+  queueMicrotask(() => ran.push('microtask queued after'))
+  ran.push('sync')
+  await Promise.resolve()
+  await Promise.resolve()
+  expect(ran).toEqual(['sync', 'flush (immediate ran: false)', 'microtask queued after'])
+})
+
+it('what a run queues waits for a turn of the event loop (runs never chain as microtasks)', async () => {
+  const ran: string[] = []
+  let immediate = false
+  scheduleTurn(() => {
+    ran.push('first')
+    setImmediate(() => (immediate = true))
+    scheduleTurn(() => ran.push(`again (immediate ran: ${immediate})`))
+  })
+  await Promise.resolve()
+  expect(ran).toEqual(['first'])
+  await turn()
+  await turn()
+  expect(ran).toEqual(['first', 'again (immediate ran: true)'])
+})

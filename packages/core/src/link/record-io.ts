@@ -34,8 +34,11 @@ export interface RecordIoOptions {
 const spareWriters: BipackWriter[] = []
 /** Spare writers kept at most (one per link that is busy in the same turn is enough). */
 const MAX_SPARE_WRITERS = 64
-/** A writer that grew beyond this (a large message) is dropped after its turn rather than kept. */
+/** A writer that grew beyond this (a large message) is not kept among the spares... */
 const MAX_SPARE_CAPACITY = 64 * 1024
+/** ...but one of up to this size is kept apart, for the next turn of a large message (one per process). */
+const MAX_LARGE_SPARE = 2 * 1024 * 1024
+let largeSpare: BipackWriter | null = null
 
 /**
  * The record layer of one link (PROTOCOL.md 5, 9): collects the messages of one event-loop turn
@@ -107,7 +110,11 @@ export class RecordIo implements ItemTarget {
     if (w === null) return
     this.writer = null
     w.reset()
-    if (spareWriters.length < MAX_SPARE_WRITERS && w.capacity <= MAX_SPARE_CAPACITY) spareWriters.push(w)
+    if (w.capacity <= MAX_SPARE_CAPACITY) {
+      if (spareWriters.length < MAX_SPARE_WRITERS) spareWriters.push(w)
+    } else if (w.capacity <= MAX_LARGE_SPARE && (largeSpare === null || largeSpare.capacity < w.capacity)) {
+      largeSpare = w
+    }
   }
 
   /** Makes room for a message of `size` bytes in this turn's record; the flush follows at the end of the turn. */
@@ -115,6 +122,15 @@ export class RecordIo implements ItemTarget {
     const w = this.writer
     if (w !== null && w.length > 0 && w.length + size > this.turnLimit) this.flush()
     this.scheduleFlush()
+    return this.writerFor(size)
+  }
+
+  /** This turn's writer, for a message of `size` bytes: a large one takes the kept large writer. */
+  private writerFor(size: number): BipackWriter {
+    if (this.writer === null && size > MAX_SPARE_CAPACITY / 2 && largeSpare !== null) {
+      this.writer = largeSpare
+      largeSpare = null
+    }
     return this.out
   }
 
@@ -134,7 +150,7 @@ export class RecordIo implements ItemTarget {
     const w0 = this.writer
     if (w0 !== null && w0.length > 0 && w0.length + size + SEQ_ROOM > this.turnLimit) this.flush()
     this.scheduleFlush()
-    const w = this.out
+    const w = this.writerFor(size)
     if (this.segStart < 0) this.openSegment(w)
     return w
   }

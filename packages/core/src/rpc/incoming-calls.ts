@@ -1,4 +1,4 @@
-import type { BipackWriter, Schema } from '@kp/bipack'
+import { type BipackWriter, decodeOwned, type Schema } from '@kp/bipack'
 import { AbortedError } from '../errors/aborted-error.js'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
@@ -144,7 +144,7 @@ export class IncomingCalls<S> {
     if (isStreamDefinition(reg.command)) return this.sendError(id, ErrorCode.UnknownCommand, `'${name}' is a ${reg.command.shape}, not a command`, EMPTY)
     let args: unknown
     try {
-      args = reg.command.args.decode(argBytes)
+      args = decodeOwned(reg.command.args, argBytes)
     } catch (e) {
       return this.sendError(id, ErrorCode.BadArguments, `arguments of '${name}' do not decode: ${(e as Error).message}`, EMPTY)
     }
@@ -211,7 +211,7 @@ export class IncomingCalls<S> {
     }
     let args: unknown
     try {
-      args = reg.command.args.decode(argBytes)
+      args = decodeOwned(reg.command.args, argBytes)
     } catch (e) {
       this.logger.debug?.(`push '${name}' arguments do not decode: ${(e as Error).message}`)
       return

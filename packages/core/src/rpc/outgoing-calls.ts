@@ -1,4 +1,4 @@
-import { BipackWriter } from '@kp/bipack'
+import { BipackWriter, decodeOwned } from '@kp/bipack'
 import { AbortedError } from '../errors/aborted-error.js'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { KiloError } from '../errors/kilo-error.js'
@@ -12,12 +12,15 @@ import type { CallOptions } from './context.js'
 import { wireToError } from './error-mapping.js'
 import type { IdAllocator } from './id-allocator.js'
 import type { Outbox } from './outbox.js'
+import { DeadlineTimer } from '../util/deadline-timer.js'
 
 interface PendingCall {
   resolve(value: unknown): void
   reject(error: Error): void
   command: Command<unknown, unknown>
-  timer: ReturnType<typeof setTimeout> | undefined
+  /** `Date.now()` time the call times out at (Infinity: never), and its timeout. */
+  deadline: number
+  timeoutMs: number
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
   /** Encoded CALL message while waiting for a slot in the in-flight window. */
@@ -33,6 +36,8 @@ export class OutgoingCalls {
   private readonly pending = new Map<number, PendingCall>()
   private inFlight = 0
   private readonly waiting: number[] = []
+  /** One timer for the deadlines of every call. */
+  private readonly deadlines = new DeadlineTimer((now) => this.expire(now))
 
   constructor(
     private readonly out: Outbox,
@@ -63,13 +68,18 @@ export class OutgoingCalls {
         resolve: resolve as (v: unknown) => void,
         reject,
         command: command as Command<unknown, unknown>,
-        timer: undefined,
+        deadline: Number.POSITIVE_INFINITY,
+        timeoutMs: 0,
         signal,
         onAbort: undefined,
         queued: undefined,
       }
       const timeoutMs = options?.timeoutMs ?? this.callTimeoutMs
-      if (timeoutMs > 0) p.timer = setTimeout(() => this.abandon(id, new TimeoutError(`call '${command.name}'`, timeoutMs)), timeoutMs)
+      if (timeoutMs > 0) {
+        p.timeoutMs = timeoutMs
+        p.deadline = Date.now() + timeoutMs
+        this.deadlines.add(p.deadline)
+      }
       if (signal) {
         p.onAbort = () => this.abandon(id, new AbortedError(`call '${command.name}'`, { cause: signal.reason }))
         signal.addEventListener('abort', p.onAbort, { once: true })
@@ -95,7 +105,7 @@ export class OutgoingCalls {
     this.settle(id, p)
     let decoded: unknown
     try {
-      decoded = p.command.result.decode(value)
+      decoded = decodeOwned(p.command.result, value)
     } catch (e) {
       p.reject(new KiloError('kp.BadResult', `result of '${p.command.name}' does not decode: ${(e as Error).message}`, { cause: e }))
       return
@@ -121,8 +131,8 @@ export class OutgoingCalls {
     this.waiting.length = 0
     let sent: ConnectionClosedError | undefined
     let queued: ConnectionClosedError | undefined
+    this.deadlines.stop()
     for (const p of pending) {
-      if (p.timer) clearTimeout(p.timer)
       if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort)
       if (p.queued) p.reject((queued ??= new ConnectionClosedError(reason, { cause, outcome: 'not-sent' })))
       else p.reject((sent ??= new ConnectionClosedError(reason, { cause, outcome: 'unknown' })))
@@ -143,10 +153,20 @@ export class OutgoingCalls {
     p.reject(error)
   }
 
+  /** The deadline timer fired: calls due now time out; returns the earliest deadline left. */
+  private expire(now: number): number {
+    let next = Number.POSITIVE_INFINITY
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) this.abandon(id, new TimeoutError(`call '${p.command.name}'`, p.timeoutMs))
+      else if (p.deadline < next) next = p.deadline
+    }
+    return next
+  }
+
   /** Removes a pending call and releases its timer, listener and window slot. */
   private settle(id: number, p: PendingCall): void {
     this.pending.delete(id)
-    if (p.timer) clearTimeout(p.timer)
+    if (this.pending.size === 0) this.deadlines.idle()
     if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort)
     if (!p.queued) {
       this.inFlight--

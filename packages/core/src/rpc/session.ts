@@ -33,12 +33,14 @@ import { writeResumed } from '../protocol/messages.js'
 
 /**
  * Scratch writer for arguments and results, shared by every session: each view it returns is
- * copied into a record before the next encode. One that grew past 64 KiB (a large message) is
- * replaced at the next encode, so a large message does not stay allocated.
+ * copied into a record before the next encode. It keeps what it grew to up to 1 MiB (one
+ * buffer per process: large messages in a row do not allocate it again); one that grew past
+ * that is replaced at the next encode, so a rare huge message does not stay allocated.
  */
 let scratch = new BipackWriter(256)
+const SCRATCH_KEEP = 1024 * 1024
 function freshScratch(): BipackWriter {
-  if (scratch.capacity > 64 * 1024) scratch = new BipackWriter(256)
+  if (scratch.capacity > SCRATCH_KEEP) scratch = new BipackWriter(256)
   else scratch.reset()
   return scratch
 }

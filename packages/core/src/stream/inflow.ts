@@ -1,4 +1,4 @@
-import { BipackReader, bytes as bytesSchema, type Schema } from '@kp/bipack'
+import { BipackReader, bytes as bytesSchema, decodeOwned, type Schema } from '@kp/bipack'
 import { KiloError } from '../errors/kilo-error.js'
 import { ProtocolError } from '../errors/protocol-error.js'
 import { Defaults } from '../protocol/constants.js'
@@ -85,7 +85,7 @@ export class Inflow<T> implements AsyncIterableIterator<T> {
     this.avg = this.avg === 0 ? Math.max(1, size) : (this.avg * 7 + Math.max(1, size)) / 8
     let value: T
     try {
-      value = this.byteItems ? (bytesItem(data) as T) : this.schema.decode(data)
+      value = this.byteItems ? (bytesItem(data) as T) : decodeOwned(this.schema, data)
     } catch (e) {
       // this side cannot read the stream any further: stop it, and tell the reader why
       this.stopWith(new KiloError('kp.BadItem', `an item of ${this.what} does not decode: ${(e as Error).message}`, { cause: e }))

@@ -1,3 +1,4 @@
+import { decodeOwned } from '@kp/bipack'
 import { AbortedError } from '../errors/aborted-error.js'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { KiloError } from '../errors/kilo-error.js'
@@ -163,7 +164,7 @@ export class StreamTable<S> implements StreamOwner {
     if (def.shape !== shape) return refuse(ErrorCode.UnknownCommand, `'${name}' is a ${def.shape} here, opened as a ${shape}`)
     let args: unknown
     try {
-      args = def.args.decode(argBytes)
+      args = decodeOwned(def.args, argBytes)
     } catch (e) {
       return refuse(ErrorCode.BadArguments, `arguments of '${name}' do not decode: ${(e as Error).message}`)
     }
