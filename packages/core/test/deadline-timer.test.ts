@@ -68,3 +68,21 @@ describe('DeadlineTimer', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 })
+
+describe('DeadlineTimer with only setTimeout faked', () => {
+  afterEach(() => vi.useRealTimers())
+  it('a deadline is due when its timer fires, even where Date.now() did not move', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const fired: number[] = []
+    const at = Date.now() + 10_000
+    const timer = new DeadlineTimer((now) => {
+      if (at <= now) fired.push(now)
+      return at <= now ? Number.POSITIVE_INFINITY : at
+    })
+    timer.add(at)
+    vi.advanceTimersByTime(9_999)
+    expect(fired).toEqual([])
+    vi.advanceTimersByTime(1)
+    expect(fired).toHaveLength(1)
+  })
+})

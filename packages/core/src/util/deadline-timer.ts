@@ -51,9 +51,12 @@ export class DeadlineTimer {
   }
 
   private readonly fire = (): void => {
+    // the timer's own clock says its deadline came, even where Date.now() lags it (a clock
+    // stepped back, fake timers that fake setTimeout alone)
+    const now = Math.max(Date.now(), this.armedAt)
     this.timer = undefined
     this.armedAt = Number.POSITIVE_INFINITY
-    const next = this.due(Date.now())
+    const next = this.due(now)
     if (next < this.armedAt) this.arm(next)
   }
 }
