@@ -53,8 +53,8 @@ async function advance(ms: number, step = 250) {
 }
 
 /** A served memory listener and a connected client that counts what it sends. */
-async function session(reliable: boolean, options: { pingIntervalMs?: number; idleTimeoutMs?: number } = {}) {
-  const inner = await memoryListener({ reliable })
+async function session(reliable: boolean, options: { pingIntervalMs?: number; idleTimeoutMs?: number } = {}, keepAlive = false) {
+  const inner = await memoryListener({ reliable, keepAlive })
   const listener = counting(inner)
   const server = serve(
     listener,
@@ -102,6 +102,19 @@ describe('ping schedule', () => {
     expect(c.client - start.client).toBe(4)
     expect(c.server - start.server).toBe(4)
     expect(client.state).toBe('connected')
+  })
+
+  it('transports the kernel keeps alive (TCP keepalive): one PING–PONG pair per 120 s, idle after 300 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const { client, counts } = await session(true, {}, true)
+    const start = counts()
+    await advance(2 * Defaults.pingIntervalMsKeepAlive + 1_000)
+    const c = counts()
+    // PING at 120 and 240 s, each answered by one PONG
+    expect(c.client - start.client).toBe(2)
+    expect(c.server - start.server).toBe(2)
+    expect(client.state).toBe('connected')
+    expect(Defaults.idleTimeoutMsKeepAlive).toBe(300_000)
   })
 
   it('datagram transports keep 10 s, for NAT mappings', async () => {

@@ -6,6 +6,8 @@ import { FrameDecoder } from './frame-decoder.js'
 import { headerSize, writeHeader } from './frame-encoder.js'
 import type { SocketLimits } from './options.js'
 
+/** Idle time before the kernel's first keepalive probe on a TCP connection (both ends). */
+export const TCP_KEEPALIVE_MS = 30_000
 /** Frames up to this size are copied behind their header (and their neighbours) into one buffer. */
 const COPY_LIMIT = 16 * 1024
 /** A closing socket that has not finished its goodbye (flush, FIN both ways) by then is destroyed. */
@@ -74,6 +76,7 @@ export class SocketTransport extends TransportBase {
     const { remoteAddress: host, remotePort: port } = socket
     super({
       reliable: true,
+      keepAlive: true,
       maxFrame: limits.maxFrame,
       remoteAddress: host === undefined ? 'unknown' : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
       maxBuffered: limits.maxBuffered,
@@ -82,6 +85,10 @@ export class SocketTransport extends TransportBase {
     this.socket = socket
     this.decoder = new FrameDecoder({ admit: (len, atLeast) => this.admitLength(len, atLeast), frame: (f) => this.receive(f) })
     socket.setNoDelay(true)
+    // the kernel probes an idle connection (keeps NAT mappings, notices a dead peer after the
+    // system's probe interval and count) without waking this process, so the server announces
+    // long PING intervals for TCP (Defaults.pingIntervalMsKeepAlive, PROTOCOL.md 6.2)
+    socket.setKeepAlive(true, TCP_KEEPALIVE_MS)
     socket.on('data', this.onData)
     socket.on('drain', () => this.settleOutput())
     socket.on('end', () => this.onEnd())

@@ -21,6 +21,13 @@ afterEach(async () => {
 })
 
 describe('frames over real sockets', () => {
+  it('both ends say the kernel keeps them alive (TCP keepalive), so the server announces long PING intervals', async () => {
+    const l = await listen()
+    const { client, server } = await pair(l, {}, true)
+    expect(client.transport.keepAlive).toBe(true)
+    expect(server.transport.keepAlive).toBe(true)
+  })
+
   it('echoes frames of every header size, up to maxFrame, in order', async () => {
     const l = await listen()
     const { client } = await pair(l, {}, true)

@@ -294,9 +294,14 @@ export class ServerHandshakeDriver<S> {
       role: 'server' as const,
       // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
       maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
-      // TCP and WebSocket ping less often than datagrams, which keep NAT mappings alive (PROTOCOL.md 6.2)
-      pingIntervalMs: options.pingIntervalMs ?? (transport.reliable ? Defaults.pingIntervalMsReliable : Defaults.pingIntervalMs),
-      idleTimeoutMs: options.idleTimeoutMs ?? (transport.reliable ? Defaults.idleTimeoutMsReliable : Defaults.idleTimeoutMs),
+      // TCP and WebSocket ping less often than datagrams, which keep NAT mappings alive, and a
+      // transport the kernel keeps alive (TCP keepalive) far less often again (PROTOCOL.md 6.2)
+      pingIntervalMs:
+        options.pingIntervalMs ??
+        (transport.keepAlive ? Defaults.pingIntervalMsKeepAlive : transport.reliable ? Defaults.pingIntervalMsReliable : Defaults.pingIntervalMs),
+      idleTimeoutMs:
+        options.idleTimeoutMs ??
+        (transport.keepAlive ? Defaults.idleTimeoutMsKeepAlive : transport.reliable ? Defaults.idleTimeoutMsReliable : Defaults.idleTimeoutMs),
       // only a datagram server answers a repeated FINISH (PROTOCOL.md 4.5)
       finish: transport.reliable ? undefined : finish,
       arq,

@@ -8,6 +8,8 @@ import { TransportBase } from './transport-base.js'
 export interface MemoryTransportOptions {
   /** `true` (default): ordered and lossless. `false`: datagram semantics with the impairments below. */
   reliable?: boolean
+  /** Reliable only: behave as a transport the kernel keeps alive (TCP keepalive; `Transport.keepAlive`). Default false. */
+  keepAlive?: boolean
   /** Largest frame, bytes. Default 16 MiB reliable, 65 507 datagram. */
   maxFrame?: number
   /** Bytes a side may queue towards a peer that is not reading before the transport closes. Default 64 MiB. */
@@ -47,6 +49,7 @@ class MemoryEnd extends TransportBase {
     const reliable = options.reliable ?? true
     super({
       reliable,
+      keepAlive: reliable && (options.keepAlive ?? false),
       maxFrame: options.maxFrame ?? (reliable ? DEFAULT_RELIABLE_MAX : DEFAULT_DATAGRAM_MAX),
       remoteAddress,
       // a datagram link drops instead of queueing

@@ -18,6 +18,8 @@ const DRAIN_POLL_MS = 50
 export interface TransportBaseOptions {
   /** Ordered and lossless (stream, WebSocket) or datagram. */
   reliable: boolean
+  /** The operating system keeps the idle connection alive (TCP keepalive); see `Transport.keepAlive`. */
+  keepAlive?: boolean
   /** Largest frame sent or accepted, bytes. */
   maxFrame: number
   /** Peer address for logs and limits. */
@@ -75,6 +77,7 @@ export interface TransportDropStats {
  */
 export abstract class TransportBase implements Transport {
   readonly reliable: boolean
+  readonly keepAlive: boolean
   readonly maxFrame: number
   readonly remoteAddress: string
   /** Bound of `bufferedAmount` (Infinity: none). */
@@ -106,6 +109,7 @@ export abstract class TransportBase implements Transport {
 
   constructor(options: TransportBaseOptions) {
     this.reliable = options.reliable
+    this.keepAlive = options.keepAlive ?? false
     this.maxFrame = options.maxFrame
     this.remoteAddress = options.remoteAddress
     this.maxBuffered = options.maxBuffered ?? Number.POSITIVE_INFINITY

@@ -46,6 +46,12 @@ export interface TransportHandlers {
 export interface Transport {
   /** True for ordered, lossless transports (TCP, WebSocket); false for datagrams (UDP). */
   readonly reliable: boolean
+  /**
+   * The operating system keeps an idle connection alive and notices a dead peer by itself (TCP
+   * keepalive): the server then announces much longer PING intervals (PROTOCOL.md 6.2), so idle
+   * sessions cost the process nothing between them. Absent: false.
+   */
+  readonly keepAlive?: boolean
   /** Largest frame this transport carries, in bytes. */
   readonly maxFrame: number
   /** Peer address for logs and limits, e.g. `"127.0.0.1:50123"`. */
