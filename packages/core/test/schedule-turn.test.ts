@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { scheduleTurn, TURN_SLICE } from '../src/util/schedule-turn.js'
+import { scheduleTurn, scheduleTurnEnd, TURN_SLICE } from '../src/util/schedule-turn.js'
 
 const turn = () => new Promise<void>((r) => setImmediate(r))
 
@@ -79,4 +79,15 @@ it('what a run queues waits for a turn of the event loop (runs never chain as mi
   await turn()
   await turn()
   expect(ran).toEqual(['first', 'again (immediate ran: true)'])
+})
+
+it('scheduleTurnEnd waits for the end of the event loop turn, also in Node', async () => {
+  const ran: string[] = []
+  scheduleTurnEnd(() => ran.push('end'))
+  scheduleTurn(() => ran.push('micro'))
+  await Promise.resolve()
+  expect(ran).toEqual(['micro'])
+  await turn()
+  await turn()
+  expect(ran).toEqual(['micro', 'end'])
 })

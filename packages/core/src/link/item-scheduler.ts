@@ -29,8 +29,12 @@ export interface ItemTarget {
   beginSegment(): void
   /** Seals what `out` holds now into a record of its own. */
   sealNow(): void
-  /** Flush at the end of this turn. */
-  scheduleFlush(): void
+  /**
+   * Add the waiting items at the end of this turn of the event loop (a macrotask, not the
+   * microtask that flushes messages: a producer's items arrive over several microtasks, and one
+   * record should carry them all).
+   */
+  scheduleItems(): void
 }
 
 /**
@@ -62,7 +66,7 @@ export class ItemScheduler {
     if (s.scheduled || this.stopped) return
     s.scheduled = true
     this.ring.push(s)
-    if (this.pollTimer === undefined) this.target.scheduleFlush()
+    if (this.pollTimer === undefined) this.target.scheduleItems()
   }
 
   /**
@@ -151,6 +155,6 @@ export class ItemScheduler {
 
   private readonly onPoll = (): void => {
     this.pollTimer = undefined
-    if (!this.stopped && this.size > 0) this.target.scheduleFlush()
+    if (!this.stopped && this.size > 0) this.target.scheduleItems()
   }
 }

@@ -74,5 +74,5 @@ export class ParkedOutbox implements ItemTarget {
   }
   beginSegment(): void {}
   sealNow(): void {}
-  scheduleFlush(): void {}
+  scheduleItems(): void {}
 }

@@ -5,7 +5,7 @@ import { Defaults, FrameType, RECORD_OVERHEAD } from '../protocol/constants.js'
 import { RecordOpener, type RecordStats } from '../record/record-opener.js'
 import { RecordSealer } from '../record/record-sealer.js'
 import type { Transport } from '../transport/transport.js'
-import { scheduleTurn } from '../util/schedule-turn.js'
+import { scheduleTurn, scheduleTurnEnd } from '../util/schedule-turn.js'
 import { writePing, writeSeq } from '../protocol/messages.js'
 import { ItemScheduler, type ItemTarget, type ScheduledSource } from './item-scheduler.js'
 import type { ResumeBuffer } from './resume-buffer.js'
@@ -56,6 +56,7 @@ export class RecordIo implements ItemTarget {
   private readonly opener: RecordOpener
   private readonly transport: Transport
   private flushScheduled = false
+  private itemsScheduled = false
   private stopped = false
   private arqTimer: ReturnType<typeof setTimeout> | undefined
   private arqTimerAt = Number.POSITIVE_INFINITY
@@ -225,7 +226,7 @@ export class RecordIo implements ItemTarget {
     this.flush()
   }
 
-  /** Flush at the end of this turn (ACKs of an ARQ input leave then too). */
+  /** Flush the messages at the end of this task (ACKs of an ARQ input leave then too). */
   scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true
@@ -233,14 +234,28 @@ export class RecordIo implements ItemTarget {
     }
   }
 
-  /** The end of a turn: stream items go in after everything else, then the record is sealed. */
+  /** Stream items wait: add them at the end of this turn of the event loop ({@link ItemTarget}). */
+  scheduleItems(): void {
+    if (!this.itemsScheduled) {
+      this.itemsScheduled = true
+      scheduleTurnEnd(this.flushItems)
+    }
+  }
+
+  /** The end of a task: the messages queued in it are sealed. */
   private readonly flushNow = () => {
     this.flushScheduled = false
+    this.flush()
+  }
+
+  /** The end of a turn: stream items go in after everything else, then the record is sealed. */
+  private readonly flushItems = () => {
+    this.itemsScheduled = false
     const items = this.scheduler
     if (items === null || this.stopped) return this.flush()
     const more = items.fill()
     this.flush()
-    if (more) this.scheduleFlush()
+    if (more) this.scheduleItems()
   }
 
   /** Seals what was queued into one record and sends it. */
