@@ -92,40 +92,36 @@ describe('ping schedule', () => {
     expect(serverPingAfter(0, 30_000)).toBe(0)
   })
 
-  it('reliable transports: one PING–PONG pair per 25 s in a quiet session, the client pinging', async () => {
+  // in a quiet session the client pings and each PING is answered by one PONG; the server never pings first
+  it.each([
+    {
+      what: 'WebSocket-like reliable transports: one PING–PONG pair per 25 s',
+      reliable: true,
+      keepAlive: false,
+      interval: Defaults.pingIntervalMsReliable,
+      rounds: 4,
+    },
+    {
+      what: 'transports the kernel keeps alive (TCP keepalive): one pair per 120 s',
+      reliable: true,
+      keepAlive: true,
+      interval: Defaults.pingIntervalMsKeepAlive,
+      rounds: 2,
+    },
+    { what: 'datagram transports keep 10 s, for NAT mappings', reliable: false, keepAlive: false, interval: Defaults.pingIntervalMs, rounds: 5 },
+  ])('$what', async ({ reliable, keepAlive, interval, rounds }) => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-    const { client, counts } = await session(true)
+    const { client, counts } = await session(reliable, {}, keepAlive)
     const start = counts()
-    await advance(4 * Defaults.pingIntervalMsReliable + 1_000)
+    await advance(rounds * interval + 1_000)
     const c = counts()
-    // PING at 25, 50, 75 and 100 s, each answered by one PONG; the server never pings first
-    expect(c.client - start.client).toBe(4)
-    expect(c.server - start.server).toBe(4)
+    expect(c.client - start.client).toBe(rounds)
+    expect(c.server - start.server).toBe(rounds)
     expect(client.state).toBe('connected')
   })
 
-  it('transports the kernel keeps alive (TCP keepalive): one PING–PONG pair per 120 s, idle after 300 s', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-    const { client, counts } = await session(true, {}, true)
-    const start = counts()
-    await advance(2 * Defaults.pingIntervalMsKeepAlive + 1_000)
-    const c = counts()
-    // PING at 120 and 240 s, each answered by one PONG
-    expect(c.client - start.client).toBe(2)
-    expect(c.server - start.server).toBe(2)
-    expect(client.state).toBe('connected')
-    expect(Defaults.idleTimeoutMsKeepAlive).toBe(300_000)
-  })
-
-  it('datagram transports keep 10 s, for NAT mappings', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-    const { client, counts } = await session(false)
-    const start = counts()
-    await advance(5 * Defaults.pingIntervalMs + 1_000)
-    const c = counts()
-    expect(c.client - start.client).toBe(5)
-    expect(c.server - start.server).toBe(5)
-    expect(client.state).toBe('connected')
+  it('the TCP defaults: 120 s PINGs and a 300 s idle timeout', () => {
+    expect([Defaults.pingIntervalMsKeepAlive, Defaults.idleTimeoutMsKeepAlive]).toEqual([120_000, 300_000])
   })
 
   it('an explicit pingIntervalMs applies to every transport', async () => {
