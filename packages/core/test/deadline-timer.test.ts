@@ -85,4 +85,25 @@ describe('DeadlineTimer with only setTimeout faked', () => {
     vi.advanceTimersByTime(1)
     expect(fired).toHaveLength(1)
   })
+
+  it('waits exactly the given time even when the clock ticks between computing the deadline and adding it', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    let t = 5_000
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => t++) // every read moves the clock 1 ms
+    try {
+      const fired: number[] = []
+      const at = Date.now() + 10_000
+      const timer = new DeadlineTimer((n) => {
+        if (at <= n) fired.push(n)
+        return at <= n ? Number.POSITIVE_INFINITY : at
+      })
+      timer.add(at, 10_000)
+      vi.advanceTimersByTime(9_999)
+      expect(fired).toEqual([])
+      vi.advanceTimersByTime(1)
+      expect(fired).toHaveLength(1)
+    } finally {
+      now.mockRestore()
+    }
+  })
 })

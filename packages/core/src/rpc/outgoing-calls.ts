@@ -78,7 +78,7 @@ export class OutgoingCalls {
       if (timeoutMs > 0) {
         p.timeoutMs = timeoutMs
         p.deadline = Date.now() + timeoutMs
-        this.deadlines.add(p.deadline)
+        this.deadlines.add(p.deadline, timeoutMs)
       }
       if (signal) {
         p.onAbort = () => this.abandon(id, new AbortedError(`call '${command.name}'`, { cause: signal.reason }))

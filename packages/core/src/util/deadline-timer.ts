@@ -16,9 +16,13 @@ export class DeadlineTimer {
 
   constructor(private readonly due: (now: number) => number) {}
 
-  /** A deadline at `at` exists from now on. */
-  add(at: number): void {
-    if (at < this.armedAt) this.arm(at)
+  /**
+   * A deadline at `at` exists from now on; `inMs`: how far away it is, when the caller computed
+   * `at` as `Date.now() + inMs` (the timer then waits exactly that long, even if the clock ticked
+   * in between).
+   */
+  add(at: number, inMs: number = at - Date.now()): void {
+    if (at < this.armedAt) this.arm(at, inMs)
     else if (this.idling) this.setRef(true)
   }
 
@@ -37,10 +41,10 @@ export class DeadlineTimer {
     this.armedAt = Number.POSITIVE_INFINITY
   }
 
-  private arm(at: number): void {
+  private arm(at: number, inMs: number = at - Date.now()): void {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.armedAt = at
-    this.timer = setTimeout(this.fire, Math.min(Defaults.maxTimerMs, Math.max(0, at - Date.now())))
+    this.timer = setTimeout(this.fire, Math.min(Defaults.maxTimerMs, Math.max(0, inMs)))
     this.idling = false
   }
 
