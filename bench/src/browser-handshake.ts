@@ -9,12 +9,10 @@
  * floor. Rounds alternate the systems; the first connect of each system in a fresh page is
  * reported apart (it includes Kiloparsec's WebCrypto feature detection).
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttp } from 'node:http'
 import { createServer as createHttps } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -24,6 +22,7 @@ import { build } from 'esbuild'
 import { chromium } from 'playwright-core'
 import { Server } from 'socket.io'
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/test/chromium.js'
+import { makeSelfSignedCert } from '../../scripts/test/self-signed-cert.js'
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -84,31 +83,9 @@ const kpServer = serve(
   { key },
 )
 
-const certDir = mkdtempSync(join(tmpdir(), 'kp-browser-bench-'))
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout',
-    join(certDir, 'key.pem'),
-    '-out',
-    join(certDir, 'cert.pem'),
-  ],
-  { stdio: 'ignore' },
-)
-const https = createHttps({ key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')), minVersion: 'TLSv1.3' })
+// ECDSA P-256: Chromium does not take Ed25519 certificates
+const { dir: certDir, keyFile, certFile } = makeSelfSignedCert({ prefix: 'kp-browser-bench-', key: 'p256' })
+const https = createHttps({ key: readFileSync(keyFile), cert: readFileSync(certFile), minVersion: 'TLSv1.3' })
 const sioHttp = createHttp()
 for (const s of [https, sioHttp]) {
   const ioServer = new Server(s, { transports: ['websocket'], serveClient: false })

@@ -2,16 +2,14 @@
  * The cluster on a real nats-server (Debian's package), started here on 127.0.0.1 and a free
  * port: routing, topics, sealing against an eavesdropper and a forger, liveness, credentials, TLS.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node'
 import { randomBytes } from '@kp/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '@kp/core'
 import { type Cluster, type ClusterOptions, createCluster, type NatsBus, type NatsBusOptions, natsBus } from '../src/index.js'
 import { type NatsServerProcess, startNatsServer } from '../src/testing/index.js'
+import { makeSelfSignedCert } from '../../../scripts/test/self-signed-cert.js'
 import { cmdAsk, cmdNote, startClient, startServer, type TestClient, type TestServer, until } from './support/fixtures.js'
 
 let nats: NatsServerProcess
@@ -181,33 +179,8 @@ describe('on a real nats-server', () => {
   })
 
   it('passes TLS options through: a node that trusts the server certificate connects over TLS', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kp-nats-tls-'))
+    const { dir, keyFile, certFile: cert } = makeSelfSignedCert({ prefix: 'kp-nats-tls-', key: 'p256', days: 1 })
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
-    const cert = join(dir, 'cert.pem')
-    const keyFile = join(dir, 'key.pem')
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        keyFile,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    )
     const tls = await startNatsServer({ args: ['--tls', '--tlscert', cert, '--tlskey', keyFile] })
     cleanup.push(() => tls.stop())
     await expect(natsBus({ servers: tls.url, maxReconnectAttempts: 0 })).rejects.toThrow()

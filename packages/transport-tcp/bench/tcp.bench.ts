@@ -3,12 +3,12 @@
  * echo (same framing), server in a child process. Run: `pnpm bench` (about 1 min) or
  * `pnpm bench --quick` (a few seconds).
  */
-import { execFileSync, fork } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { fork } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { type BenchConn, openNetEcho, openTlsEcho } from './echo.js'
 import { callsPerSecond, connectionsPerSecond, type Latency, latency, wireBytes } from '../../../scripts/bench/measure.js'
+import { makeSelfSignedCert } from '../../../scripts/test/self-signed-cert.js'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv
@@ -20,31 +20,8 @@ const SMALL = new Uint8Array(32).fill(7)
 const BIG = new Uint8Array(64 * 1024).fill(9)
 
 // A self-signed P-256 certificate the TLS client pins with `ca`.
-const certDir = mkdtempSync(join(tmpdir(), 'kp-bench-'))
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost',
-    '-keyout',
-    join(certDir, 'key.pem'),
-    '-out',
-    join(certDir, 'cert.pem'),
-  ],
-  { stdio: 'ignore' },
-)
-const ca = readFileSync(join(certDir, 'cert.pem'), 'utf8')
+const { dir: certDir, certFile } = makeSelfSignedCert({ prefix: 'kp-bench-', key: 'p256', days: 1 })
+const ca = readFileSync(certFile, 'utf8')
 
 const wantKp = !only || only.includes('kp')
 const child = fork(new URL('./bench-server.ts', import.meta.url).pathname, [certDir, wantKp ? 'kp' : ''])
