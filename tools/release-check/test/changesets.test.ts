@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { checkChangesets, formatReport, globToRegExp, parseChangeset } from '../src/changeset-check.js'
-import { runOk } from '../src/exec.js'
 import { findReleaseBase } from '../src/git-base.js'
 import { readJson, repoRoot } from '../src/workspace.js'
+import { scratchGit } from './scratch-git.js'
 
 describe('changesets: this repository', () => {
   it('every published package changed since the last release has a changeset', async () => {
@@ -48,14 +48,7 @@ afterAll(async () => {
   for (const d of tmpRoots) await rm(d, { recursive: true, force: true })
 })
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.invalid',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.invalid',
-}
-const git = (cwd: string, ...args: string[]) => runOk('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, env: GIT_ENV })
+const git = scratchGit
 const NO_ENV = {} as NodeJS.ProcessEnv
 
 async function write(root: string, file: string, text: string) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runOk } from '../src/exec.js'
 import { publishedPackages, readJson, repoRoot } from '../src/workspace.js'
+import { scratchGit } from './scratch-git.js'
 
 // Checks what CONTRIBUTING.md promises about independent versions by running the real
 // `changeset version` on a copy of the workspace's manifests and .changeset/config.json:
@@ -13,13 +14,6 @@ import { publishedPackages, readJson, repoRoot } from '../src/workspace.js'
 // packages that are released anyway).
 
 const changesetBin = fileURLToPath(new URL('../bin/changeset.mjs', import.meta.url))
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.invalid',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.invalid',
-}
 let dir = ''
 
 beforeAll(async () => {
@@ -34,9 +28,9 @@ beforeAll(async () => {
     await mkdir(join(dir, pkg.relDir), { recursive: true })
     await writeFile(join(dir, pkg.relDir, 'package.json'), JSON.stringify(pkg.manifest, null, 2))
   }
-  await runOk('git', ['-c', 'init.defaultBranch=main', 'init', '-q'], { cwd: dir, env: GIT_ENV })
-  await runOk('git', ['add', '-A'], { cwd: dir, env: GIT_ENV })
-  await runOk('git', ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'released'], { cwd: dir, env: GIT_ENV })
+  await scratchGit(dir, 'init', '-q')
+  await scratchGit(dir, 'add', '-A')
+  await scratchGit(dir, 'commit', '-q', '-m', 'released')
 })
 
 afterAll(async () => {
