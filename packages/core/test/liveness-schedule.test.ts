@@ -1,5 +1,5 @@
 // The ping schedule (PROTOCOL.md 6.2): a longer default interval on reliable transports, and in a
-// quiet session one PING–PONG pair per interval (the client's PING; the server waits longer).
+// quiet session the server pings, in sweeps shared by all its sessions, before the client would.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   bp,
@@ -13,7 +13,7 @@ import {
   type Transport,
   type TransportListener,
 } from '../src/index.js'
-import { serverPingAfter } from '../src/link/liveness.js'
+import { sweepPeriod } from '../src/link/liveness-sweep.js'
 import { Defaults } from '../src/protocol/constants.js'
 
 const key = SigningKey.generate()
@@ -83,40 +83,53 @@ async function session(reliable: boolean, options: { pingIntervalMs?: number; id
 }
 
 describe('ping schedule', () => {
-  it('the server pings a quarter interval after the client, at most halfway to the idle timeout', () => {
-    expect(serverPingAfter(25_000, 60_000)).toBe(31_250)
-    expect(serverPingAfter(10_000, 30_000)).toBe(12_500)
-    expect(serverPingAfter(10_000, 12_000)).toBe(11_000)
-    expect(serverPingAfter(10_000, 9_000)).toBe(10_000)
-    expect(serverPingAfter(10_000, 0)).toBe(12_500)
-    expect(serverPingAfter(0, 30_000)).toBe(0)
+  it('the server sweeps its links eight times per interval (the shorter of ping interval and idle timeout)', () => {
+    expect(sweepPeriod(25_000, 60_000)).toBe(3_125)
+    expect(sweepPeriod(10_000, 30_000)).toBe(1_250)
+    expect(sweepPeriod(120_000, 300_000)).toBe(15_000)
+    expect(sweepPeriod(10_000, 8_000)).toBe(1_000)
+    expect(sweepPeriod(0, 30_000)).toBe(3_750)
+    expect(sweepPeriod(10_000, 0)).toBe(1_250)
+    expect(sweepPeriod(0, 0)).toBe(0)
+    expect(sweepPeriod(40, 0)).toBe(10)
   })
 
-  // in a quiet session the client pings and each PING is answered by one PONG; the server never pings first
+  // in a quiet session the server pings every 3/4 interval and the client answers each PING with one PONG:
+  // the client, whose PONG counts as sending, never reaches its own interval
   it.each([
     {
-      what: 'WebSocket-like reliable transports: one PING–PONG pair per 25 s',
+      what: 'WebSocket-like reliable transports: the server pings every 18.75 s (25 s interval)',
       reliable: true,
       keepAlive: false,
       interval: Defaults.pingIntervalMsReliable,
       rounds: 4,
     },
     {
-      what: 'transports the kernel keeps alive (TCP keepalive): one pair per 120 s',
+      what: 'transports the kernel keeps alive (TCP keepalive): every 90 s (120 s interval)',
       reliable: true,
       keepAlive: true,
       interval: Defaults.pingIntervalMsKeepAlive,
       rounds: 2,
     },
-    { what: 'datagram transports keep 10 s, for NAT mappings', reliable: false, keepAlive: false, interval: Defaults.pingIntervalMs, rounds: 5 },
+    {
+      what: 'datagram transports: every 7.5 s (10 s interval, for NAT mappings)',
+      reliable: false,
+      keepAlive: false,
+      interval: Defaults.pingIntervalMs,
+      rounds: 5,
+    },
   ])('$what', async ({ reliable, keepAlive, interval, rounds }) => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const { client, counts } = await session(reliable, {}, keepAlive)
     const start = counts()
-    await advance(rounds * interval + 1_000)
+    const window = rounds * interval
+    await advance(window)
     const c = counts()
-    expect(c.client - start.client).toBe(rounds)
-    expect(c.server - start.server).toBe(rounds)
+    const pings = c.server - start.server
+    // one PING per 6 sweeps of interval / 8 (the first may come a sweep late)
+    expect(pings).toBeGreaterThanOrEqual(Math.floor(window / (interval * 0.875)))
+    expect(pings).toBeLessThanOrEqual(Math.ceil(window / (interval * 0.75)))
+    expect(c.client - start.client).toBe(pings)
     expect(client.state).toBe('connected')
   })
 
@@ -128,11 +141,13 @@ describe('ping schedule', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const { counts } = await session(true, { pingIntervalMs: 5_000, idleTimeoutMs: 15_000 })
     const start = counts()
-    await advance(20_500)
-    expect(counts().client - start.client).toBe(4)
+    await advance(22_500)
+    // every 3.75 s: six PINGs in 22.5 s, each answered
+    expect(counts().server - start.server).toBe(6)
+    expect(counts().client - start.client).toBe(6)
   })
 
-  it('the server still pings a client that is never quiet itself (pushes only), before its idle timeout', async () => {
+  it('the server pings a client that is never quiet itself (pushes only), before its idle timeout', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const { client, counts } = await session(true)
     const start = counts()
@@ -142,9 +157,54 @@ describe('ping schedule', () => {
       await advance(5_000)
     }
     const c = counts()
-    // 150 s of the client's pushes: the server PINGs every 31.25 s and nothing else; each PING gets a PONG
-    expect(c.server - start.server).toBe(4)
-    expect(c.client - start.client).toBe(30 + 4)
+    // 150 s of the client's pushes: the server PINGs every 18.75 s and nothing else; each PING gets a PONG
+    expect(c.server - start.server).toBe(8)
+    expect(c.client - start.client).toBe(30 + 8)
     expect(client.state).toBe('connected')
+  })
+
+  it('the quiet sessions of a server are pinged together, not each at its own moment', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const inner = await memoryListener({ reliable: true })
+    const moments = new Set<number>()
+    let serverSent = 0
+    const listener: TransportListener = {
+      address: inner.address,
+      close: () => inner.close(),
+      onConnection(accept) {
+        inner.onConnection((t: Transport) => {
+          const send = t.send.bind(t)
+          t.send = (f) => {
+            serverSent++
+            moments.add(Date.now())
+            send(f)
+          }
+          accept(t)
+        })
+      },
+    }
+    const server = serve(listener, new KiloInterface(), { key })
+    cleanups.push(() => server.close())
+    // 16 sessions that connect 1.3 s apart, each at its own phase of the 25 s interval
+    const clients = []
+    for (let i = 0; i < 16; i++) {
+      const client = connect(memoryConnector(inner.address.port), { serverId: key.publicKey, reconnect: false })
+      cleanups.push(() => client.close())
+      await client.ready()
+      clients.push(client)
+      await advance(1_300)
+    }
+    moments.clear()
+    serverSent = 0
+    const window = 4 * Defaults.pingIntervalMsReliable
+    await advance(window)
+    // 16 sessions pinged 5 times each, all at the moments of the one sweep (every 3.125 s): a session keeps
+    // the phase it joined at, so each sweep pings the sessions of one of 6 phases
+    const period = sweepPeriod(Defaults.pingIntervalMsReliable, Defaults.idleTimeoutMsReliable)
+    expect(serverSent).toBeGreaterThanOrEqual(16 * 5)
+    expect(moments.size).toBeLessThanOrEqual(window / period + 1)
+    const first = Math.min(...moments)
+    for (const t of moments) expect((t - first) % period).toBe(0)
+    for (const client of clients) expect(client.state).toBe('connected')
   })
 })

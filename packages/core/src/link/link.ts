@@ -8,7 +8,8 @@ import type { Transport } from '../transport/transport.js'
 import { bytesEqual } from '../util/bytes.js'
 import type { Logger } from '../util/logger.js'
 import type { CloseCode, LinkClose } from './close-code.js'
-import { Liveness, serverPingAfter } from './liveness.js'
+import { Liveness } from './liveness.js'
+import { SweptLiveness } from './liveness-sweep.js'
 import { RecordIo, SEQ_ROOM } from './record-io.js'
 import type { ResumeBuffer } from './resume-buffer.js'
 import { resumeSink, SegmentReader } from './segment-reader.js'
@@ -73,7 +74,7 @@ export class Link {
   readonly reliable: boolean
   readonly token: Uint8Array
   readonly records: RecordIo
-  private readonly liveness: Liveness
+  private readonly liveness: Liveness | SweptLiveness
   /** What the link keeps of its options (not the keys, not the transport: those are its parts' now). */
   private readonly options: Pick<LinkOptions, 'role' | 'finish' | 'logger' | 'onReady'>
   /** The session (or resume gate) this link carries. @internal */
@@ -119,16 +120,14 @@ export class Link {
     this.receiveLimit = client ? this.records.maxRecordPlaintext : this.peerMaxMessage
     if (this.records.arq) this.records.turnLimit = this.peerMaxMessage
     this.awaitingReady = client
-    this.liveness = new Liveness(
-      client ? options.pingIntervalMs : serverPingAfter(options.pingIntervalMs, options.idleTimeoutMs),
-      options.idleTimeoutMs,
-      !client,
-      () => {
-        writePing(this.records.reserve(1))
-        this.ackIfBehind()
-      },
-      (ms) => this.close(`idle timeout: nothing received for ${ms} ms`, { sendClose: true, code: 'idle' }),
-    )
+    const ping = () => {
+      writePing(this.records.reserve(1))
+      this.ackIfBehind()
+    }
+    const idle = (ms: number) => this.close(`idle timeout: nothing received for ${ms} ms`, { sendClose: true, code: 'idle' })
+    this.liveness = client
+      ? new Liveness(options.pingIntervalMs, options.idleTimeoutMs, false, ping, idle)
+      : new SweptLiveness(options.pingIntervalMs, options.idleTimeoutMs, ping, idle)
     if (!client && options.announce !== false) {
       // The server's first record starts with READY (PROTOCOL.md 4.5); kept to answer a repeated FINISH.
       writeReady(this.records.out, { maxMessage: this.peerMaxMessage, pingIntervalMs: options.pingIntervalMs, idleTimeoutMs: options.idleTimeoutMs })
@@ -338,8 +337,10 @@ export class Link {
       idle = clamp(r.idleTimeoutMs, Defaults.minIdleTimeoutMs, Defaults.maxTimerMs)
       this.records.arq?.setDeadLinkMs(idle)
     }
-    this.liveness.pingEnabled = true
-    this.liveness.configure(ping, idle)
+    if (this.liveness instanceof Liveness) {
+      this.liveness.pingEnabled = true
+      this.liveness.configure(ping, idle)
+    }
     this.options.onReady?.(r)
   }
 

@@ -1,21 +1,9 @@
 import { Defaults } from '../protocol/constants.js'
 
 /**
- * After how long without sending the server pings (PROTOCOL.md 6.2): a quarter interval later
- * than the client, which pings on the announced interval, and at most halfway from the interval
- * to the idle timeout. A quiet client's PING, answered by PONG, then keeps both directions busy:
- * one PING–PONG pair per interval instead of two PINGs crossing. A client that never falls quiet
- * itself (one that only sends pushes) still hears from the server in time. @internal
- */
-export function serverPingAfter(pingIntervalMs: number, idleTimeoutMs: number): number {
-  if (pingIntervalMs === 0) return 0
-  const quarter = Math.floor(pingIntervalMs / 4)
-  return pingIntervalMs + (idleTimeoutMs > 0 ? Math.min(quarter, Math.max(0, Math.floor((idleTimeoutMs - pingIntervalMs) / 2))) : quarter)
-}
-
-/**
- * The two liveness timers of a link (PROTOCOL.md 6.2) in one `setTimeout`: ping after
- * `pingIntervalMs` without sending, give up after `idleTimeoutMs` without receiving. @internal
+ * The client's liveness (PROTOCOL.md 6.2): its two timers in one `setTimeout`, ping after
+ * `pingIntervalMs` without sending, give up after `idleTimeoutMs` without receiving. The server
+ * checks its links in shared sweeps instead (liveness-sweep.ts). @internal
  */
 export class Liveness {
   private lastSent = Date.now()
