@@ -2,10 +2,11 @@
  * The server's liveness (PROTOCOL.md 6.2) for every link of the process in a few shared timers.
  *
  * A process wakes for every timer that fires at its own moment and for every record that arrives
- * on its own; on this kind of machine each such wake-up costs 100–300 µs of CPU, whatever little
- * work it does. With a per-link timer and the client pinging on its own schedule, an idle server
- * woke twice per session and interval (measured: 14.4 µs of server CPU per idle TCP session and
- * second at a 25 s interval). Here one sweep per period checks every link that shares the
+ * on its own, and a wake-up costs far more than the little work it does (`pnpm bench:wakeup-floor`:
+ * a plain Node TCP echo spends 220–250 µs of server CPU per message that arrives on its own, 52 µs
+ * per message when the server sends them all at once). With a per-link timer and the client
+ * pinging on its own schedule, an idle server woke twice per session and interval (measured:
+ * 14.4 µs of server CPU per idle TCP session and second at a 25 s interval). Here one sweep per period checks every link that shares the
  * period: it closes the links that received nothing for the idle timeout and pings the quiet
  * ones all at once, so their PONGs come back together, and the clients, whose PONG counts as
  * sending, never fall quiet long enough to ping on their own. Idle links then cost a few
