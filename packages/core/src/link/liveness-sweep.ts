@@ -25,12 +25,25 @@ const PING_AFTER_SWEEPS = 6
 /** Shortest sweep period (ms), for intervals configured far below the protocol's minimum. */
 const MIN_PERIOD_MS = 10
 
+/**
+ * PINGs one slice sends; the rest of a sweep's PINGs follow `SLICE_GAP_MS` later, so that calls
+ * of busy sessions run between slices and the PONGs of a large server (a sixth of its quiet
+ * sessions per sweep) do not all arrive in the same instant (a datagram socket's receive buffer
+ * would overflow and drop other sessions' datagrams with them).
+ */
+const PINGS_PER_SLICE = 256
+const SLICE_GAP_MS = 2
+
 const sweeps = new Map<number, Sweep>()
 
 /** One timer for every link whose period is `periodMs`; armed only while it has links. */
 class Sweep {
   readonly links = new Set<SweptLiveness>()
   private timer: ReturnType<typeof setTimeout> | undefined
+  /** Links this sweep found due for a PING, sent slice by slice from `next`. */
+  private due: SweptLiveness[] = []
+  private next = 0
+  private sliceTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly periodMs: number) {}
 
@@ -43,7 +56,11 @@ class Sweep {
     this.links.delete(link)
     if (this.links.size > 0) return
     if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.sliceTimer !== undefined) clearTimeout(this.sliceTimer)
     this.timer = undefined
+    this.sliceTimer = undefined
+    this.due = []
+    this.next = 0
     sweeps.delete(this.periodMs)
   }
 
@@ -55,11 +72,31 @@ class Sweep {
   private readonly run = (): void => {
     this.timer = undefined
     const now = Date.now()
+    const idle = this.due.length === 0
     try {
       // a link that closes while it is checked leaves the set; a Set's iteration allows that
-      for (const link of this.links) link.check(now)
+      for (const link of this.links) if (link.check(now)) this.due.push(link)
     } finally {
       if (this.links.size > 0) this.arm()
+    }
+    if (idle) this.slice()
+  }
+
+  /** Sends the next slice of due PINGs; links closed since the sweep are skipped. */
+  private readonly slice = (): void => {
+    this.sliceTimer = undefined
+    const end = Math.min(this.due.length, this.next + PINGS_PER_SLICE)
+    try {
+      // a PING only queues a record, but a link's close could empty `due` (the last link of the sweep)
+      while (this.next < end && this.next < this.due.length) this.due[this.next++]!.sendPing()
+    } finally {
+      if (this.next < this.due.length) {
+        this.sliceTimer = setTimeout(this.slice, SLICE_GAP_MS)
+        ;(this.sliceTimer as { unref?: () => void }).unref?.()
+      } else {
+        this.due = []
+        this.next = 0
+      }
     }
   }
 }
@@ -121,17 +158,22 @@ export class SweptLiveness {
     this.sweep = undefined
   }
 
-  /** One sweep at `now`: close an idle link, ping a quiet one. */
-  check(now: number): void {
+  /** One sweep at `now`: closes an idle link; true when a quiet one is due for a PING ({@link sendPing}). */
+  check(now: number): boolean {
     if (this.idleTimeoutMs > 0 && now - this.lastReceived >= this.idleTimeoutMs) {
       this.stop()
-      return this.idle(this.idleTimeoutMs)
+      this.idle(this.idleTimeoutMs)
+      return false
     }
-    if (this.pingIntervalMs === 0 || now - this.lastPinged < this.pingAfterMs) return
-    if (now - this.lastSent >= this.pingAfterMs || now - this.lastReceived >= this.pingAfterMs) {
-      this.lastPinged = now
-      this.lastSent = now
-      this.ping()
-    }
+    if (this.pingIntervalMs === 0 || now - this.lastPinged < this.pingAfterMs) return false
+    if (now - this.lastSent < this.pingAfterMs && now - this.lastReceived < this.pingAfterMs) return false
+    this.lastPinged = now
+    this.lastSent = now
+    return true
+  }
+
+  /** Sends the PING a sweep found due, unless the link stopped since. */
+  sendPing(): void {
+    if (this.sweep !== undefined) this.ping()
   }
 }
