@@ -202,6 +202,8 @@ interface Row {
   lateStarts?: number
   errorSample?: string[]
   serverStats?: Record<string, number>
+  /** Datagrams the kernel dropped during the idle window (datagram systems). */
+  idleKernelDrops?: number
 }
 
 interface Cpu {
@@ -267,13 +269,20 @@ async function runRow(spec: (typeof SCALE_SYSTEMS)[number], sessions: number): P
       mkdirSync(join(RESULTS, 'profiles'), { recursive: true })
       await server.request('profile-start')
     }
+    const s0 = await server.request<Record<string, number>>('stats')
     const c0 = await server.request<Cpu>('cpu')
     await sleep(idleS * 1000)
     const c1 = await server.request<Cpu>('cpu')
+    const s1 = await server.request<Record<string, number>>('stats')
+    const [d0, d1] = [s0.kernelDrops ?? -1, s1.kernelDrops ?? -1]
+    if (d0 >= 0 && d1 >= 0) row.idleKernelDrops = d1 - d0
     if (args['cpu-prof']) await server.request('profile-stop', profile('idle'))
     row.idleUsPerSessionS = Math.max(0, (c1.us - c0.us) / ((c1.at - c0.at) / 1000) - row.baselineUsPerS) / established
     row.idleElu = elu(c0, c1)
-    console.error(`  ${system} ${sessions}: RSS ${row.rssPerSessionKiB.toFixed(1)} KiB/session, idle ${row.idleUsPerSessionS.toFixed(2)} µs/s/session`)
+    const idleDrops = row.idleKernelDrops === undefined ? '' : `, ${row.idleKernelDrops} datagrams dropped by the kernel while idle`
+    console.error(
+      `  ${system} ${sessions}: RSS ${row.rssPerSessionKiB.toFixed(1)} KiB/session, idle ${row.idleUsPerSessionS.toFixed(2)} µs/s/session${idleDrops}`,
+    )
 
     // broadcast to all
     const bms: number[] = []
@@ -414,6 +423,7 @@ for (const n of sessionCounts) {
     if (rate !== 1) notes.push(`${f(r.cpuPerCallNetUs, 0)} µs per call net of idle CPU`)
     const drops = r.serverStats?.kernelDrops
     if (drops !== undefined && drops >= 0) notes.push(`${drops} datagrams dropped by the kernel`)
+    if (r.idleKernelDrops !== undefined && r.idleKernelDrops >= 0) notes.push(`${r.idleKernelDrops} of them while idle`)
     notes.push(`load average ${r.loadAverage}`)
     lines.push(
       `| ${r.system} | ${f(r.setupS)} s | ${f(r.rssPerSessionKiB)} KiB | ${f(r.idleUsPerSessionS, 2)} µs/s | ${f(r.cpuPerCallUs, 0)} µs | ${f(r.p99Ms, 0)} ms | ${f(r.broadcastMs, 0)} ms | ${notes.join('; ')} |`,
