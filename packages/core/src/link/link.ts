@@ -9,6 +9,7 @@ import { bytesEqual } from '../util/bytes.js'
 import type { Logger } from '../util/logger.js'
 import type { CloseCode, LinkClose } from './close-code.js'
 import { Liveness } from './liveness.js'
+import type { LivenessBase } from './liveness-base.js'
 import { SweptLiveness } from './liveness-sweep.js'
 import { RecordIo, SEQ_ROOM } from './record-io.js'
 import type { ResumeBuffer } from './resume-buffer.js'
@@ -74,7 +75,7 @@ export class Link {
   readonly reliable: boolean
   readonly token: Uint8Array
   readonly records: RecordIo
-  private readonly liveness: Liveness | SweptLiveness
+  private readonly liveness: LivenessBase
   /** What the link keeps of its options (not the keys, not the transport: those are its parts' now). */
   private readonly options: Pick<LinkOptions, 'role' | 'finish' | 'logger' | 'onReady'>
   /** The session (or resume gate) this link carries. @internal */

@@ -1,3 +1,5 @@
+import { LivenessBase } from './liveness-base.js'
+
 /**
  * The server's liveness (PROTOCOL.md 6.2) for every link of the process in a few shared timers.
  *
@@ -6,11 +8,11 @@
  * a plain Node TCP echo spends 220–250 µs of server CPU per message that arrives on its own, 52 µs
  * per message when the server sends them all at once). With a per-link timer and the client
  * pinging on its own schedule, an idle server woke twice per session and interval (measured:
- * 14.4 µs of server CPU per idle TCP session and second at a 25 s interval). Here one sweep per period checks every link that shares the
- * period: it closes the links that received nothing for the idle timeout and pings the quiet
- * ones all at once, so their PONGs come back together, and the clients, whose PONG counts as
- * sending, never fall quiet long enough to ping on their own. Idle links then cost a few
- * wake-ups per interval for the whole server, not two per session.
+ * 14.4 µs of server CPU per idle TCP session and second at a 25 s interval). Here one sweep per
+ * period checks every link that shares the period: it closes the links that received nothing
+ * for the idle timeout and pings the quiet ones all at once, so their PONGs come back together,
+ * and the clients, whose PONG counts as sending, never fall quiet long enough to ping on their
+ * own. Idle links then cost a few wake-ups per interval for the whole server, not two per session.
  */
 
 /** Sweeps per interval a link checks on (PROTOCOL.md 6.2): the period is the interval / 8. */
@@ -114,19 +116,18 @@ export function sweepPeriod(pingIntervalMs: number, idleTimeoutMs: number): numb
  * most), and not again within that time; it closes after `idleTimeoutMs` without
  * receiving (up to one sweep late). @internal
  */
-export class SweptLiveness {
-  private lastSent = Date.now()
-  private lastReceived = Date.now()
+export class SweptLiveness extends LivenessBase {
   private lastPinged = 0
   private readonly pingAfterMs: number
   private sweep: Sweep | undefined
 
   constructor(
     private readonly pingIntervalMs: number,
-    private readonly idleTimeoutMs: number,
+    idleTimeoutMs: number,
     private readonly ping: () => void,
     private readonly idle: (idleTimeoutMs: number) => void,
   ) {
+    super(idleTimeoutMs)
     const period = sweepPeriod(pingIntervalMs, idleTimeoutMs)
     this.pingAfterMs = Math.floor((pingIntervalMs * PING_AFTER_SWEEPS) / SWEEPS_PER_INTERVAL)
     if (period === 0) return
@@ -137,20 +138,6 @@ export class SweptLiveness {
     }
     this.sweep = sweep
     sweep.add(this)
-  }
-
-  get idleTimeout(): number {
-    return this.idleTimeoutMs
-  }
-
-  /** Something was sent now. */
-  sent(): void {
-    this.lastSent = Date.now()
-  }
-
-  /** Something was received now. */
-  received(): void {
-    this.lastReceived = Date.now()
   }
 
   stop(): void {

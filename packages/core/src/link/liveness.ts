@@ -1,13 +1,12 @@
 import { Defaults } from '../protocol/constants.js'
+import { LivenessBase } from './liveness-base.js'
 
 /**
  * The client's liveness (PROTOCOL.md 6.2): its two timers in one `setTimeout`, ping after
  * `pingIntervalMs` without sending, give up after `idleTimeoutMs` without receiving. The server
  * checks its links in shared sweeps instead (liveness-sweep.ts). @internal
  */
-export class Liveness {
-  private lastSent = Date.now()
-  private lastReceived = Date.now()
+export class Liveness extends LivenessBase {
   private timer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
   /** The client pings only once READY has arrived. */
@@ -15,27 +14,14 @@ export class Liveness {
 
   constructor(
     private pingIntervalMs: number,
-    private idleTimeoutMs: number,
+    idleTimeoutMs: number,
     pingEnabled: boolean,
     private readonly ping: () => void,
     private readonly idle: (idleTimeoutMs: number) => void,
   ) {
+    super(idleTimeoutMs)
     this.pingEnabled = pingEnabled
     this.arm()
-  }
-
-  get idleTimeout(): number {
-    return this.idleTimeoutMs
-  }
-
-  /** Something was sent now. */
-  sent(): void {
-    this.lastSent = Date.now()
-  }
-
-  /** Something was received now. */
-  received(): void {
-    this.lastReceived = Date.now()
   }
 
   /** New intervals (the client adopts the server's from READY); 0 disables each. */
