@@ -2,7 +2,7 @@ import type { BipackWriter } from '@kp/bipack'
 import { ProtocolError } from '../errors/protocol-error.js'
 import type { SessionKeys } from '../handshake/key-schedule.js'
 import { Defaults, FrameType, Kind } from '../protocol/constants.js'
-import { type MessageSink, type ReadyInfo, readMessages, writeAck, writeClose, writePing, writePong, writeReady } from '../protocol/messages.js'
+import { type ReadyInfo, readMessages, writeAck, writeClose, writePing, writePong, writeReady } from '../protocol/messages.js'
 import type { RecordStats } from '../record/record-opener.js'
 import type { Transport } from '../transport/transport.js'
 import { bytesEqual } from '../util/bytes.js'
@@ -13,7 +13,8 @@ import type { LivenessBase } from './liveness-base.js'
 import { SweptLiveness } from './liveness-sweep.js'
 import { RecordIo, SEQ_ROOM } from './record-io.js'
 import type { ResumeBuffer } from './resume-buffer.js'
-import { resumeSink, SegmentReader } from './segment-reader.js'
+import { LinkResumeSink, SegmentReader } from './segment-reader.js'
+import { LinkSink } from './link-sink.js'
 
 /** The messages a link hands to the session it carries (everything but READY, PING, PONG, CLOSE). @internal */
 export interface LinkUser {
@@ -262,60 +263,30 @@ export class Link {
   }
 
   /** Where decoded messages go; built once per link, no object per message. */
-  private readonly sink: MessageSink = {
-    ready: (r) => this.onReady(r),
-    call: (id, command, args) => {
-      if (this.admit()) this.user!.call(id, command, args)
-    },
-    push: (command, args) => {
-      if (this.admit()) this.user!.push(command, args)
-    },
-    result: (id, value) => {
-      if (this.admit()) this.user!.result(id, value)
-    },
-    error: (id, code, message, data) => {
-      if (this.admit()) this.user!.error(id, code, message, data)
-    },
-    cancel: (id) => {
-      if (this.admit()) this.user!.cancel(id)
-    },
-    open: (id, flags, command, credit, args) => {
-      if (this.admit()) this.user!.open(id, flags, command, credit, args)
-    },
-    item: (ref, item) => {
-      if (this.admit()) this.user!.item(ref, item)
-    },
-    credit: (ref, n) => {
-      if (this.admit()) this.user!.credit(ref, n)
-    },
-    end: (ref, value) => {
-      if (this.admit()) this.user!.end(ref, value)
-    },
-    fail: (ref, code, message, data) => {
-      if (this.admit()) this.user!.fail(ref, code, message, data)
-    },
-    stop: (ref) => {
-      if (this.admit()) this.user!.stop(ref)
-    },
-    ping: () => {
-      if (this.closed) return
-      this.expectReady()
-      writePong(this.records.reserve(1))
-      this.ackIfBehind()
-    },
-    pong: () => {
-      if (!this.closed) this.expectReady()
-    },
-    close: (reason) => {
-      // a CLOSE in place of READY is the server refusing this client (PROTOCOL.md 4.3)
-      const code: CloseCode = this.awaitingReady ? 'refused' : 'peer'
-      this.close(`closed by peer: ${reason}`, { sendClose: false, code, peerReason: reason })
-    },
-    resumption: resumeSink(this),
+  private readonly sink = new LinkSink(this, new LinkResumeSink(this))
+
+  /** PING: answered with PONG (PROTOCOL.md 6.2). @internal */
+  onPing(): void {
+    if (this.closed) return
+    this.expectReady()
+    writePong(this.records.reserve(1))
+    this.ackIfBehind()
   }
 
-  /** A session message may be handled: not closed, not a duplicate; READY came; in a segment when resumable. */
-  private admit(): boolean {
+  /** PONG: nothing to do beyond having received it. @internal */
+  onPong(): void {
+    if (!this.closed) this.expectReady()
+  }
+
+  /** CLOSE from the peer. @internal */
+  onPeerClose(reason: string): void {
+    // a CLOSE in place of READY is the server refusing this client (PROTOCOL.md 4.3)
+    const code: CloseCode = this.awaitingReady ? 'refused' : 'peer'
+    this.close(`closed by peer: ${reason}`, { sendClose: false, code, peerReason: reason })
+  }
+
+  /** A session message may be handled: not closed, not a duplicate; READY came; in a segment when resumable. @internal */
+  admit(): boolean {
     const g = this.segments
     if (this.closed || g?.dropping) return false
     this.expectReady()
@@ -323,7 +294,8 @@ export class Link {
     return true
   }
 
-  private onReady(r: ReadyInfo): void {
+  /** READY from the server (client only). @internal */
+  onReady(r: ReadyInfo): void {
     if (this.closed) return
     if (!this.awaitingReady) throw new ProtocolError('READY received twice or by the server')
     this.awaitingReady = false

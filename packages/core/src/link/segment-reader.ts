@@ -58,7 +58,7 @@ export class SegmentReader {
   }
 }
 
-/** What {@link resumeSink} needs of its link. @internal */
+/** What {@link LinkResumeSink} needs of its link. @internal */
 export interface ResumeSinkHost {
   readonly segments: SegmentReader | null
   readonly user: LinkUser | null
@@ -66,27 +66,48 @@ export interface ResumeSinkHost {
   expectReady(): void
 }
 
-/** The messages of PROTOCOL.md 15 as a link reads them; on a link that is not resumable each is a ProtocolError. @internal */
-export function resumeSink(host: ResumeSinkHost): ResumeSink {
-  const segments = (name: string): SegmentReader => {
-    const g = host.segments
+/**
+ * The messages of PROTOCOL.md 15 as a link reads them; on a link that is not resumable each is a
+ * ProtocolError. One object per link, its methods on the prototype. @internal
+ */
+export class LinkResumeSink implements ResumeSink {
+  constructor(private readonly host: ResumeSinkHost) {}
+
+  seq(n: number): void {
+    this.segments('SEQ').seq(n)
+  }
+  ack(n: number): void {
+    this.segments('ACK').ack(n)
+  }
+  session(resumeId: Uint8Array, windowMs: number): void {
+    const user = this.host.user
+    this.control('SESSION', user?.session)?.call(user, resumeId, windowMs)
+  }
+  resume(resumeId: Uint8Array, proof: Uint8Array, received: number): void {
+    const user = this.host.user
+    this.control('RESUME', user?.resume)?.call(user, resumeId, proof, received)
+  }
+  resumed(received: number): void {
+    const user = this.host.user
+    this.control('RESUMED', user?.resumed)?.call(user, received)
+  }
+  refused(reason: string): void {
+    const user = this.host.user
+    this.control('REFUSED', user?.refused)?.call(user, reason)
+  }
+
+  private segments(name: string): SegmentReader {
+    const g = this.host.segments
     if (g === null) throw new ProtocolError(`${name} on a session that is not resumable`)
-    host.expectReady()
+    this.host.expectReady()
     return g
   }
+
   /** A resumption message goes to the user that expects it, else it is a ProtocolError. */
-  const control = <F>(name: string, f: F | undefined): F | undefined => {
-    if (host.isClosed) return undefined
-    host.expectReady()
+  private control<F>(name: string, f: F | undefined): F | undefined {
+    if (this.host.isClosed) return undefined
+    this.host.expectReady()
     if (f === undefined) throw new ProtocolError(`unexpected ${name}`)
     return f
-  }
-  return {
-    seq: (n) => segments('SEQ').seq(n),
-    ack: (n) => segments('ACK').ack(n),
-    session: (id, windowMs) => control('SESSION', host.user?.session)?.call(host.user, id, windowMs),
-    resume: (id, proof, received) => control('RESUME', host.user?.resume)?.call(host.user, id, proof, received),
-    resumed: (received) => control('RESUMED', host.user?.resumed)?.call(host.user, received),
-    refused: (reason) => control('REFUSED', host.user?.refused)?.call(host.user, reason),
   }
 }
