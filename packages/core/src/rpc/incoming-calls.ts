@@ -38,8 +38,8 @@ export interface IncomingHost<S> extends Outbox {
  */
 export class IncomingCalls<S> {
   private readonly running = new Map<number, IncomingCall<S>>()
-  /** Contexts of push handlers still running: their signals abort when the session ends. */
-  private readonly pushContexts = new Set<IncomingCall<S>>()
+  /** Contexts of push handlers still running: their signals abort when the session ends (made on first use). */
+  private pushContexts: Set<IncomingCall<S>> | null = null
   /** Push handlers still running (their promises not settled): counted with incoming calls. */
   private runningPushes = 0
   private readonly backlog: InboundBacklog
@@ -105,8 +105,10 @@ export class IncomingCalls<S> {
   /** The session ended: abort every running handler with `error` (null when none runs). */
   abortAll(error: Error | null): void {
     if (error) for (const c of this.running.values()) c.abort(error)
-    for (const c of this.pushContexts) c.abort(error ?? new ConnectionClosedError(this.host.context.closeReason))
-    this.pushContexts.clear()
+    if (this.pushContexts !== null) {
+      for (const c of this.pushContexts) c.abort(error ?? new ConnectionClosedError(this.host.context.closeReason))
+      this.pushContexts.clear()
+    }
     this.running.clear()
     this.backlog.clear()
   }
@@ -226,7 +228,7 @@ export class IncomingCalls<S> {
       const r = reg.handler(args, call)
       if (isPromiseLike(r)) {
         this.runningPushes++
-        this.pushContexts.add(call)
+        ;(this.pushContexts ??= new Set()).add(call)
         r.then(
           () => this.pushDone(call),
           (e) => {
@@ -241,7 +243,7 @@ export class IncomingCalls<S> {
   }
 
   private pushDone(call: IncomingCall<S>): void {
-    this.pushContexts.delete(call)
+    this.pushContexts?.delete(call)
     this.runningPushes--
     if (this.backlog.size > 0 && !this.host.isClosed) this.drainBacklog()
   }

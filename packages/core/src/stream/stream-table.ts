@@ -25,6 +25,14 @@ export { StreamState } from './stream-state.js'
 
 const EMPTY: Uint8Array = new Uint8Array(0)
 
+/** The empty stream map every table starts with; it refuses to grow (a table makes its own first). */
+class NoStreams extends Map<number, StreamState> {
+  override set(): never {
+    throw new Error('internal: a stream added to the shared empty map')
+  }
+}
+const NO_STREAMS: Map<number, StreamState> = new NoStreams()
+
 /**
  * The streams of one session, both the ones this side opened and the peer's (PROTOCOL.md 14):
  * opening, the stream messages of the peer, handlers, limits, and the end of every stream when
@@ -33,8 +41,9 @@ const EMPTY: Uint8Array = new Uint8Array(0)
  * @internal
  */
 export class StreamTable<S> implements StreamOwner {
-  private readonly mine = new Map<number, StreamState>()
-  private readonly theirs = new Map<number, StreamState>()
+  // both start as the shared empty map: most sessions never open a stream (an empty Map costs ~190 bytes)
+  private mine: Map<number, StreamState> = NO_STREAMS
+  private theirs: Map<number, StreamState> = NO_STREAMS
   /** Our streams waiting for a slot (beyond `maxStreams`). */
   private readonly waiting: StreamState[] = []
   private openMine = 0
@@ -109,6 +118,7 @@ export class StreamTable<S> implements StreamOwner {
       s.txOpen = true
       s.tx.attach(source)
     }
+    if (this.mine === NO_STREAMS) this.mine = new Map()
     this.mine.set(id, s)
     if (signal) {
       s.signal = signal
@@ -178,6 +188,7 @@ export class StreamTable<S> implements StreamOwner {
     s.txOpen = true
     if (schemas.up) s.rx = new Inflow(s, schemas.up, this.options.window, what)
     else s.rxOpen = false
+    if (this.theirs === NO_STREAMS) this.theirs = new Map()
     this.theirs.set(id, s)
     const handler = reg.handler as unknown as (...a: never[]) => unknown
     if (this.pendingStarts) this.pendingStarts.push({ s, args, handler })
