@@ -270,6 +270,7 @@ export class Link {
     if (this.closed) return
     this.expectReady()
     writePong(this.records.reserve(1))
+    this.liveness.answeredPing()
     this.ackIfBehind()
   }
 

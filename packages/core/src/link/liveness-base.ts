@@ -23,6 +23,11 @@ export abstract class LivenessBase {
     this.lastReceived = Date.now()
   }
 
+  /** A PING came and its PONG is queued: that counts as sending. */
+  answeredPing(): void {
+    this.lastSent = Date.now()
+  }
+
   /** Checks nothing more; nothing is sent after. */
   abstract stop(): void
 }

@@ -24,6 +24,16 @@ export class Liveness extends LivenessBase {
     this.arm()
   }
 
+  /**
+   * The server's PING came and is answered: the timer moves to a whole interval from now, so a
+   * client whose server pings first (PROTOCOL.md 6.2) wakes only for the PINGs, not also for a
+   * timer that finds nothing to do.
+   */
+  override answeredPing(): void {
+    super.answeredPing()
+    this.arm()
+  }
+
   /** New intervals (the client adopts the server's from READY); 0 disables each. */
   configure(pingIntervalMs: number, idleTimeoutMs: number): void {
     this.pingIntervalMs = pingIntervalMs
