@@ -9,8 +9,7 @@ import { bytesEqual } from '../util/bytes.js'
 import type { Logger } from '../util/logger.js'
 import type { CloseCode, LinkClose } from './close-code.js'
 import { Liveness } from './liveness.js'
-import type { LivenessBase } from './liveness-base.js'
-import { SweptLiveness } from './liveness-sweep.js'
+import type { LivenessBase, LivenessFactory } from './liveness-base.js'
 import { RecordIo, SEQ_ROOM } from './record-io.js'
 import type { ResumeBuffer } from './resume-buffer.js'
 import { LinkResumeSink, SegmentReader } from './segment-reader.js'
@@ -48,6 +47,8 @@ export interface LinkOptions {
   maxMessage: number
   pingIntervalMs: number
   idleTimeoutMs: number
+  /** Server: `sweptLiveness`, the shared sweep (PROTOCOL.md 6.2). Absent: the link keeps its own timer (the client's). */
+  liveness?: LivenessFactory | undefined
   /** Datagram server: the FINISH whose byte-identical repeat gets the first record again. */
   finish?: Uint8Array | undefined
   /** Server: send READY first (default). False: the first record will be a CLOSE (refusal). */
@@ -127,9 +128,10 @@ export class Link {
       this.ackIfBehind()
     }
     const idle = (ms: number) => this.close(`idle timeout: nothing received for ${ms} ms`, { sendClose: true, code: 'idle' })
-    this.liveness = client
-      ? new Liveness(options.pingIntervalMs, options.idleTimeoutMs, false, ping, idle)
-      : new SweptLiveness(options.pingIntervalMs, options.idleTimeoutMs, ping, idle)
+    // the server's come from its sweep (options.liveness); a link without one keeps its own timer
+    this.liveness =
+      options.liveness?.(options.pingIntervalMs, options.idleTimeoutMs, ping, idle) ??
+      new Liveness(options.pingIntervalMs, options.idleTimeoutMs, !client, ping, idle)
     if (!client && options.announce !== false) {
       // The server's first record starts with READY (PROTOCOL.md 4.5); kept to answer a repeated FINISH.
       writeReady(this.records.out, { maxMessage: this.peerMaxMessage, pingIntervalMs: options.pingIntervalMs, idleTimeoutMs: options.idleTimeoutMs })

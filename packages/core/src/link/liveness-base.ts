@@ -31,3 +31,9 @@ export abstract class LivenessBase {
   /** Checks nothing more; nothing is sent after. */
   abstract stop(): void
 }
+
+/**
+ * Makes a link's liveness from its intervals and its two actions: the server passes
+ * `sweptLiveness` (liveness-sweep.ts), so a client's bundle never holds the sweep. @internal
+ */
+export type LivenessFactory = (pingIntervalMs: number, idleTimeoutMs: number, ping: () => void, idle: (idleTimeoutMs: number) => void) => LivenessBase

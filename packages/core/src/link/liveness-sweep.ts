@@ -1,4 +1,4 @@
-import { LivenessBase } from './liveness-base.js'
+import { LivenessBase, type LivenessFactory } from './liveness-base.js'
 
 /**
  * The server's liveness (PROTOCOL.md 6.2) for every link of the process in a few shared timers.
@@ -164,3 +164,6 @@ export class SweptLiveness extends LivenessBase {
     if (this.sweep !== undefined) this.ping()
   }
 }
+
+/** The server's links' liveness: checked by the shared sweep of their period. @internal */
+export const sweptLiveness: LivenessFactory = (pingIntervalMs, idleTimeoutMs, ping, idle) => new SweptLiveness(pingIntervalMs, idleTimeoutMs, ping, idle)

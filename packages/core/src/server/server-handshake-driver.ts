@@ -5,6 +5,7 @@ import { ServerHandshake, type ServerHandshakeResult } from '../handshake/server
 import { Defaults, FrameType, RECORD_OVERHEAD, RejectCode } from '../protocol/constants.js'
 import { encodeCookie, encodeReject, type FrameParseError, parseHello } from '../protocol/handshake-frames.js'
 import { Link } from '../link/link.js'
+import { sweptLiveness } from '../link/liveness-sweep.js'
 import { writeSession } from '../protocol/messages.js'
 import { createSession } from '../rpc/create-session.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
@@ -292,6 +293,7 @@ export class ServerHandshakeDriver<S> {
       transport,
       keys,
       role: 'server' as const,
+      liveness: sweptLiveness,
       // default: what one frame carries (the ARQ engine lowers or raises it to 255 fragments)
       maxMessage: options.maxMessage ?? (arq ? Number.MAX_SAFE_INTEGER : transport.maxFrame - RECORD_OVERHEAD),
       // TCP and WebSocket ping less often than datagrams, which keep NAT mappings alive, and a
