@@ -74,14 +74,15 @@ class Sweep {
   private readonly run = (): void => {
     this.timer = undefined
     const now = Date.now()
-    const idle = this.due.length === 0
+    // PINGs of the last sweep still going out in slices: this sweep's join them
+    const slicing = this.due.length > 0
     try {
       // a link that closes while it is checked leaves the set; a Set's iteration allows that
       for (const link of this.links) if (link.check(now)) this.due.push(link)
     } finally {
       if (this.links.size > 0) this.arm()
     }
-    if (idle) this.slice()
+    if (!slicing && this.due.length > 0) this.slice()
   }
 
   /** Sends the next slice of due PINGs; links closed since the sweep are skipped. */
