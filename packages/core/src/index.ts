@@ -7,11 +7,9 @@ export * from './transport/index.js'
 export { command, type Command, type ArgsOf, type ResultOf } from './rpc/command.js'
 export { KiloInterface, type Handler, type HandlerResult } from './rpc/kilo-interface.js'
 export type { CallContext, CallOptions, PeerApi, SessionContext } from './rpc/context.js'
+export { channel, sink, stream } from './stream/define.js'
 export {
-  channel,
   isStreamDefinition,
-  sink,
-  stream,
   type AnyStreamDefinition,
   type ChannelDefinition,
   type SinkDefinition,

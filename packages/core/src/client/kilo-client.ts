@@ -7,8 +7,8 @@ import type { Command } from '../rpc/command.js'
 import type { CallOptions, PeerApi } from '../rpc/context.js'
 import type { Session } from '../rpc/session.js'
 import type { ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
-import { prepareOpen } from '../stream/prepare.js'
 import type { RemoteStream } from '../stream/remote-stream.js'
+import { streamsFor } from '../stream/stream-support.js'
 import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
 import type { Connector } from '../transport/transport.js'
 import { Emitter } from '../util/emitter.js'
@@ -16,7 +16,6 @@ import { defaultLogger, type Logger } from '../util/logger.js'
 import { integerOption } from '../util/options.js'
 import { ResumeRefusedError } from '../errors/resume-refused-error.js'
 import { resolveResume } from '../rpc/resume-options.js'
-import { openChannel, openStream } from './client-streams.js'
 import { ClientHandshakeDriver } from './client-handshake-driver.js'
 import type { ClientEvents, ClientState, ConnectOptions, ReadyOptions } from './connect-options.js'
 import { ConnectionWaiters } from './connection-waiters.js'
@@ -152,7 +151,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
    * for await (const t of client.stream(ticks, 100, { credit: 64 })) if (t > 10n) break
    */
   stream<A, T>(definition: StreamDefinition<A, T>, args: A, options?: StreamOptions): RemoteStream<T> {
-    return openStream(this.options.streamCredit ?? Defaults.streamCredit, (what, signal) => this.sessionFor(what, signal), definition, args, options)
+    const window = this.options.streamCredit ?? Defaults.streamCredit
+    return streamsFor(definition, 'stream').clientStream(window, (what, signal) => this.sessionFor(what, signal), definition, args, options)
   }
 
   /**
@@ -162,7 +162,7 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
    */
   sink<A, T, R>(definition: SinkDefinition<A, T, R>, args: A, source: StreamSource<T>, options?: SinkOptions): Promise<R> {
     try {
-      prepareOpen(definition, 'sink', args, options, 1)
+      streamsFor(definition, 'sink').checkSink(definition, args, options)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -173,7 +173,8 @@ export class KiloClient<S = unknown> extends Emitter<ClientEvents> implements Pe
 
   /** Opens a channel on the server: sends `source`'s items, returns the items the server yields. */
   channel<A, I, O>(definition: ChannelDefinition<A, I, O>, args: A, source: StreamSource<I>, options?: StreamOptions): RemoteStream<O> {
-    return openChannel(this.options.streamCredit ?? Defaults.streamCredit, (what, signal) => this.sessionFor(what, signal), definition, args, source, options)
+    const window = this.options.streamCredit ?? Defaults.streamCredit
+    return streamsFor(definition, 'channel').clientChannel(window, (what, signal) => this.sessionFor(what, signal), definition, args, source, options)
   }
 
   /** The session a stream may use now, or once connected (within `callTimeoutMs`). */

@@ -1,4 +1,5 @@
-import type { AnyStreamDefinition, ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
+import { type AnyStreamDefinition, type ChannelDefinition, isStreamDefinition, type SinkDefinition, type StreamDefinition } from '../stream/definitions.js'
+import { loadedStreams } from '../stream/stream-support.js'
 import type { ChannelHandler, SinkHandler, StreamHandler } from '../stream/types.js'
 import type { Command } from './command.js'
 import type { CallContext, SessionContext } from './context.js'
@@ -59,6 +60,8 @@ export class KiloInterface<S = unknown> {
   on<D extends Command<any, any> | AnyStreamDefinition>(definition: D, handler: NoInfer<HandlerOf<D, S>>): this {
     const command = definition as Command<any, any> | AnyStreamDefinition
     if (typeof handler !== 'function') throw new TypeError(`"handler" of '${command?.name}' expected a function`)
+    if (isStreamDefinition(command) && loadedStreams() === null)
+      throw new TypeError(`"definition" '${command.name}' is not a ${command.shape} definition made by ${command.shape}(): declare it with ${command.shape}()`)
     this.handlers.set(command.name, { command: command as Command<any, any>, handler: handler as Handler<any, any, S> })
     return this
   }

@@ -1,6 +1,6 @@
 import type { LinkClose } from '../link/close-code.js'
 import type { LinkUser } from '../link/link.js'
-import type { StreamTable } from '../stream/stream-table.js'
+import type { SessionStreams } from '../stream/no-streams.js'
 import type { IncomingCalls } from './incoming-calls.js'
 import type { OutgoingCalls } from './outgoing-calls.js'
 
@@ -9,7 +9,8 @@ export class SessionLinkUser<S> implements LinkUser {
   constructor(
     private readonly incoming: IncomingCalls<S>,
     private readonly outgoing: OutgoingCalls,
-    private readonly streams: StreamTable<S>,
+    /** The session: its `streams` (a table that may be replaced once stream code loads). */
+    private readonly owner: { readonly streams: SessionStreams },
     readonly linkClosed: (close: LinkClose) => void,
     /** Client, resumable: the server's SESSION (PROTOCOL.md 15); absent otherwise. */
     readonly session?: ((resumeId: Uint8Array, windowMs: number) => void) | undefined,
@@ -28,24 +29,24 @@ export class SessionLinkUser<S> implements LinkUser {
   }
   cancel(id: number): void {
     this.incoming.cancel(id)
-    this.streams.onCancel(id)
+    this.owner.streams.onCancel(id)
   }
   open(id: number, flags: number, command: string, credit: number, args: Uint8Array): void {
-    this.streams.onOpen(id, flags, command, credit, args)
+    this.owner.streams.onOpen(id, flags, command, credit, args)
   }
   item(ref: number, item: Uint8Array): void {
-    this.streams.onItem(ref, item)
+    this.owner.streams.onItem(ref, item)
   }
   credit(ref: number, n: number): void {
-    this.streams.onCredit(ref, n)
+    this.owner.streams.onCredit(ref, n)
   }
   end(ref: number, value: Uint8Array): void {
-    this.streams.onEnd(ref, value)
+    this.owner.streams.onEnd(ref, value)
   }
   fail(ref: number, code: string, message: string, data: Uint8Array): void {
-    this.streams.onFail(ref, code, message, data)
+    this.owner.streams.onFail(ref, code, message, data)
   }
   stop(ref: number): void {
-    this.streams.onStop(ref)
+    this.owner.streams.onStop(ref)
   }
 }

@@ -10,11 +10,10 @@ import { pushSize } from '../protocol/message-size.js'
 import { writePush } from '../protocol/messages.js'
 import type { RecordStats } from '../record/record-opener.js'
 import type { ChannelDefinition, SinkDefinition, StreamDefinition } from '../stream/definitions.js'
-import type { Inflow } from '../stream/inflow.js'
-import { closeQuietly, prepareOpen } from '../stream/prepare.js'
-import { RemoteStream } from '../stream/remote-stream.js'
-import { type AnyIterator, iteratorOf } from '../stream/sources.js'
-import { type StreamHost, StreamTable } from '../stream/stream-table.js'
+import { NoStreams, type SessionStreams } from '../stream/no-streams.js'
+import type { RemoteStream } from '../stream/remote-stream.js'
+import type { StreamHost, StreamTableOptions } from '../stream/stream-host.js'
+import { loadedStreams, streamsFor } from '../stream/stream-support.js'
 import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
 import type { ItemScheduler } from '../link/item-scheduler.js'
 import type { Logger } from '../util/logger.js'
@@ -86,9 +85,9 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
   private readonly ids = new IdAllocator()
   private readonly outgoing: OutgoingCalls
   private readonly incoming: IncomingCalls<S>
-  /** The streams of this session, both sides' (PROTOCOL.md 14). @internal */
-  readonly streams: StreamTable<S>
-  private readonly streamWindow: number
+  /** The streams of this session so far: {@link NoStreams} until stream code is loaded. */
+  private table: SessionStreams
+  private readonly streamOptions: StreamTableOptions
   private closed = false
   /** Why the session ended (set once). */
   closeReason = ''
@@ -101,17 +100,28 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     const errors = options.errors ?? defaultErrorRegistry()
     this.outgoing = new OutgoingCalls(this, this.ids, options.maxInFlight, options.callTimeoutMs, errors)
     this.incoming = new IncomingCalls<S>(this, options.iface, options.maxInFlight, link.receiveLimit, options.logger)
-    this.streamWindow = options.streamCredit ?? Defaults.streamCredit
-    this.streams = new StreamTable<S>(this, options.iface, this.ids, {
+    this.streamOptions = {
       maxStreams: options.maxStreams ?? Defaults.maxStreams,
-      window: this.streamWindow,
+      window: options.streamCredit ?? Defaults.streamCredit,
       logger: options.logger,
       errors,
-    })
+    }
+    this.table = new NoStreams(this, this.ids)
     this.resumption = options.resume ? new Resumption(options.resume, (bytes) => queueMicrotask(() => this.overflowed(bytes))) : null
     // a server's resumable session numbers its segments from the start (SESSION went with READY)
     if (this.resumption?.active) link.setBuffer(this.resumption.buffer)
     link.attach(this.fromLink())
+  }
+
+  /**
+   * The streams of this session, both sides' (PROTOCOL.md 14): the stream table once any
+   * `stream()`, `sink()` or `channel()` loaded the stream code, refusals until then. @internal
+   */
+  get streams(): SessionStreams {
+    const t = this.table
+    if (!(t instanceof NoStreams)) return t
+    const support = loadedStreams()
+    return support === null ? t : (this.table = support.table(this, this.options.iface, this.ids, this.streamOptions, t))
   }
 
   // ---------------------------------------------------------------- what handlers see
@@ -216,33 +226,19 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
   }
 
   stream<A, T>(definition: StreamDefinition<A, T>, args: A, options?: StreamOptions): RemoteStream<T> {
-    const p = prepareOpen(definition, 'stream', args, options, this.streamWindow)
-    return new RemoteStream<T>(() => this.streams.open(definition, p.args, null, p.window, p.signal).rx as Inflow<T>)
+    return streamsFor(definition, 'stream').stream(this, definition, args, options, this.streamOptions.window)
   }
 
   sink<A, T, R>(definition: SinkDefinition<A, T, R>, args: A, source: StreamSource<T>, options?: SinkOptions): Promise<R> {
-    let it: AnyIterator<T> | undefined
     try {
-      const p = prepareOpen(definition, 'sink', args, options, this.streamWindow)
-      it = iteratorOf<T>(source, '"source"')
-      return this.streams.open(definition, p.args, it, 0, p.signal).answer!.promise as Promise<R>
+      return streamsFor(definition, 'sink').sink(this, definition, args, source, options, this.streamOptions.window)
     } catch (e) {
-      if (it) closeQuietly(it)
       return Promise.reject(e)
     }
   }
 
   channel<A, I, O>(definition: ChannelDefinition<A, I, O>, args: A, source: StreamSource<I>, options?: StreamOptions): RemoteStream<O> {
-    const p = prepareOpen(definition, 'channel', args, options, this.streamWindow)
-    const it = iteratorOf<I>(source, '"source"')
-    return new RemoteStream<O>(() => {
-      try {
-        return this.streams.open(definition, p.args, it, p.window, p.signal).rx as Inflow<O>
-      } catch (e) {
-        closeQuietly(it)
-        throw e
-      }
-    })
+    return streamsFor(definition, 'channel').channel(this, definition, args, source, options, this.streamOptions.window)
   }
 
   /** Closes the session: sends CLOSE with the reason and ends the link. */
@@ -260,7 +256,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     const onSession = r !== null && !r.active ? (id: Uint8Array, windowMs: number) => this.activate(id, windowMs) : undefined
     const link = this.link
     // only the current link's end concerns the session (a replaced link ended before the move)
-    return new SessionLinkUser(this.incoming, this.outgoing, this.streams, (close) => link === this.link && this.linkClosed(close), onSession)
+    return new SessionLinkUser(this.incoming, this.outgoing, this, (close) => link === this.link && this.linkClosed(close), onSession)
   }
 
   /**

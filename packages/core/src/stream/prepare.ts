@@ -2,6 +2,7 @@ import { Defaults } from '../protocol/constants.js'
 import { integerOption } from '../util/options.js'
 import { type AnyStreamDefinition, isStreamDefinition, type StreamShape } from './definitions.js'
 import type { AnyIterator } from './sources.js'
+import { describeDefinition } from './stream-support.js'
 
 /** What opening a stream needs, checked and encoded on the caller's side. @internal */
 export interface PreparedOpen {
@@ -16,7 +17,8 @@ export interface PreparedOpen {
  * encodes the arguments (a copy: the stream may open later). @internal
  */
 export function prepareOpen(definition: unknown, shape: StreamShape, args: unknown, options: unknown, defaultWindow: number): PreparedOpen {
-  if (!isStreamDefinition(definition)) throw new TypeError(`"definition" expected a ${shape} definition (made by ${shape}()), got ${describe(definition)}`)
+  if (!isStreamDefinition(definition))
+    throw new TypeError(`"definition" expected a ${shape} definition (made by ${shape}()), got ${describeDefinition(definition)}`)
   if (definition.shape !== shape) throw new TypeError(`"definition" '${definition.name}' is a ${definition.shape}: use peer.${definition.shape}() to open it`)
   if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError('"options" expected an object')
   const o = (options ?? {}) as { signal?: unknown; credit?: unknown }
@@ -37,11 +39,4 @@ export function closeQuietly(it: AnyIterator<unknown>): void {
 
 function isSignal(s: unknown): s is AbortSignal {
   return typeof s === 'object' && s !== null && typeof (s as AbortSignal).addEventListener === 'function' && typeof (s as AbortSignal).aborted === 'boolean'
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null'
-  if (typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string')
-    return `'${(v as { name: string }).name}' (not a stream definition: a command?)`
-  return typeof v
 }

@@ -11,19 +11,18 @@ import { writeCancel, writeCredit, writeOpen, writeStop } from '../protocol/mess
 import { wireToError } from '../rpc/error-mapping.js'
 import type { IdAllocator } from '../rpc/id-allocator.js'
 import type { KiloInterface } from '../rpc/kilo-interface.js'
-import { type AnyStreamDefinition, CALLEE_SENDS, flagsOf, isStreamDefinition, OPENER_SENDS, schemasOf, shapeOf } from './definitions.js'
+import { type AnyStreamDefinition, flagsOf, isStreamDefinition, schemasOf } from './definitions.js'
 import { Inflow } from './inflow.js'
+import type { SessionStreams } from './no-streams.js'
+import { checkEnded, checkOpen, refuseOpen } from './open-rules.js'
 import { Outflow } from './outflow.js'
 import type { AnyIterator } from './sources.js'
 import type { StreamHost, StreamTableOptions } from './stream-host.js'
-import { sendFail } from './stream-replies.js'
 import { startHandler } from './stream-callee.js'
 import { type StreamOwner, StreamState } from './stream-state.js'
 
 export type { StreamHost, StreamTableOptions } from './stream-host.js'
 export { StreamState } from './stream-state.js'
-
-const EMPTY: Uint8Array = new Uint8Array(0)
 
 /** The empty stream map every table starts with; it refuses to grow (a table makes its own first). */
 class NoStreams extends Map<number, StreamState> {
@@ -40,7 +39,7 @@ const NO_STREAMS: Map<number, StreamState> = new NoStreams()
  * A hostile message throws `ProtocolError` (the link closes); nothing here ends the process.
  * @internal
  */
-export class StreamTable<S> implements StreamOwner {
+export class StreamTable<S> implements StreamOwner, SessionStreams {
   // both start as the shared empty map: most sessions never open a stream (an empty Map costs ~190 bytes)
   private mine: Map<number, StreamState> = NO_STREAMS
   private theirs: Map<number, StreamState> = NO_STREAMS
@@ -48,16 +47,26 @@ export class StreamTable<S> implements StreamOwner {
   private readonly waiting: StreamState[] = []
   private openMine = 0
   /** The highest id the peer opened a stream with: ids must grow. */
-  private lastTheirs = 0
+  lastTheirs: number
   /** Peer streams accepted before the connect hooks finished: started then. */
-  private pendingStarts: { s: StreamState; args: unknown; handler: (...a: never[]) => unknown }[] | null = []
+  private pendingStarts: { s: StreamState; args: unknown; handler: (...a: never[]) => unknown }[] | null
 
+  /** `from`: the session's streams so far (a table made once stream code loaded takes over its {@link NoStreams}). */
   constructor(
     readonly host: StreamHost<S>,
     private readonly iface: KiloInterface<S> | undefined,
     private readonly ids: IdAllocator,
     readonly options: StreamTableOptions,
-  ) {}
+    from?: { readonly lastTheirs: number; readonly started: boolean },
+  ) {
+    this.lastTheirs = from?.lastTheirs ?? 0
+    this.pendingStarts = from?.started ? null : []
+  }
+
+  /** The connect hooks have finished. */
+  get started(): boolean {
+    return this.pendingStarts === null
+  }
 
   /** Streams open, both sides. */
   get size(): number {
@@ -155,17 +164,10 @@ export class StreamTable<S> implements StreamOwner {
 
   /** OPEN arrived. */
   onOpen(id: number, flags: number, name: string, credit: number, argBytes: Uint8Array): void {
-    if (id <= this.lastTheirs) throw new ProtocolError(`OPEN with stream id ${id}, not above the last one opened (${this.lastTheirs})`)
+    const shape = checkOpen(id, this.lastTheirs, flags, name, credit)
     this.lastTheirs = id
-    const shape = shapeOf(flags)
-    if (shape === null) throw new ProtocolError(`OPEN of '${name}' with flags ${flags}`)
-    if ((flags & CALLEE_SENDS) === 0 && credit !== 0) throw new ProtocolError(`OPEN of sink '${name}' grants credit for items it will not receive`)
-    if (credit > Defaults.maxCredit) throw new ProtocolError(`OPEN of '${name}' grants ${credit} items of credit, more than ${Defaults.maxCredit}`)
     const ref = id * 2 + 1
-    const refuse = (code: string, message: string) => {
-      if (flags & OPENER_SENDS) writeStop(this.host.reserve(11), ref)
-      sendFail(this.host, ref, code, message, EMPTY)
-    }
+    const refuse = (code: string, message: string) => refuseOpen(this.host, id, flags, code, message)
     if (this.host.streamsRefused !== null) return refuse(ErrorCode.NotSupported, `${shape} '${name}': ${this.host.streamsRefused}`)
     if (this.theirs.size >= this.options.maxStreams) return refuse(ErrorCode.Busy, `more than ${this.options.maxStreams} streams open`)
     const reg = this.iface?.handlers.get(name)
@@ -362,16 +364,11 @@ export class StreamTable<S> implements StreamOwner {
   /** The stream a message refers to; null when it ended (dropped); ProtocolError when it never existed. */
   private lookup(ref: number, kind: string): StreamState | null {
     const id = Math.floor(ref / 2)
-    if (ref % 2 === 0) {
-      // opened by the side that sent the message: the peer
-      const s = this.theirs.get(id)
-      if (s) return s
-      if (id === 0 || id > this.lastTheirs) throw new ProtocolError(`${kind} for stream ${id}, which the peer never opened`)
-      return null
-    }
-    const s = this.mine.get(id)
-    if (s?.sent) return s
-    if (id === 0 || id > this.ids.last || s) throw new ProtocolError(`${kind} for stream ${id}, which this side never opened`)
+    // an even ref: opened by the side that sent the message, the peer
+    const s = ref % 2 === 0 ? this.theirs.get(id) : this.mine.get(id)
+    if (s && (s.sent || !s.mine)) return s
+    if (s) throw new ProtocolError(`${kind} for stream ${id}, which this side never opened`)
+    checkEnded(ref, kind, this.lastTheirs, this.ids.last)
     return null
   }
 

@@ -12,7 +12,7 @@ import type { SessionContext } from '../rpc/context.js'
 import { KiloInterface } from '../rpc/kilo-interface.js'
 import type { Session } from '../rpc/session.js'
 import { type ServeOptions, serve } from '../server/kilo-server.js'
-import { channel, sink, stream } from '../stream/definitions.js'
+import { channel, sink, stream } from '../stream/define.js'
 import type { RemoteStream } from '../stream/remote-stream.js'
 import type { Connector, Transport, TransportListener } from '../transport/transport.js'
 
