@@ -13,6 +13,9 @@ export interface ScheduledSource {
   writeInto(w: BipackWriter, max: number): number
 }
 
+/** Makes the scheduler of a target: passed in by the stream code, so a link without streams never loads the scheduler. @internal */
+export type MakeItemScheduler = (target: ItemTarget) => ItemScheduler
+
 /** The record layer as the scheduler sees it. @internal */
 export interface ItemTarget {
   /** This turn's messages; items are appended after everything else in it. */
@@ -53,6 +56,8 @@ export class ItemScheduler {
   private head = 0
   private pollTimer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
+  /** Sources that were waiting when this stopped (see {@link handOver}). */
+  private left: ScheduledSource[] = []
 
   constructor(private readonly target: ItemTarget) {}
 
@@ -119,8 +124,9 @@ export class ItemScheduler {
     return this.size > 0
   }
 
-  /** The link ended: forget every timer and source; returns the sources that were waiting. */
-  stop(): ScheduledSource[] {
+  /** The link ended: forget every timer and source; the ones that were waiting can be handed over. */
+  stop(): void {
+    if (this.stopped) return
     this.stopped = true
     if (this.pollTimer !== undefined) clearTimeout(this.pollTimer)
     this.pollTimer = undefined
@@ -132,7 +138,21 @@ export class ItemScheduler {
     }
     this.ring = []
     this.head = 0
-    return waiting
+    this.left = waiting
+  }
+
+  /**
+   * A resumable session moves between links and its parked outbox (PROTOCOL.md 15): the sources
+   * that waited when this stopped go to `into`, or to a new scheduler of `target` when there is
+   * none. Returns the scheduler that holds them (`into` when nothing waited).
+   */
+  handOver(target: ItemTarget, into: ItemScheduler | null): ItemScheduler | null {
+    const left = this.left
+    this.left = []
+    if (left.length === 0) return into
+    const s = into ?? new ItemScheduler(target)
+    for (const x of left) s.add(x)
+    return s
   }
 
   private dequeue(s: ScheduledSource): void {

@@ -1,7 +1,7 @@
 import { BipackWriter } from '@kp/bipack'
 import { writeSeq } from '../protocol/messages.js'
 import { scheduleTurn } from '../util/schedule-turn.js'
-import { ItemScheduler, type ItemTarget } from './item-scheduler.js'
+import type { ItemScheduler, ItemTarget } from './item-scheduler.js'
 import { SEQ_ROOM } from './record-io.js'
 import type { ResumeBuffer } from './resume-buffer.js'
 
@@ -16,15 +16,13 @@ export class ParkedOutbox implements ItemTarget {
   private segNo = 0
   private open = false
   private scheduled = false
-  /** Stream sources waiting for the next link. */
-  readonly items: ItemScheduler
+  /** Stream sources waiting for the next link (made when the first one waits). */
+  items: ItemScheduler | null = null
 
   constructor(
     private readonly buffer: ResumeBuffer,
     readonly turnLimit: number,
-  ) {
-    this.items = new ItemScheduler(this)
-  }
+  ) {}
 
   /** Makes room for a session message of `size` bytes in this turn's segment. */
   reserve(size: number): BipackWriter {

@@ -7,7 +7,7 @@ import { RecordSealer } from '../record/record-sealer.js'
 import type { Transport } from '../transport/transport.js'
 import { scheduleTurn, scheduleTurnEnd } from '../util/schedule-turn.js'
 import { writePing, writeSeq } from '../protocol/messages.js'
-import { ItemScheduler, type ItemTarget, type ScheduledSource } from './item-scheduler.js'
+import type { ItemScheduler, ItemTarget, MakeItemScheduler } from './item-scheduler.js'
 import type { ResumeBuffer } from './resume-buffer.js'
 
 /** Room a SEQ takes at most (kind and a smartint number). */
@@ -62,15 +62,13 @@ export class RecordIo implements ItemTarget {
   private arqTimerAt = Number.POSITIVE_INFINITY
   /** Largest turn towards the peer; ARQ: the peer's maxMessage bounds one message. */
   turnLimit: number
-  /** Stream items' write path, made when the first stream needs it (PROTOCOL.md 14). */
-  private scheduler: ItemScheduler | null = null
+  /** Stream items' write path, made when the first stream needs it (PROTOCOL.md 14); after stop, what waited. */
+  scheduler: ItemScheduler | null = null
   /** Resumable sessions (PROTOCOL.md 15): where numbered segments are kept; null: none (no cost). */
   private buffer: ResumeBuffer | null = null
   /** Where this turn's open segment starts in the writer (its SEQ), -1 when none is open. */
   private segStart = -1
   private segNo = 0
-  /** Stream sources that were waiting when the link stopped (a resumable session moves them on). */
-  orphans: ScheduledSource[] | null = null
 
   constructor(private readonly options: RecordIoOptions) {
     this.transport = options.transport
@@ -200,9 +198,9 @@ export class RecordIo implements ItemTarget {
     this.writer?.reset()
   }
 
-  /** The scheduler of stream items (made on first use: links without streams pay nothing). */
-  items(): ItemScheduler {
-    return (this.scheduler ??= new ItemScheduler(this))
+  /** The scheduler of stream items (made by `make` on first use: links without streams pay nothing). */
+  items(make: MakeItemScheduler): ItemScheduler {
+    return (this.scheduler ??= make(this))
   }
 
   /** Bytes handed to the transport (or the ARQ engine) and not yet sent. */
@@ -334,10 +332,7 @@ export class RecordIo implements ItemTarget {
   stop(): void {
     if (this.buffer !== null) this.closeSegment() // kept: sent on the next link
     this.stopped = true
-    if (this.scheduler !== null) {
-      const waiting = this.scheduler.stop()
-      if (waiting.length > 0) this.orphans = waiting
-    }
+    this.scheduler?.stop() // what waited stays in it: a resumable session hands it over
     this.releaseWriter()
     if (this.arqTimer) clearTimeout(this.arqTimer)
     this.arq?.close()

@@ -69,7 +69,7 @@ export class Resumption {
   dispose(): void {
     clearTimeout(this.timer)
     this.timer = undefined
-    this.parked?.items.stop()
+    this.parked?.items?.stop()
     this.parked = null
     this.buffer.clear()
   }

@@ -15,7 +15,7 @@ import type { RemoteStream } from '../stream/remote-stream.js'
 import type { StreamHost, StreamTableOptions } from '../stream/stream-host.js'
 import { loadedStreams, streamsFor } from '../stream/stream-support.js'
 import type { SinkOptions, StreamOptions, StreamSource } from '../stream/types.js'
-import type { ItemScheduler } from '../link/item-scheduler.js'
+import type { ItemScheduler, MakeItemScheduler } from '../link/item-scheduler.js'
 import type { Logger } from '../util/logger.js'
 import { defaultErrorRegistry, type ErrorRegistry } from './application-error.js'
 import type { Command } from './command.js'
@@ -169,8 +169,9 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     if (link.reliable || link.records.arq) return null
     return 'streams need a transport that loses nothing, and plain UDP does: connect with { reliable: true } (reliable datagram mode), or use TCP or WebSocket'
   }
-  itemScheduler(): ItemScheduler {
-    return this.resumption?.parked?.items ?? this.link.records.items()
+  itemScheduler(make: MakeItemScheduler): ItemScheduler {
+    const parked = this.resumption?.parked
+    return parked ? (parked.items ??= make(parked)) : this.link.records.items(make)
   }
   /** Bytes this session's streams hold (items received and not read, items encoded and not written). @internal */
   get streamBytes(): number {
@@ -302,8 +303,8 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
       this.end({ reason: `not resumed within ${r.windowMs} ms (${close.reason})`, code: 'local', error: close.error, peerReason: undefined }),
     )
     // stream items that waited for the old link wait here for the next one
-    for (const s of this.link.records.orphans ?? []) parked.items.add(s)
-    this.link.records.orphans = null
+    const left = this.link.records.scheduler
+    if (left) parked.items = left.handOver(parked, parked.items)
     this.options.onInterrupted?.(close)
   }
 
@@ -345,8 +346,10 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     link.setBuffer(b)
     this.link = link
     link.attach(this.fromLink())
-    const items = link.records.items()
-    for (const s of parked.items.stop()) items.add(s)
+    if (parked.items) {
+      parked.items.stop()
+      link.records.scheduler = parked.items.handOver(link.records, link.records.scheduler)
+    }
     return null
   }
 

@@ -1,5 +1,5 @@
 import type { BipackWriter, Schema } from '@kp/bipack'
-import type { ItemScheduler } from '../link/item-scheduler.js'
+import type { ItemScheduler, MakeItemScheduler } from '../link/item-scheduler.js'
 import type { ErrorRegistry } from '../rpc/application-error.js'
 import type { SessionContext } from '../rpc/context.js'
 import type { Outbox } from '../rpc/outbox.js'
@@ -15,8 +15,8 @@ export interface StreamHost<S> extends Outbox {
   encodeWith(write: (w: BipackWriter) => void): Uint8Array
   /** Null when streams may run (a reliable transport, or reliable datagram mode), else why not. */
   readonly streamsRefused: string | null
-  /** The write path's scheduler of stream items. */
-  itemScheduler(): ItemScheduler
+  /** The write path's scheduler of stream items (made by `make` when there is none). */
+  itemScheduler(make: MakeItemScheduler): ItemScheduler
 }
 
 /** Limits of a stream table. @internal */

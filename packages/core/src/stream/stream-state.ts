@@ -1,5 +1,5 @@
 import type { Schema } from '@kp/bipack'
-import type { ScheduledSource } from '../link/item-scheduler.js'
+import { ItemScheduler, type ItemTarget, type ScheduledSource } from '../link/item-scheduler.js'
 import { ErrorCode } from '../protocol/constants.js'
 import type { IncomingCall } from '../rpc/call-context.js'
 import { errorToWire } from '../rpc/error-mapping.js'
@@ -7,6 +7,8 @@ import type { AnyStreamDefinition } from './definitions.js'
 import type { Inflow, InflowHost } from './inflow.js'
 import type { Outflow, OutflowHost } from './outflow.js'
 import type { StreamHost, StreamTableOptions } from './stream-host.js'
+
+const makeScheduler = (target: ItemTarget): ItemScheduler => new ItemScheduler(target)
 
 const EMPTY: Uint8Array = new Uint8Array(0)
 
@@ -78,7 +80,7 @@ export class StreamState implements OutflowHost, InflowHost {
     return this.table.host.encode(schema, value)
   }
   schedule(o: ScheduledSource): void {
-    if (!this.table.host.isClosed) this.table.host.itemScheduler().add(o)
+    if (!this.table.host.isClosed) this.table.host.itemScheduler(makeScheduler).add(o)
   }
   ended(_o: Outflow<unknown>, error: unknown): void {
     this.table.txEnded(this, error)
