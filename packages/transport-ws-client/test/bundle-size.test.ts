@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { build, type Metafile } from 'esbuild'
+import { rolldown } from 'rolldown'
 import { afterAll, expect, it } from 'vitest'
 
 /**
@@ -63,6 +64,27 @@ it('the minimal browser client: initial download within the bound, curve code on
   // server code is unreachable from connect
   expect(inputs(initial).filter((f) => /core\/src\/server\//.test(f))).toEqual([])
   expect(first.gzip).toBeLessThanOrEqual(BOUND)
+})
+
+it('the same client as Vite 8 bundles it (rolldown, which also shakes the bp namespace): printed, bounded by the esbuild figure above', async () => {
+  const bundle = await rolldown({
+    input: new URL('./minimal/client.ts', import.meta.url).pathname,
+    platform: 'browser',
+    resolve: { conditionNames: ['@kp/source', 'browser', 'import', 'module', 'default'] },
+    logLevel: 'silent',
+  })
+  const { output } = await bundle.generate({ format: 'esm', minify: true })
+  await bundle.close()
+  let min = 0
+  let gzip = 0
+  for (const c of output) {
+    if (c.type !== 'chunk' || c.isDynamicEntry) continue // a lazy chunk (the curves) loads only where WebCrypto lacks them
+    min += c.code.length
+    gzip += gzipSync(Buffer.from(c.code), { level: 9 }).length
+  }
+  console.log(`minimal browser client, Vite 8 (rolldown): ${kb(min)} KiB minified, ${kb(gzip)} KiB gzip loaded at start (${gzip} bytes)`)
+  expect(output.some((c) => c.type === 'chunk' && c.isDynamicEntry && c.moduleIds.some((m) => m.includes('@noble/curves')))).toBe(true)
+  expect(gzip).toBeLessThanOrEqual(BOUND)
 })
 
 /** The output files an entry loads before it runs (its static imports, transitively). */
