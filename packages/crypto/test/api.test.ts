@@ -145,7 +145,8 @@ for (const { name, api } of impls) {
       for (const v of [null, undefined, 1, 'x', {}, new Error('x')]) expect(api.CryptoError.isInstance(v)).toBe(false)
     })
 
-    it('a failed open keeps the backend error as cause', () => {
+    // the web engine's compact ChaCha20-Poly1305 is its own backend: its AeadError is the original error
+    it(name === 'web' ? 'a failed open throws AeadError with no cause' : 'a failed open keeps the backend error as cause', () => {
       let err: any
       try {
         api.open(new Uint8Array(32), new Uint8Array(12), new Uint8Array(20))
@@ -153,7 +154,8 @@ for (const { name, api } of impls) {
         err = e
       }
       expect(api.AeadError.isInstance(err)).toBe(true)
-      expect(err.cause).toBeDefined()
+      if (name === 'web') expect(err.cause).toBeUndefined()
+      else expect(err.cause).toBeDefined()
     })
   })
 }

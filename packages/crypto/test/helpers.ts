@@ -23,7 +23,7 @@ export const impls: readonly { readonly name: 'sodium' | 'node' | 'noble' | 'web
   { name: 'sodium', api: sodiumApi },
   { name: 'node', api: nodeApi },
   { name: 'noble', api: nobleApi as Api },
-  // the browser entry: noble for AEAD and BLAKE2b and the synchronous curve calls, WebCrypto for the asynchronous ones
+  // the browser entry: this package's compact ChaCha20-Poly1305 and BLAKE2b, noble for the synchronous curve calls, WebCrypto for the asynchronous ones
   { name: 'web', api: webApi as Api },
 ]
 

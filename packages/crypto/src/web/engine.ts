@@ -2,10 +2,10 @@ import { abytes } from '../assert.js'
 import { base64urlToBytes } from '../encoding.js'
 import type { AsyncEdVerifier, EdVerifier, Engine } from '../engine.js'
 import { LowOrderKeyError } from '../low-order-key-error.js'
-import { NobleAead, nobleOpen, nobleSeal } from '../noble/chacha.js'
 import type { Curves } from '../noble/curves.js'
 import { syncExchange, type X25519Exchange } from '../x25519-exchange.js'
 import { blake2b256 } from './blake2b.js'
+import { chachaAead, chachaOpen, chachaSeal } from './chacha20-poly1305.js'
 import { loadCurves, loadedCurves, provideCurves } from './curves-slot.js'
 import { webCryptoCurves, x25519Pkcs8 } from './webcrypto.js'
 
@@ -119,7 +119,7 @@ function webVerifier(publicKey: Uint8Array): AsyncEdVerifier {
 const WEBCRYPTO_OR_NOBLE = 'WebCrypto where the browser has it (asynchronous calls), else @noble/curves loaded on first use'
 
 /**
- * The browser engine: ChaCha20-Poly1305 on noble and a compact BLAKE2b (synchronous, small); X25519 and
+ * The browser engine: a compact ChaCha20-Poly1305 and a compact BLAKE2b (synchronous, small); X25519 and
  * Ed25519 in WebCrypto for the asynchronous calls (`x25519Exchange`, `verifyAsync`) when the
  * browser has them, else on @noble/curves, which is then loaded (a dynamic import). The
  * synchronous curve calls need @noble/curves loaded: see `provideCurves`.
@@ -127,7 +127,7 @@ const WEBCRYPTO_OR_NOBLE = 'WebCrypto where the browser has it (asynchronous cal
 export const webEngine: Engine = Object.freeze({
   name: 'web' as const,
   implementations: Object.freeze({
-    aead: '@noble/ciphers',
+    aead: '@kp/crypto (compact)',
     blake2b: '@kp/crypto (compact)',
     x25519: WEBCRYPTO_OR_NOBLE,
     ed25519: WEBCRYPTO_OR_NOBLE,
@@ -137,9 +137,9 @@ export const webEngine: Engine = Object.freeze({
   x25519KeyPair: () => loadedCurves().x25519KeyPair(),
   x25519PublicKey: (secretKey: Uint8Array) => loadedCurves().x25519PublicKey(secretKey),
   x25519SharedSecret: (secretKey: Uint8Array, publicKey: Uint8Array) => loadedCurves().x25519SharedSecret(secretKey, publicKey),
-  aead: (key: Uint8Array) => new NobleAead(key),
-  seal: nobleSeal,
-  open: nobleOpen,
+  aead: chachaAead,
+  seal: chachaSeal,
+  open: chachaOpen,
   blake2b256: blake2b256,
   x25519Exchange: webExchange,
   edVerifierAsync: webVerifier,
