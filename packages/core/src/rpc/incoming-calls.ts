@@ -1,11 +1,11 @@
-import { type BipackWriter, decodeOwned, type Schema } from '@kp/bipack'
+import { decodeOwned, type Schema } from '@kp/bipack'
 import { AbortedError } from '../errors/aborted-error.js'
 import { ConnectionClosedError } from '../errors/connection-closed-error.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import { ProtocolError } from '../errors/protocol-error.js'
 import { Defaults, ErrorCode } from '../protocol/constants.js'
 import { resultSize } from '../protocol/message-size.js'
-import { writeError, writeResult } from '../protocol/messages.js'
+import { writeResult } from '../protocol/messages.js'
 import { isStreamDefinition } from '../stream/definitions.js'
 import type { Logger } from '../util/logger.js'
 import { IncomingCall } from './call-context.js'
@@ -14,18 +14,17 @@ import type { SessionContext } from './context.js'
 import { clip, errorToWire } from './error-mapping.js'
 import { InboundBacklog } from './inbound-backlog.js'
 import type { KiloInterface } from './kilo-interface.js'
-import type { Outbox } from './outbox.js'
+import type { SessionIncoming } from './no-incoming-calls.js'
+import { type ErrorOutbox, sendCallError } from './send-error.js'
 
 const EMPTY: Uint8Array = new Uint8Array(0)
 
 /** What the incoming calls table needs from its session. @internal */
-export interface IncomingHost<S> extends Outbox {
+export interface IncomingHost<S> extends ErrorOutbox {
   /** The context handlers see (the session). */
   readonly context: SessionContext<S> & { readonly isClosed: boolean; readonly closeReason: string }
   /** Encodes into the session's scratch writer; the view is valid until the next encode. */
   encode<T>(schema: Schema<T>, value: T): Uint8Array
-  /** Writes into the session's scratch writer; the view is valid until the next encode. */
-  encodeWith(write: (w: BipackWriter) => void): Uint8Array
   /** A hostile message found outside a frame handler: end the session with it. */
   protocolError(e: Error): void
 }
@@ -36,7 +35,7 @@ export interface IncomingHost<S> extends Outbox {
  * hooks (and pushes for a slot). Handles its own failures: a hostile message ends at most the
  * session, never the process. @internal
  */
-export class IncomingCalls<S> {
+export class IncomingCalls<S> implements SessionIncoming {
   private readonly running = new Map<number, IncomingCall<S>>()
   /** Contexts of push handlers still running: their signals abort when the session ends (made on first use). */
   private pushContexts: Set<IncomingCall<S>> | null = null
@@ -199,10 +198,7 @@ export class IncomingCalls<S> {
   }
 
   private sendError(id: number, code: string, message: string, data: Uint8Array): void {
-    const text = message.length > 1000 ? message.slice(0, 1000) : message
-    let m = this.host.encodeWith((w) => writeError(w, id, code, text, data))
-    if (m.length > this.host.peerMaxMessage) m = this.host.encodeWith((w) => writeError(w, id, code, 'error too large to send', EMPTY))
-    this.host.append(m)
+    sendCallError(this.host, id, code, message, data)
   }
 
   private onPush(name: string, argBytes: Uint8Array): void {

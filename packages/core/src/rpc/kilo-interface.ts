@@ -2,6 +2,8 @@ import { type AnyStreamDefinition, type ChannelDefinition, isStreamDefinition, t
 import { loadedStreams } from '../stream/stream-support.js'
 import type { ChannelHandler, SinkHandler, StreamHandler } from '../stream/types.js'
 import type { Command } from './command.js'
+import { type IncomingHost, IncomingCalls } from './incoming-calls.js'
+import type { Logger } from '../util/logger.js'
 import type { CallContext, SessionContext } from './context.js'
 
 /**
@@ -64,6 +66,14 @@ export class KiloInterface<S = unknown> {
       throw new TypeError(`"definition" '${command.name}' is not a ${command.shape} definition made by ${command.shape}(): declare it with ${command.shape}()`)
     this.handlers.set(command.name, { command: command as Command<any, any>, handler: handler as Handler<any, any, S> })
     return this
+  }
+
+  /**
+   * The table that runs this interface's handlers for one session's incoming calls and pushes.
+   * The interface brings it: a session without one (a client that only calls) never loads it. @internal
+   */
+  incomingCalls(host: IncomingHost<S>, maxInFlight: number, receiveLimit: number, logger: Logger): IncomingCalls<S> {
+    return new IncomingCalls<S>(host, this, maxInFlight, receiveLimit, logger)
   }
 
   /** Runs when a connection is established, before the peer's first call is handled. */

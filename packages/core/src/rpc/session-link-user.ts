@@ -1,13 +1,13 @@
 import type { LinkClose } from '../link/close-code.js'
 import type { LinkUser } from '../link/link.js'
 import type { SessionStreams } from '../stream/no-streams.js'
-import type { IncomingCalls } from './incoming-calls.js'
+import type { SessionIncoming } from './no-incoming-calls.js'
 import type { OutgoingCalls } from './outgoing-calls.js'
 
 /** The session as its link sees it: one small object per session (methods, not closures). @internal */
-export class SessionLinkUser<S> implements LinkUser {
+export class SessionLinkUser implements LinkUser {
   constructor(
-    private readonly incoming: IncomingCalls<S>,
+    private readonly incoming: SessionIncoming,
     private readonly outgoing: OutgoingCalls,
     /** The session: its `streams` (a table that may be replaced once stream code loads). */
     private readonly owner: { readonly streams: SessionStreams },

@@ -22,8 +22,9 @@ import type { Command } from './command.js'
 import type { CallOptions, SessionContext } from './context.js'
 import { writeValue } from './encode-value.js'
 import { IdAllocator } from './id-allocator.js'
-import { type IncomingHost, IncomingCalls } from './incoming-calls.js'
+import type { IncomingHost } from './incoming-calls.js'
 import type { KiloInterface } from './kilo-interface.js'
+import { NoIncomingCalls, type SessionIncoming } from './no-incoming-calls.js'
 import { OutgoingCalls } from './outgoing-calls.js'
 import { type ResumeSettings, Resumption } from './resumption.js'
 import { SessionLinkUser } from './session-link-user.js'
@@ -84,7 +85,7 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
   private readonly options: SessionOptions<S>
   private readonly ids = new IdAllocator()
   private readonly outgoing: OutgoingCalls
-  private readonly incoming: IncomingCalls<S>
+  private readonly incoming: SessionIncoming
   /** The streams of this session so far: {@link NoStreams} until stream code is loaded. */
   private table: SessionStreams
   private readonly streamOptions: StreamTableOptions
@@ -99,7 +100,10 @@ export class Session<S = unknown> implements SessionContext<S>, IncomingHost<S>,
     this.remoteId = options.remoteId
     const errors = options.errors ?? defaultErrorRegistry()
     this.outgoing = new OutgoingCalls(this, this.ids, options.maxInFlight, options.callTimeoutMs, errors)
-    this.incoming = new IncomingCalls<S>(this, options.iface, options.maxInFlight, link.receiveLimit, options.logger)
+    // the interface brings the handler machinery; without one, the peer's calls are refused at once
+    this.incoming = options.iface
+      ? options.iface.incomingCalls(this, options.maxInFlight, link.receiveLimit, options.logger)
+      : new NoIncomingCalls(this, options.logger)
     this.streamOptions = {
       maxStreams: options.maxStreams ?? Defaults.maxStreams,
       window: options.streamCredit ?? Defaults.streamCredit,
