@@ -3,9 +3,10 @@ import { SigningKey } from '@kp/crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { channel, command, connect, KiloInterface, memoryConnector, memoryListener, type ServeOptions, serve, sink, stream } from '../src/index.js'
 import { Defaults, Kind } from '../src/protocol/constants.js'
-import { type MessageSink, readMessages, writeCall, writeCredit, writeEnd, writeItem, writeOpen, writeStop } from '../src/protocol/messages.js'
+import { writeCall, writeCredit, writeEnd, writeItem, writeOpen, writeStop } from '../src/protocol/messages.js'
 import type { Session } from '../src/rpc/session.js'
-import { type RawPeer, rawMemoryPeer } from './support/raw-peer.js'
+import { received, until } from './support/peer-messages.js'
+import { rawMemoryPeer } from './support/raw-peer.js'
 
 const key = SigningKey.generate()
 const echo = command('echo', bp.string, bp.string)
@@ -89,46 +90,6 @@ async function goodClientAnswers(port: number): Promise<void> {
   const got: number[] = []
   for await (const x of c.stream(count, 3)) got.push(x)
   expect(got).toEqual([0, 1, 2])
-}
-
-/** The stream messages the raw peer received. */
-function received(peer: RawPeer) {
-  const out = {
-    fails: [] as { ref: number; code: string }[],
-    ends: [] as number[],
-    credits: [] as { ref: number; n: number }[],
-    items: 0,
-    stops: [] as number[],
-    results: 0,
-  }
-  const noop = () => {}
-  const sink: MessageSink = {
-    ready: noop,
-    call: noop,
-    push: noop,
-    result: () => void out.results++,
-    error: noop,
-    cancel: noop,
-    ping: noop,
-    pong: noop,
-    close: noop,
-    open: noop,
-    item: () => void out.items++,
-    credit: (ref, n) => void out.credits.push({ ref, n }),
-    end: (ref) => void out.ends.push(ref),
-    fail: (ref, code) => void out.fails.push({ ref, code }),
-    stop: (ref) => void out.stops.push(ref),
-  }
-  for (const p of peer.plaintexts) readMessages(p, sink)
-  return out
-}
-
-async function until(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 2))
-  }
 }
 
 const u32 = (n: number) => bp.u32.encode(n)
@@ -217,7 +178,7 @@ describe('hostile stream messages end at most their own connection, with a named
       w.unsigned(Kind.Cancel).unsigned(1)
       writeCall(w, 2, 'echo', bp.string.encode('alive'))
     })
-    await until(() => received(peer).results === 1, 3000, 'the RESULT after the late messages')
+    await until(() => received(peer).results.length === 1, 3000, 'the RESULT after the late messages')
     expect(probe.closed).toEqual([])
     expect(probe.sessions[0]!.streams.size).toBe(0)
   })

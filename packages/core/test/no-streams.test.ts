@@ -6,11 +6,12 @@ import { SigningKey } from '@kp/crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { command, connect, KiloInterface, memoryConnector, memoryListener, serve } from '../src/index.js'
 import { Kind } from '../src/protocol/constants.js'
-import { type MessageSink, readMessages, writeCall, writeCredit, writeItem, writeOpen, writeStop } from '../src/protocol/messages.js'
+import { writeCall, writeCredit, writeItem, writeOpen, writeStop } from '../src/protocol/messages.js'
 import type { Session } from '../src/rpc/session.js'
 import { NoStreams } from '../src/stream/no-streams.js'
 import { loadedStreams } from '../src/stream/stream-support.js'
-import { type RawPeer, rawMemoryPeer } from './support/raw-peer.js'
+import { received, until } from './support/peer-messages.js'
+import { rawMemoryPeer } from './support/raw-peer.js'
 
 const key = SigningKey.generate()
 const echo = command('echo', bp.string, bp.string)
@@ -28,38 +29,6 @@ async function server() {
   s.on('sessionClosed', (_s, reason) => closed.push(reason))
   cleanups.push(() => s.close())
   return { iface, port: l.address.port, sessions, closed }
-}
-
-function received(peer: RawPeer) {
-  const out = { fails: [] as { ref: number; code: string; message: string }[], stops: [] as number[], results: [] as number[], items: 0, ends: 0 }
-  const noop = () => {}
-  const sink: MessageSink = {
-    ready: noop,
-    call: noop,
-    push: noop,
-    result: (id) => void out.results.push(id),
-    error: noop,
-    cancel: noop,
-    ping: noop,
-    pong: noop,
-    close: noop,
-    open: noop,
-    item: () => void out.items++,
-    credit: noop,
-    end: () => void out.ends++,
-    fail: (ref, code, message) => void out.fails.push({ ref, code, message }),
-    stop: (ref) => void out.stops.push(ref),
-  }
-  for (const p of peer.plaintexts) readMessages(p, sink)
-  return out
-}
-
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 2))
-  }
 }
 
 const u32 = (n: number) => bp.u32.encode(n)
@@ -83,7 +52,7 @@ describe('sessions of a program without stream definitions (the stream code is n
       w.unsigned(Kind.Cancel).unsigned(1)
       writeCall(w, 5, 'echo', bp.string.encode('alive'))
     })
-    await until(() => received(peer).results.length === 1, 'the RESULT after the refusals')
+    await until(() => received(peer).results.length === 1, 3000, 'the RESULT after the refusals')
     const r = received(peer)
     expect(r.fails.map((f) => [f.ref, f.code])).toEqual([
       [3, 'kp.UnknownCommand'],
@@ -119,7 +88,7 @@ describe('sessions of a program without stream definitions (the stream code is n
       const peer = await rawMemoryPeer(port)
       peer.record(write)
       await peer.closed
-      await until(() => closed.length === 1, what)
+      await until(() => closed.length === 1, 3000, what)
       expect(closed[0], what).toMatch(reason)
     }
   })
@@ -144,7 +113,7 @@ describe('sessions of a program without stream definitions (the stream code is n
     expect(await c.call(echo, 'before')).toBe('before')
     const peer = await rawMemoryPeer(port)
     peer.record((w) => writeOpen(w, 2, 2, 'count', 16, u32(3)))
-    await until(() => received(peer).fails.length === 1, 'the refusal')
+    await until(() => received(peer).fails.length === 1, 3000, 'the refusal')
     expect(sessions.every((s) => s.streams instanceof NoStreams)).toBe(true)
 
     const { stream } = await import('../src/stream/define.js')
@@ -159,7 +128,7 @@ describe('sessions of a program without stream definitions (the stream code is n
     expect(got).toEqual([0, 1, 2])
     // the raw peer's session keeps the ids it used while streams were refused
     peer.record((w) => writeOpen(w, 3, 2, 'count', 16, u32(2)))
-    await until(() => received(peer).ends === 1, 'END of the stream opened after the code loaded')
+    await until(() => received(peer).ends.length === 1, 3000, 'END of the stream opened after the code loaded')
     expect(received(peer).items).toBe(2)
     peer.record((w) => writeOpen(w, 2, 2, 'count', 16, u32(2)))
     await peer.closed

@@ -6,30 +6,13 @@ import { randomBytes } from 'node:crypto'
 import type { Aead } from '../src/aead.js'
 import { NobleAead } from '../src/noble/chacha.js'
 import { chachaAead } from '../src/web/chacha20-poly1305.js'
+import { opsPerSec } from './ops.js'
 
 const ROUND_MS = Number(process.env.BENCH_MS ?? 300)
 const ROUNDS = 5
 const RUNS = 3
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
-
-/** CPU milliseconds (user + system) of this process. */
-function cpuMs(): number {
-  const { user, system } = process.cpuUsage()
-  return (user + system) / 1000
-}
-
-/** Calls of `fn` per CPU-second over one batch of at least `ms` CPU milliseconds. */
-function opsPerSec(fn: () => void, ms: number): number {
-  let n = 1
-  for (;;) {
-    const t0 = cpuMs()
-    for (let i = 0; i < n; i++) fn()
-    const took = cpuMs() - t0
-    if (took >= ms) return (n * 1000) / took
-    n = Math.max(n * 2, Math.ceil((n * ms * 1.1) / Math.max(took, 0.5)))
-  }
-}
 
 const impls: { name: string; make: (key: Uint8Array) => Aead }[] = [
   { name: 'compact', make: chachaAead },

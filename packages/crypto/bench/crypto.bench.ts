@@ -3,27 +3,10 @@
 // Run: pnpm --filter @kp/crypto bench   (BENCH_MS / BENCH_ROUNDS change the rounds)
 import { cpus } from 'node:os'
 import { type Api, engines } from './engines.js'
+import { opsPerSec } from './ops.js'
 
 const ROUND_MS = Number(process.env.BENCH_MS ?? 200)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
-
-/** CPU milliseconds (user + system) this process has used: unlike wall time, other processes on a busy machine do not inflate it. */
-function cpuMs(): number {
-  const { user, system } = process.cpuUsage()
-  return (user + system) / 1000
-}
-
-/** ops per CPU-second of `fn` over one batch of at least `ms` CPU milliseconds. */
-function opsPerSec(fn: () => void, ms: number): number {
-  let n = 1
-  for (;;) {
-    const t0 = cpuMs()
-    for (let i = 0; i < n; i++) fn()
-    const took = cpuMs() - t0
-    if (took >= ms) return (n * 1000) / took
-    n = Math.max(n * 2, Math.ceil((n * ms * 1.1) / Math.max(took, 0.5)))
-  }
-}
 
 const enc = new TextEncoder()
 const zeroNonce = new Uint8Array(12)
