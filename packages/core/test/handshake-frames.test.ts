@@ -3,25 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { encodeHello, FrameParseError, parseHello, parseReject, parseWelcome, parseCookie } from '../src/protocol/handshake-frames.js'
 import { readMessages } from '../src/protocol/messages.js'
 import { ProtocolError } from '../src/errors/protocol-error.js'
-
-const noop = () => {}
-const nullSink = {
-  ready: noop,
-  call: noop,
-  push: noop,
-  result: noop,
-  error: noop,
-  cancel: noop,
-  ping: noop,
-  pong: noop,
-  close: noop,
-  open: noop,
-  item: noop,
-  credit: noop,
-  end: noop,
-  fail: noop,
-  stop: noop,
-}
+import { nullSink } from './support/peer-messages.js'
 
 describe('handshake frames', () => {
   it('HELLO is exactly 256 bytes with zero padding', () => {

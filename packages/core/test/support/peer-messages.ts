@@ -13,21 +13,33 @@ export interface ReceivedMessages {
   results: number[]
 }
 
+const noop = () => {}
+
+/** A sink that ignores every message (for tests that only check that messages parse). */
+export const nullSink: MessageSink = {
+  ready: noop,
+  call: noop,
+  push: noop,
+  result: noop,
+  error: noop,
+  cancel: noop,
+  ping: noop,
+  pong: noop,
+  close: noop,
+  open: noop,
+  item: noop,
+  credit: noop,
+  end: noop,
+  fail: noop,
+  stop: noop,
+}
+
 /** Reads every plaintext `peer` received so far. */
 export function received(peer: RawPeer): ReceivedMessages {
   const out: ReceivedMessages = { fails: [], ends: [], credits: [], items: 0, stops: [], results: [] }
-  const noop = () => {}
   const sink: MessageSink = {
-    ready: noop,
-    call: noop,
-    push: noop,
+    ...nullSink,
     result: (id) => void out.results.push(id),
-    error: noop,
-    cancel: noop,
-    ping: noop,
-    pong: noop,
-    close: noop,
-    open: noop,
     item: () => void out.items++,
     credit: (ref, n) => void out.credits.push({ ref, n }),
     end: (ref) => void out.ends.push(ref),
