@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { KiloInterface, serve, SigningKey } from '@kp/core'
+import { bp, command, KiloInterface, type KiloError, serve, SigningKey, stream } from '@kp/core'
 import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -132,6 +132,51 @@ describe('in a real browser (Chromium via playwright-core)', () => {
       expect(numbersFinally).toBe(3)
       expect(results.wrongPin).toBe('kp.Handshake')
       expect(results.finalState).toBe('closed')
+      await tab.close()
+    } finally {
+      await server.close()
+      await listener.close()
+    }
+  })
+  it("the minimal client (test/minimal/client.ts, what bundle-size.test.ts measures) answers, and refuses the server's calls and streams without their code", async () => {
+    browser ??= await launchChromium(chromium)
+    const page = await bundle({ entry: join(here, 'minimal/client.ts') })
+    expectBrowserClean(page, 'the minimal client bundle')
+    // neither the stream code nor the handler machinery is in it
+    expect(page).not.toContain('beyond the credit granted')
+    expect(page).not.toContain('calls in flight')
+    const http = createServer((req, res) => {
+      if (req.url?.startsWith('/page.js')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(page)
+      else if (req.url === '/' || req.url?.startsWith('/?'))
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end('<!doctype html><meta charset="utf-8"><body>waiting</body><script type="module" src="/page.js"></script>')
+      else res.writeHead(404).end()
+    })
+    const listener = await testListener({ server: http })
+    const key = SigningKey.generate()
+    const show = command('client.show', bp.string, bp.string)
+    const ticks = stream('client.ticks', bp.u32, bp.u32)
+    const refusals: string[] = []
+    const iface = new KiloInterface().on(command('ping', bp.string, bp.string), async (s, ctx) => {
+      // the page serves nothing: its session answers a call and a stream with kp.UnknownCommand
+      await ctx.call(show, 'x').catch((e: KiloError) => refusals.push(`call: ${e.code}`))
+      try {
+        for await (const _ of ctx.stream(ticks, 3)) refusals.push('an item')
+      } catch (e) {
+        refusals.push(`stream: ${(e as KiloError).code}`)
+      }
+      return `pong: ${s}`
+    })
+    const server = serve(listener, iface, { key })
+    try {
+      const tab = await browser.newPage()
+      const errors: string[] = []
+      tab.on('pageerror', (e) => errors.push(e.message))
+      await tab.goto(`http://127.0.0.1:${listener.address.port}/?serverId=${key.publicKey.toHex()}`)
+      await tab.waitForFunction(() => document.body.textContent !== 'waiting', undefined, { timeout: 15_000 })
+      expect(await tab.locator('body').textContent(), errors.join('\n')).toBe('pong: hello')
+      expect(refusals).toEqual(['call: kp.UnknownCommand', 'stream: kp.UnknownCommand'])
       await tab.close()
     } finally {
       await server.close()
