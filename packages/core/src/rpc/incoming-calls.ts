@@ -7,6 +7,7 @@ import { Defaults, ErrorCode } from '../protocol/constants.js'
 import { resultSize } from '../protocol/message-size.js'
 import { writeResult } from '../protocol/messages.js'
 import { isStreamDefinition } from '../stream/definitions.js'
+import { isPromiseLike } from '../util/is-promise-like.js'
 import type { Logger } from '../util/logger.js'
 import { IncomingCall } from './call-context.js'
 import type { Command } from './command.js'
@@ -243,8 +244,4 @@ export class IncomingCalls<S> implements SessionIncoming {
     this.runningPushes--
     if (this.backlog.size > 0 && !this.host.isClosed) this.drainBacklog()
   }
-}
-
-function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
 }

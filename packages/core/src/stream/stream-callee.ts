@@ -1,7 +1,8 @@
 import { IncomingCall } from '../rpc/call-context.js'
 import { errorToWire } from '../rpc/error-mapping.js'
 import { iteratorOf } from './sources.js'
-import { isPromiseLike, sendFail, sendResult } from './stream-replies.js'
+import { isPromiseLike } from '../util/is-promise-like.js'
+import { sendFail, sendResult } from './stream-replies.js'
 import type { StreamOwner, StreamState } from './stream-state.js'
 
 /** Runs the callee's handler of a stream the peer opened (its items, or a sink's answer). @internal */

@@ -2,6 +2,7 @@ import { ErrorCode } from '../protocol/constants.js'
 import { MessageTooLargeError } from '../errors/message-too-large-error.js'
 import { itemSize } from '../protocol/message-size.js'
 import { writeEnd, writeFail } from '../protocol/messages.js'
+import { sendClipped } from '../rpc/send-error.js'
 import type { Logger } from '../util/logger.js'
 import { schemasOf } from './definitions.js'
 import type { StreamHost } from './stream-host.js'
@@ -29,15 +30,7 @@ export function sendResult(host: StreamHost<unknown>, s: StreamState, value: unk
   writeEnd(host.reserve(size), s.ref, encoded)
 }
 
-/** FAIL for `ref`, its text clipped; a FAIL over the peer's limit goes without its data. @internal */
+/** FAIL for `ref` ({@link sendClipped}). @internal */
 export function sendFail(host: StreamHost<unknown>, ref: number, code: string, message: string, data: Uint8Array): void {
-  const text = message.length > 1000 ? message.slice(0, 1000) : message
-  let m = host.encodeWith((w) => writeFail(w, ref, code, text, data))
-  if (m.length > host.peerMaxMessage) m = host.encodeWith((w) => writeFail(w, ref, code, 'error too large to send', EMPTY))
-  host.append(m)
-}
-
-/** True for a promise or any thenable. @internal */
-export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
+  sendClipped(host, (w, text, d) => writeFail(w, ref, code, text, d), message, data)
 }

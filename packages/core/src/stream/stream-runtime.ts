@@ -1,7 +1,7 @@
 import type { Session } from '../rpc/session.js'
 import type { ChannelDefinition, SinkDefinition, StreamDefinition } from './definitions.js'
 import type { Inflow } from './inflow.js'
-import { closeQuietly, prepareOpen } from './prepare.js'
+import { closeQuietly, type PreparedOpen, prepareOpen } from './prepare.js'
 import { RemoteStream } from './remote-stream.js'
 import { type AnyIterator, iteratorOf } from './sources.js'
 import type { SessionFor, StreamSupport } from './stream-support.js'
@@ -50,14 +50,7 @@ export const streamRuntime: StreamSupport = {
   ): RemoteStream<O> {
     const p = prepareOpen(definition, 'channel', args, options, window)
     const it = iteratorOf<I>(source, '"source"')
-    return new RemoteStream<O>(() => {
-      try {
-        return session.streams.open(definition, p.args, it, p.window, p.signal).rx as Inflow<O>
-      } catch (e) {
-        closeQuietly(it)
-        throw e
-      }
-    })
+    return new RemoteStream<O>(() => openChannel(session, definition, p, it))
   },
 
   clientStream<S, A, T>(
@@ -85,14 +78,7 @@ export const streamRuntime: StreamSupport = {
     const it = iteratorOf<I>(source, '"source"')
     return new RemoteStream<O>(() =>
       sessionFor(`channel '${definition.name}'`, p.signal).then(
-        (s) => {
-          try {
-            return s.streams.open(definition, p.args, it, p.window, p.signal).rx as Inflow<O>
-          } catch (e) {
-            closeQuietly(it)
-            throw e
-          }
-        },
+        (s) => openChannel(s, definition, p, it),
         (e) => {
           closeQuietly(it)
           throw e
@@ -104,4 +90,14 @@ export const streamRuntime: StreamSupport = {
   checkSink(definition: unknown, args: unknown, options: unknown): void {
     prepareOpen(definition, 'sink', args, options, 1)
   },
+}
+
+/** Opens a channel on `session` now; its source is closed when it cannot open. */
+function openChannel<S, A, I, O>(session: Session<S>, definition: ChannelDefinition<A, I, O>, p: PreparedOpen, it: AnyIterator<I>): Inflow<O> {
+  try {
+    return session.streams.open(definition, p.args, it, p.window, p.signal).rx as Inflow<O>
+  } catch (e) {
+    closeQuietly(it)
+    throw e
+  }
 }
