@@ -1,12 +1,11 @@
-import { createServer } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KiloInterface, serve, SigningKey, silentLogger } from '@kp/core'
-import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../../scripts/test/chromium.js'
 import { api } from './browser/api.js'
+import { bundle, pageServer } from './browser/page-server.js'
 import { testListener } from './test-listener.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -20,25 +19,8 @@ describe('resumable sessions in a real browser (Chromium via playwright-core)', 
 
   it('the server kills the WebSocket mid-flight: the page resumes, every call answered once, the stream in order', async () => {
     browser = await launchChromium(chromium)
-    const out = await build({
-      entryPoints: [join(here, 'browser/resume-page.ts')],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['@kp/source', 'browser'],
-      logLevel: 'silent',
-    })
-    const page = out.outputFiles[0]!.text
-    const http = createServer((req, res) => {
-      if (req.url?.startsWith('/page.js')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(page)
-      else if (req.url === '/' || req.url?.startsWith('/?'))
-        res
-          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end('<!doctype html><meta charset="utf-8"><title>kp resume</title><script type="module" src="/page.js"></script>')
-      else res.writeHead(404).end()
-    })
+    const page = await bundle({ entry: join(here, 'browser/resume-page.ts') })
+    const http = pageServer(page, '<title>kp resume</title>')
     const listener = await testListener({ server: http })
     const key = SigningKey.generate()
     const runs = new Uint8Array(1000)

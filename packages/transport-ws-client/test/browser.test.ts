@@ -1,32 +1,15 @@
 import { mkdir } from 'node:fs/promises'
-import { createServer } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bp, command, KiloInterface, type KiloError, serve, SigningKey, stream } from '@kp/core'
-import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { api } from './browser/api.js'
+import { bundle, pageServer } from './browser/page-server.js'
 import { testListener } from './test-listener.js'
 import { launchChromium } from '../../../scripts/test/chromium.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-
-/** Bundles for the browser the way an app would: browser conditions, workspace packages from source. */
-async function bundle(options: { entry?: string; stdin?: string }): Promise<string> {
-  const result = await build({
-    ...(options.entry ? { entryPoints: [options.entry] } : {}),
-    ...(options.stdin ? { stdin: { contents: options.stdin, resolveDir: here, loader: 'ts' } } : {}),
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@kp/source', 'browser'],
-    logLevel: 'silent',
-  })
-  return result.outputFiles[0]!.text
-}
 
 /** A bundle must not pull Node built-ins or the `ws` package. */
 function expectBrowserClean(code: string, what: string) {
@@ -37,7 +20,7 @@ function expectBrowserClean(code: string, what: string) {
 
 describe('browser bundles', () => {
   it('the browser build of @kp/transport-ws-client alone has no ws and no node: imports', async () => {
-    const code = await bundle({ stdin: `export * from '@kp/transport-ws-client'` })
+    const code = await bundle({ stdin: { contents: `export * from '@kp/transport-ws-client'`, resolveDir: here } })
     expectBrowserClean(code, 'the @kp/transport-ws-client bundle')
     expect(code).toContain('globalThis')
   })
@@ -57,19 +40,7 @@ describe('in a real browser (Chromium via playwright-core)', () => {
     expectBrowserClean(page, 'the page bundle')
 
     // One HTTP server: the page, its script, and the Kiloparsec endpoint at /kp.
-    const http = createServer((req, res) => {
-      if (req.url?.startsWith('/page.js')) {
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(page)
-      } else if (req.url === '/' || req.url?.startsWith('/?')) {
-        res
-          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end(
-            '<!doctype html><meta charset="utf-8"><title>kp browser test</title><h1>Kiloparsec over WebSocket</h1><script type="module" src="/page.js"></script>',
-          )
-      } else {
-        res.writeHead(404).end()
-      }
-    })
+    const http = pageServer(page, '<title>kp browser test</title><h1>Kiloparsec over WebSocket</h1>')
     const listener = await testListener({ server: http })
     const key = SigningKey.generate()
     const other = SigningKey.generate()
@@ -145,14 +116,7 @@ describe('in a real browser (Chromium via playwright-core)', () => {
     // neither the stream code nor the handler machinery is in it
     expect(page).not.toContain('beyond the credit granted')
     expect(page).not.toContain('calls in flight')
-    const http = createServer((req, res) => {
-      if (req.url?.startsWith('/page.js')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(page)
-      else if (req.url === '/' || req.url?.startsWith('/?'))
-        res
-          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end('<!doctype html><meta charset="utf-8"><body>waiting</body><script type="module" src="/page.js"></script>')
-      else res.writeHead(404).end()
-    })
+    const http = pageServer(page, '<body>waiting</body>')
     const listener = await testListener({ server: http })
     const key = SigningKey.generate()
     const show = command('client.show', bp.string, bp.string)
