@@ -2,7 +2,7 @@
 import { guard, loadEnv, send } from './child-util.js'
 import { runMeasurements, withTimeout } from './measure.js'
 import { startProfile, stopProfile } from './profiler.js'
-import type { ClientModule, MeasureConfig, ParentMessage, ServerInfo } from './types.js'
+import type { ClientModule, MeasureConfig, ParentMessage, ServerCpu, ServerInfo } from './types.js'
 
 guard()
 const [dir, certDir, infoJson, cfgJson] = process.argv.slice(2)
@@ -14,20 +14,20 @@ const profileFile = process.env.KP_BENCH_PROFILE
 
 // the server's CPU time, asked through the orchestrator (null when it does not answer)
 let nextId = 0
-const waiting = new Map<number, (us: number | null) => void>()
+const waiting = new Map<number, (cpu: ServerCpu | null) => void>()
 const waitingRss = new Map<number, (r: { rss: number; peak: number } | null) => void>()
 process.on('message', (m: ParentMessage) => {
-  if (m.type === 'cpu') waiting.get(m.id)?.(m.us)
+  if (m.type === 'cpu') waiting.get(m.id)?.({ us: m.us, mainUs: m.mainUs })
   if (m.type === 'rss') waitingRss.get(m.id)?.({ rss: m.rss, peak: m.peak })
 })
 const serverCpu = () =>
-  new Promise<number | null>((resolve) => {
+  new Promise<ServerCpu | null>((resolve) => {
     const id = nextId++
     const timer = setTimeout(() => done(null), 5_000)
-    const done = (us: number | null) => {
+    const done = (cpu: ServerCpu | null) => {
       clearTimeout(timer)
       waiting.delete(id)
-      resolve(us)
+      resolve(cpu)
     }
     waiting.set(id, done)
     void send({ type: 'cpu?', id })

@@ -6,7 +6,8 @@
  */
 import { median, quantile } from './stats.js'
 import { type ServerRss, streamItems, streamMb, streamP99, streamRss } from './stream-measure.js'
-import type { ClientAdapter, Conn, MeasureConfig, MeasureName, MeasureResult } from './types.js'
+import { mainThreadUs } from './thread-cpu.js'
+import type { ClientAdapter, Conn, MeasureConfig, MeasureName, MeasureResult, ServerCpu } from './types.js'
 
 /** The 16-byte string every small call sends. */
 export const SMALL = 'kiloparsec-16B!!'
@@ -98,7 +99,7 @@ export async function runMeasurements(
   cfg: MeasureConfig,
   report: (r: MeasureResult) => void,
   onWarm: () => Promise<void> = async () => {},
-  serverCpu: () => Promise<number | null> = async () => null,
+  serverCpu: () => Promise<ServerCpu | null> = async () => null,
   serverRss: ServerRss = async () => null,
 ): Promise<void> {
   const big = new Uint8Array(cfg.bigSize)
@@ -144,6 +145,7 @@ export async function runMeasurements(
       const c = await main()
       const s0 = await serverCpu()
       const c0 = clientCpu()
+      const m0 = mainThreadUs()
       let r: MeasureResult
       let ops: number
       if (m === 'latency') {
@@ -176,8 +178,15 @@ export async function runMeasurements(
         ops = cfg.saturationCalls
       }
       const c1 = clientCpu()
+      const m1 = mainThreadUs()
       const s1 = await serverCpu()
-      if (r.ok && s0 !== null && s1 !== null) r.cpu = { clientUs: (c1 - c0) / ops, serverUs: (s1 - s0) / ops }
+      if (r.ok && s0 !== null && s1 !== null) {
+        r.cpu = { clientUs: (c1 - c0) / ops, serverUs: (s1.us - s0.us) / ops }
+        if (m0 !== null && m1 !== null && s0.mainUs !== null && s1.mainUs !== null) {
+          r.cpu.clientMainUs = (m1 - m0) / ops
+          r.cpu.serverMainUs = (s1.mainUs - s0.mainUs) / ops
+        }
+      }
       report(r)
     } catch (e) {
       report(failed(m, e))

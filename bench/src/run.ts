@@ -317,17 +317,29 @@ function summarize(runs: RunResult[]): Summary {
   if (stopped) s.rssStopped = stopped
   for (const m of ['latency', 'calls', 'bytes', 'connect', 'stream_items', 'stream_mb', 'stream_rss', 'stream_p99'] as const) {
     const cs = runs.map((r) => r.cpu[m]).filter((c): c is CpuCost => c !== undefined)
-    if (cs.length) s.cpu[m] = { clientUs: median(cs.map((c) => c.clientUs)), serverUs: median(cs.map((c) => c.serverUs)) }
+    if (cs.length === 0) continue
+    const cost: CpuCost = { clientUs: median(cs.map((c) => c.clientUs)), serverUs: median(cs.map((c) => c.serverUs)) }
+    const mains = cs.filter((c) => c.clientMainUs !== undefined && c.serverMainUs !== undefined)
+    if (mains.length === cs.length) {
+      cost.clientMainUs = median(mains.map((c) => c.clientMainUs!))
+      cost.serverMainUs = median(mains.map((c) => c.serverMainUs!))
+    }
+    s.cpu[m] = cost
   }
   return s
 }
 
-/** CPU per operation, client + server (µs; ms for connects). */
-function cpuTable(sum: Map<string, Summary>): string {
+/**
+ * CPU per operation, client + server (µs; ms for connects); with `main`, only the main thread's
+ * part (the rest is V8's compiler and garbage-collector helper threads).
+ */
+function cpuTable(sum: Map<string, Summary>, main = false): string {
   const cell = (c: CpuCost | undefined, ms = false) => {
-    if (!c) return '–'
+    const client = main ? c?.clientMainUs : c?.clientUs
+    const server = main ? c?.serverMainUs : c?.serverUs
+    if (client === undefined || server === undefined) return '–'
     const f = (x: number) => (ms ? (x / 1000).toFixed(2) : x.toFixed(x < 100 ? 1 : 0))
-    return `${f(c.clientUs)} + ${f(c.serverUs)}`
+    return `${f(client)} + ${f(server)}`
   }
   const rows = ['| system | µs per sequential call | µs per pipelined call | µs per 64 KiB call | ms per connect |', '|---|--:|--:|--:|--:|']
   for (const [name, s] of sum) {
@@ -540,15 +552,19 @@ const header =
   `MB/s: ${cfg.bigCalls} × 64 KiB binary echoes, ${cfg.bigInFlight} in flight, one direction's bytes; connect: median of ${cfg.connects} fresh connections to the first answered call. ` +
   `"÷ kp-tcp" is the system's figure divided by kp-tcp's.`
 const cpuNote = 'CPU time per operation (process.cpuUsage, user + system), client + server: less sensitive to a loaded machine than the wall-clock figures.'
+const mainNote =
+  "Of that, the main thread's part (Linux schedstat): JavaScript, native calls and syscalls. The rest is V8's helper threads, compiling hot functions and collecting garbage."
+/** Both CPU tables, the main-thread one only when some system has its figures. */
+const cpuTables = (sum: Map<string, Summary>) =>
+  `${cpuNote}\n\n${cpuTable(sum)}` +
+  ([...sum.values()].some((s) => Object.values(s.cpu).some((c) => c.clientMainUs !== undefined)) ? `\n\n${mainNote}\n\n${cpuTable(sum, true)}` : '')
 const streaming = new Set(systems.filter((s) => s.measures.some((m) => m.startsWith('stream_'))).map((s) => s.name))
 const streamHeader =
   `Streams (server → client): ${cfg.streamItems} items of ${cfg.streamItemSize} bytes; ${cfg.streamBigItems} items of 64 KiB; ` +
   `RSS growth (peak over the baseline, sampled every 20 ms) of each process while ${cfg.rssBytes / 2 ** 20} MiB of 64 KiB items feed a reader that pauses 1 ms every ${cfg.slowEvery} items; ` +
   `${cfg.saturationCalls} sequential 16-byte echoes while an endless 64 KiB stream is read on the same connection.`
 const streamPart = streaming.size ? `\n\n${streamHeader}\n\n${streamTable(summaries, streaming)}` : ''
-console.log(
-  `\n${header}\n\n${table(summaries)}${streamPart}\n\n${cpuNote}\n\n${cpuTable(summaries)}\n\nTargets (from this run's medians):\n\n${targetTable(outcomes)}\n`,
-)
+console.log(`\n${header}\n\n${table(summaries)}${streamPart}\n\n${cpuTables(summaries)}\n\nTargets (from this run's medians):\n\n${targetTable(outcomes)}\n`)
 const failures = [...summaries].filter(([, s]) => s.errors.length)
 if (failures.length) {
   console.log('Failures:')
@@ -590,7 +606,16 @@ const json = {
                 },
               }
             : {}),
-          cpu_us_per_op: Object.fromEntries(Object.entries(s.cpu).map(([k, c]) => [k, { client: round(c.clientUs, 1), server: round(c.serverUs, 1) }])),
+          cpu_us_per_op: Object.fromEntries(
+            Object.entries(s.cpu).map(([k, c]) => [
+              k,
+              {
+                client: round(c.clientUs, 1),
+                server: round(c.serverUs, 1),
+                ...(c.clientMainUs === undefined ? {} : { client_main: round(c.clientMainUs, 1), server_main: round(c.serverMainUs!, 1) }),
+              },
+            ]),
+          ),
           what: spec.what,
           binary: spec.binary,
           runs: s.runs.map((r) => ({
@@ -618,7 +643,7 @@ if (fullRun) {
     `Machine: ${machineLine()}.\n\n` +
     `Medians of ${reps} repetitions; each system in fresh server and client processes; "÷ kp-tcp" is the system's figure divided by kp-tcp's.\n\n` +
     `${table(summaries)}\n\nBinary payloads: ${binaryNotes}.${streamPart}\n\n` +
-    `${cpuNote}\n\n${cpuTable(summaries)}\n\n` +
+    `${cpuTables(summaries)}\n\n` +
     `### Targets (this run)\n\n${targetTable(outcomes)}\n` +
     (failures.length ? `\nFailures: ${failures.map(([n, s]) => `${n}: ${[...new Set(s.errors)].join('; ')}`).join(' — ')}\n` : '') +
     `\n${END}`

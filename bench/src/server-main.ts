@@ -1,6 +1,7 @@
 /** Server child process: `server-main.ts <system dir> <cert dir>`; sends `ready` with its info, lives until disconnected. */
 import { guard, loadEnv, send } from './child-util.js'
 import { startProfile, stopProfile } from './profiler.js'
+import { mainThreadUs } from './thread-cpu.js'
 import type { ParentMessage, ServerModule } from './types.js'
 
 guard()
@@ -26,7 +27,7 @@ process.on('message', (m: ParentMessage) => {
   }
   if (m.type === 'cpu?') {
     const u = process.cpuUsage()
-    void send({ type: 'cpu', id: m.id, us: u.user + u.system })
+    void send({ type: 'cpu', id: m.id, us: u.user + u.system, mainUs: mainThreadUs() })
   }
   if (m.type !== 'profile') return
   if (m.action === 'start') void startProfile()

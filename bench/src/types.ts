@@ -74,10 +74,19 @@ export interface MeasureConfig {
   measures: MeasureName[]
 }
 
+/** A server's CPU time so far (µs): all threads, and the main thread's share (null where unknown). */
+export interface ServerCpu {
+  us: number
+  mainUs: number | null
+}
+
 /** CPU time per operation (call, or connect) of each process during one measurement, µs. */
 export interface CpuCost {
   clientUs: number
   serverUs: number
+  /** The part of each spent on the main thread (Linux only); the rest is V8's compiler and GC helper threads. */
+  clientMainUs?: number
+  serverMainUs?: number
 }
 
 /** One measurement's outcome. */
@@ -102,9 +111,9 @@ export type ChildMessage =
   | { type: 'measuring' }
   /** Server: the profile asked for is written. */
   | { type: 'profiled' }
-  /** Client: asks for the server's CPU time so far; server: the answer (µs, user + system). */
+  /** Client: asks for the server's CPU time so far; server: the answer (µs, user + system; of it on the main thread, null where unknown). */
   | { type: 'cpu?'; id: number }
-  | { type: 'cpu'; id: number; us: number }
+  | { type: 'cpu'; id: number; us: number; mainUs: number | null }
   /** Client: asks for the server's resident memory (and, with `reset`, restarts its peak sampler); server: the answer (bytes). */
   | { type: 'rss?'; id: number; reset: boolean }
   | { type: 'rss'; id: number; rss: number; peak: number }
@@ -114,6 +123,6 @@ export type ParentMessage =
   | { type: 'profile'; action: 'start' }
   | { type: 'profile'; action: 'stop'; file: string }
   | { type: 'cpu?'; id: number }
-  | { type: 'cpu'; id: number; us: number }
+  | { type: 'cpu'; id: number; us: number; mainUs: number | null }
   | { type: 'rss?'; id: number; reset: boolean }
   | { type: 'rss'; id: number; rss: number; peak: number }
