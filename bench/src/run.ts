@@ -32,16 +32,19 @@ const { values: args } = parseArgs({
     reps: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     measures: { type: 'string' },
+    warmup: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 
 if (args.help) {
-  console.log(`pnpm bench [--quick] [--only name,name] [--pin] [--reps n] [--cpu-prof]
+  console.log(`pnpm bench [--quick] [--only name,name] [--pin] [--reps n] [--warmup n] [--cpu-prof]
   --quick      one repetition, fewer calls (a fast check)
   --only       run only these systems: ${SYSTEMS.map((s) => s.name).join(', ')}
   --pin        pin the server to core 0 and the client to core 1 (taskset)
   --reps n     repetitions (default 3, --quick 1)
+  --warmup n   warm-up size: n/4 sequential, then n pipelined calls before the measurements
+               (default 2000, --quick 500); larger values measure code V8 has finished compiling
   --cpu-prof   write V8 CPU profiles (measurements only, after warm-up) of the server and client
                processes to results/profiles/<system>-<server|client>-<rep>.cpuprofile
   --measures   only these measurements: latency,calls,bytes,connect,stream_items,stream_mb,stream_rss,stream_p99`)
@@ -80,7 +83,11 @@ const QUICK: MeasureConfig = {
   saturationCalls: 500,
   timeoutMs: 30_000,
 }
-const cfg = args.quick ? QUICK : FULL
+const warmup = args.warmup === undefined ? undefined : Number(args.warmup)
+if (warmup !== undefined && (!Number.isInteger(warmup) || warmup < 4 || warmup > 1_000_000)) {
+  throw new RangeError(`"--warmup" expected a number of calls from 4 to 1000000, got ${args.warmup}`)
+}
+const cfg: MeasureConfig = { ...(args.quick ? QUICK : FULL), ...(warmup === undefined ? {} : { warmupCalls: warmup }) }
 const reps = args.reps ? Number.parseInt(args.reps, 10) : args.quick ? 1 : 3
 if (!Number.isInteger(reps) || reps < 1 || reps > 20) throw new RangeError(`"--reps" expected 1..20, got ${args.reps}`)
 
@@ -97,7 +104,7 @@ for (const m of onlyMeasures ?? []) {
   if (!['latency', 'calls', 'bytes', 'connect', 'stream_items', 'stream_mb', 'stream_rss', 'stream_p99'].includes(m))
     throw new TypeError(`unknown measurement "${m}"`)
 }
-const fullRun = !args.quick && !onlyNames && !args.reps && !onlyMeasures
+const fullRun = !args.quick && !onlyNames && !args.reps && !onlyMeasures && warmup === undefined
 
 // ---------------------------------------------------------------- environment
 
@@ -550,6 +557,7 @@ const header =
   `Medians of ${reps} repetition(s), each in fresh server and client processes on 127.0.0.1. ` +
   `Latency: ${cfg.latencyCalls} sequential 16-byte string echoes; calls/s: ${cfg.pipelinedCalls} calls, ${cfg.inFlight} in flight; ` +
   `MB/s: ${cfg.bigCalls} × 64 KiB binary echoes, ${cfg.bigInFlight} in flight, one direction's bytes; connect: median of ${cfg.connects} fresh connections to the first answered call. ` +
+  `Warm-up: ${cfg.warmupCalls / 4} sequential and ${cfg.warmupCalls} pipelined calls. ` +
   `"÷ kp-tcp" is the system's figure divided by kp-tcp's.`
 const cpuNote = 'CPU time per operation (process.cpuUsage, user + system), client + server: less sensitive to a loaded machine than the wall-clock figures.'
 const mainNote =
