@@ -2,28 +2,13 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
+import { bundle } from '../../../scripts/test/browser-bundle.js'
 import { launchChromium } from '../../../scripts/test/chromium.js'
 import { SigningKey } from '../src/index.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-
-/** The page bundled the way an app would be: browser conditions, workspace packages from source. */
-async function bundle(entry: string): Promise<string> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@kp/source', 'browser'],
-    logLevel: 'silent',
-  })
-  return result.outputFiles[0]!.text
-}
 
 async function results(where: Page | Frame): Promise<Record<string, any>> {
   const body = where.locator('body[data-status]')
@@ -41,7 +26,7 @@ describe('localStorageKnownServers in Chromium (playwright-core)', () => {
 
   it('records at first use, survives a reload, refuses a changed key with both ids, forgets; blocked storage is a clear error', async () => {
     browser = await launchChromium(chromium)
-    const script = await bundle(join(here, 'browser/known-servers-page.ts'))
+    const script = await bundle({ entry: join(here, 'browser/known-servers-page.ts') })
     expect(script).not.toMatch(/["']node:/)
     const html = (src: string) => `<!doctype html><meta charset="utf-8"><title>kp known servers</title><script type="module" src="${src}"></script>`
     const http = createServer((req, res) => {

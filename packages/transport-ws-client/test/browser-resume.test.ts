@@ -5,7 +5,8 @@ import { type Browser, chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../../scripts/test/chromium.js'
 import { api } from './browser/api.js'
-import { bundle, pageServer } from './browser/page-server.js'
+import { bundle } from '../../../scripts/test/browser-bundle.js'
+import { pageServer } from './browser/page-server.js'
 import { testListener } from './test-listener.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
